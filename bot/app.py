@@ -1,0 +1,94 @@
+"""Application assembly: open the database, build the router and services, run channels.
+
+Resources are opened in `App.open` and closed in `App.close`, which the CLI and tests call
+around the channels' lifetime (as python-telegram-bot's post_init/post_shutdown would).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Protocol
+
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.context import Services
+from bot.i18n import Translator
+from bot.model import Incoming, Reply
+from handlers import build_router
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+class Channel(Protocol):
+    """A platform adapter: turns updates into Incoming, renders Reply, runs until stopped."""
+
+    platform: str
+
+    async def start(self) -> None:
+        """Connect and start receiving updates."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop receiving, finish what is in flight, disconnect."""
+        ...
+
+    async def send(self, platform: str, chat_id: str, reply: Reply) -> None:
+        """Send a reply to a chat now."""
+        ...
+
+
+class App:
+    """The running bot: services shared by features, and the channels that feed them."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.channels: list[Channel] = []
+
+    @classmethod
+    async def open(cls, config: Config, *, clock: Clock | None = None) -> App:
+        """Open the database and assemble the services and router."""
+        db = await Database.open(config.database_path)
+        texts = Translator.load(config.event.language)
+        organisers = {
+            "telegram": {str(uid) for uid in config.organisers.telegram},
+            "zalo": set(config.organisers.zalo),
+        }
+        services = Services(db, config, texts, clock or SystemClock(), build_router(),
+                            organisers)
+        return cls(services)
+
+    @property
+    def texts(self) -> Translator:
+        """Return the translator."""
+        return self.services.texts
+
+    async def handle(self, msg: Incoming) -> list[Reply]:
+        """Route one incoming message and return the replies for its sender."""
+        return await self.services.router.dispatch(self.services, msg)
+
+    def add_channel(self, channel: Channel) -> None:
+        """Attach a channel; it can then send on its platform."""
+        self.channels.append(channel)
+        self.services.senders[channel.platform] = channel.send
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Start every channel, wait for `stop`, then stop them in reverse order."""
+        started: list[Channel] = []
+        try:
+            for channel in self.channels:
+                await channel.start()
+                started.append(channel)
+                log.info("%s channel started", channel.platform)
+            await stop.wait()
+        finally:
+            for channel in reversed(started):
+                try:
+                    await channel.stop()
+                except Exception:
+                    log.exception("stopping the %s channel failed", channel.platform)
+
+    async def close(self) -> None:
+        """Close the database."""
+        await self.services.db.close()

@@ -1,0 +1,93 @@
+"""The console channel: chat with the bot in a terminal, or pipe lines through it.
+
+Choices are shown as a numbered list and accept the number or the text of the choice. With
+piped input it reads lines until the end, answers each one, and returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+
+from bot.app import App
+from bot.model import Choice, Incoming, Reply, parse_command
+from bot.text import html_to_plain
+
+PLATFORM = "console"
+
+
+class ConsoleChannel:
+    """One person chatting through standard input and output."""
+
+    platform = PLATFORM
+
+    def __init__(self, app: App, *, user_id: str, display_name: str,
+                 stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
+        self.app = app
+        self.user_id = user_id
+        self.display_name = display_name
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self._choices: tuple[Choice, ...] = ()
+
+    async def start(self) -> None:
+        """Nothing to connect: the console is always there."""
+
+    async def stop(self) -> None:
+        """Nothing to disconnect."""
+
+    async def send(self, platform: str, chat_id: str, reply: Reply) -> None:
+        """Print a reply as plain text with its choices numbered."""
+        lines = [html_to_plain(reply.text)]
+        lang = self.app.texts.default
+        if reply.choices:
+            lines += [f"  {i}. {c.label}" for i, c in enumerate(reply.choices, 1)]
+            lines.append(html_to_plain(self.app.texts.t(lang, "console.choose")))
+            self._choices = reply.choices
+        if reply.request_contact:
+            lines.append(html_to_plain(self.app.texts.t(lang, "console.contact_unavailable")))
+        self.stdout.write("\n".join(lines) + "\n\n")
+        self.stdout.flush()
+
+    def to_incoming(self, line: str) -> Incoming:
+        """Turn one typed line into an Incoming (a pending choice by number or by text)."""
+        text = line.strip()
+        base = Incoming(PLATFORM, self.user_id, self.user_id, self.display_name, None, text)
+        command, args = parse_command(text)
+        if command is not None:
+            return Incoming(PLATFORM, self.user_id, self.user_id, self.display_name, None,
+                            text, command, args)
+        chosen = self._match_choice(text)
+        if chosen is not None:
+            return Incoming(PLATFORM, self.user_id, self.user_id, self.display_name, None,
+                            text, choice=chosen.data)
+        return base
+
+    def _match_choice(self, text: str) -> Choice | None:
+        if text.isdigit() and 1 <= int(text) <= len(self._choices):
+            return self._choices[int(text) - 1]
+        folded = text.casefold()
+        return next((c for c in self._choices if c.label.casefold() == folded), None)
+
+    async def handle_line(self, line: str) -> None:
+        """Answer one line of input."""
+        if not line.strip():
+            return
+        msg = self.to_incoming(line)
+        if msg.choice is not None or msg.command is not None:
+            self._choices = ()
+        for reply in await self.app.handle(msg):
+            await self.send(PLATFORM, self.user_id, reply)
+
+    async def run(self, *, prompt: bool | None = None) -> None:
+        """Read lines until the end of input and answer each."""
+        interactive = self.stdin.isatty() if prompt is None else prompt
+        while True:
+            if interactive:
+                self.stdout.write("> ")
+                self.stdout.flush()
+            line = await asyncio.to_thread(self.stdin.readline)
+            if not line:
+                return
+            await self.handle_line(line)

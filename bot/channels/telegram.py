@@ -1,0 +1,212 @@
+"""The Telegram channel, through python-telegram-bot's `Application`.
+
+Private messages, shared contacts, documents and inline-button presses become `Incoming`;
+replies go out as HTML (split at 4096 characters) with choices as inline keyboards. Group
+messages and other update kinds are ignored; stickers and photos get a polite answer.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.app import App
+from bot.config import TelegramConfig
+from bot.model import Contact, Document, Incoming, Reply, parse_command
+from bot.text import TELEGRAM_LIMIT, split_html
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+WEBHOOK_PATH = "telegram"
+
+
+def _inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.choices:
+        return None
+    rows = [reply.choices[i:i + reply.columns] for i in range(0, len(reply.choices), reply.columns)]
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(c.label, callback_data=c.data) for c in row] for row in rows]
+    )
+
+
+class TelegramChannel:
+    """Runs one bot account on Telegram, by long polling or by webhook."""
+
+    platform = PLATFORM
+
+    def __init__(self, app: App, config: TelegramConfig, *, read_timeout: float = 10.0) -> None:
+        self.app = app
+        self.config = config
+        base = config.api_base_url.rstrip("/")
+        self.application: Application = (
+            Application.builder()
+            .token(config.token)
+            .base_url(f"{base}/bot")
+            .base_file_url(f"{base}/file/bot")
+            .concurrent_updates(True)
+            .read_timeout(read_timeout)
+            .get_updates_read_timeout(read_timeout + 30)
+            .build()
+        )
+        private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+        self.application.add_handler(MessageHandler(private, self._on_message))
+        self.application.add_handler(CallbackQueryHandler(self._on_callback))
+        self.application.add_error_handler(self._on_error)
+
+    @property
+    def bot_username(self) -> str:
+        """Return the bot's @username (known after start)."""
+        return self.application.bot.username
+
+    async def start(self) -> None:
+        """Connect, publish the command menus, and start polling or the webhook server."""
+        await self.application.initialize()
+        await self.set_commands()
+        await self.application.start()
+        updater = self.application.updater
+        assert updater is not None
+        if self.config.mode == "webhook":
+            hook = self.config.webhook
+            await updater.start_webhook(
+                listen=hook.listen, port=hook.port, url_path=WEBHOOK_PATH,
+                webhook_url=hook.url, secret_token=hook.secret_token,
+                allowed_updates=["message", "callback_query"],
+            )
+        else:
+            await updater.start_polling(
+                poll_interval=0, timeout=30, allowed_updates=["message", "callback_query"]
+            )
+
+    async def stop(self) -> None:
+        """Stop fetching updates, let handlers in flight finish, then disconnect."""
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    async def set_commands(self) -> None:
+        """Publish the command menu in each language, and the organisers' longer one."""
+        router, texts = self.app.services.router, self.app.texts
+        bot = self.application.bot
+
+        def menu(lang: str, organiser: bool) -> list[BotCommand]:
+            return [BotCommand(c.name, html.unescape(texts.t(lang, f"command.{c.name}")))
+                    for c in router.visible_commands(organiser)]
+
+        try:
+            for lang in texts.texts:
+                await bot.set_my_commands(menu(lang, False), language_code=lang)
+            await bot.set_my_commands(menu(texts.default, False), scope=BotCommandScopeDefault())
+            for chat_id in self.app.services.organisers.get(PLATFORM, ()):
+                await bot.set_my_commands(menu(texts.default, True),
+                                          scope=BotCommandScopeChat(int(chat_id)))
+        except TelegramError as exc:
+            log.warning("could not set the command menus: %s", exc)
+
+    async def send(self, platform: str, chat_id: str, reply: Reply) -> None:
+        """Send a reply, split at Telegram's limit; choices go with the last part."""
+        await self._send(int(chat_id), reply, None)
+
+    async def _send(self, chat_id: int, reply: Reply, language: str | None) -> list[Message]:
+        markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = _inline_keyboard(reply)
+        if reply.request_contact:
+            label = html.unescape(self.app.texts.t(language, "registration.share_phone"))
+            markup = ReplyKeyboardMarkup([[KeyboardButton(label, request_contact=True)]],
+                                         resize_keyboard=True, one_time_keyboard=True)
+        parts = split_html(reply.text, TELEGRAM_LIMIT)
+        sent = []
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            sent.append(await self.application.bot.send_message(
+                chat_id, part, parse_mode=ParseMode.HTML,
+                reply_markup=markup if last else None, disable_web_page_preview=True,
+            ))
+        return sent
+
+    def to_incoming(self, update: Update) -> Incoming | None:
+        """Turn a private message into an Incoming; None for what the bot does not read."""
+        message, user = update.message, update.effective_user
+        if message is None or user is None or message.chat.type != "private":
+            return None
+        text = message.text or message.caption or ""
+        command, args = parse_command(text)
+        contact = None
+        if message.contact is not None:
+            owner = message.contact.user_id
+            contact = Contact(message.contact.phone_number, None if owner is None else str(owner))
+        document = None
+        if message.document is not None:
+            doc = message.document
+
+            async def fetch() -> bytes:
+                file = await doc.get_file()
+                return bytes(await file.download_as_bytearray())
+
+            document = Document(doc.file_name or "file", doc.file_size or 0, fetch)
+        return Incoming(
+            PLATFORM, str(user.id), str(message.chat.id), user.full_name, user.language_code,
+            text, command, args, None, contact, document,
+        )
+
+    async def _on_message(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        msg = self.to_incoming(update)
+        if msg is None:
+            return
+        for reply in await self.app.handle(msg):
+            await self._send(int(msg.chat_id), reply, msg.language)
+
+    async def _on_callback(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        query, user = update.callback_query, update.effective_user
+        if query is None or user is None:
+            return
+        await query.answer()
+        message = query.message
+        chat_id = message.chat.id if message is not None else user.id
+        if message is not None and getattr(message, "reply_markup", None) is not None:
+            try:
+                await query.edit_message_reply_markup(None)
+            except TelegramError as exc:
+                log.debug("could not remove the buttons: %s", exc)
+        msg = Incoming(PLATFORM, str(user.id), str(chat_id), user.full_name,
+                       user.language_code, choice=query.data or "")
+        for reply in await self.app.handle(msg):
+            await self._send(chat_id, reply, msg.language)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("error handling update %s", update_id, exc_info=context.error)
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        user = update.effective_user
+        language = user.language_code if user else None
+        try:
+            await self.application.bot.send_message(
+                update.effective_chat.id, self.app.texts.t(language, "error.internal"),
+                parse_mode=ParseMode.HTML,
+            )
+        except TelegramError as exc:
+            log.warning("could not tell the user about the error: %s", exc)

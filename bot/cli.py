@@ -1,0 +1,155 @@
+"""The `delegate-bot` command line: run the bot, chat in the demo, back up the database.
+
+Configuration and database problems print one line naming the file, the key and the reason,
+and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot import __version__
+from bot.config import Config, ConfigError, find_config_path, load_config
+from storage.db import DatabaseError
+
+log = logging.getLogger("delegate_bot")
+
+EXIT_USAGE = 2
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every URL, and Telegram URLs hold the bot token.
+    for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+async def _run(config: Config) -> int:
+    from bot.app import App
+    from bot.channels.telegram import TelegramChannel
+
+    app = await App.open(config)
+    try:
+        if config.telegram.enabled:
+            app.add_channel(TelegramChannel(app, config.telegram))
+        if not app.channels:
+            log.error("no channel is enabled: set [telegram] enabled = true")
+            return EXIT_USAGE
+        stop = asyncio.Event()
+        main = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+
+        def on_signal() -> None:
+            if stop.is_set():
+                log.warning("second signal: stopping now")
+                if main is not None:
+                    main.cancel()
+            else:
+                log.info("stopping (send the signal again to force)")
+                stop.set()
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, on_signal)
+        await app.run(stop)
+    finally:
+        await app.close()
+    return 0
+
+
+async def _demo(organiser: bool, database: Path | None) -> int:
+    from bot.app import App
+    from bot.channels.console import ConsoleChannel
+    from bot.demo import CONSOLE_DELEGATE, CONSOLE_ORGANISER, demo_config, seed
+
+    app = await App.open(demo_config(database))
+    try:
+        await seed(app)
+        user = CONSOLE_ORGANISER if organiser else CONSOLE_DELEGATE
+        name = app.texts.t(None, f"demo.name.{user}")
+        channel = ConsoleChannel(app, user_id=user, display_name=name)
+        app.add_channel(channel)
+        if sys.stdin.isatty():
+            sys.stdout.write(app.texts.t(None, "demo.intro", database=app.services.db.path)
+                             + "\n\n")
+        await channel.run()
+    finally:
+        await app.close()
+    return 0
+
+
+async def _backup(config: Config, target: Path) -> int:
+    from storage.db import Database
+
+    db = await Database.open(config.database_path)
+    try:
+        await db.backup(target)
+    finally:
+        await db.close()
+    print(f"{target}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="delegate-bot",
+        description="A Telegram and Zalo chatbot for the delegates and organisers of a congress.",
+    )
+    parser.add_argument("--version", action="version", version=f"delegate-bot {__version__}")
+    parser.add_argument("--config", metavar="FILE",
+                        help="config file (default: $DELEGATE_BOT_CONFIG, else ./config.toml)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("run", help="run the enabled channels until SIGINT or SIGTERM",
+                   description="Run the enabled channels until SIGINT or SIGTERM; a second "
+                               "signal forces the stop.")
+    demo = sub.add_parser("demo", help="chat with a sample event in the terminal (no config)",
+                          description="Chat with the bot in the terminal, on a sample event in "
+                                      "a demo database in your data folder. Reads piped input "
+                                      "too, one message per line.")
+    demo.add_argument("--organiser", action="store_true", help="chat as an organiser")
+    demo.add_argument("--database", type=Path, metavar="FILE",
+                      help="demo database file (default: in the user's data folder)")
+    backup = sub.add_parser("backup", help="write an online backup of the database",
+                            description="Write a consistent copy of the database while the "
+                                        "bot keeps running.")
+    backup.add_argument("file", type=Path, help="where to write the copy")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.verbose)
+    if args.command == "demo":
+        logging.getLogger().setLevel(logging.WARNING)
+    try:
+        if args.command == "demo":
+            return asyncio.run(_demo(args.organiser, args.database))
+        config = load_config(find_config_path(args.config))
+        if args.command == "run":
+            with contextlib.suppress(asyncio.CancelledError):
+                return asyncio.run(_run(config))
+            return 130
+        if args.command == "backup":
+            return asyncio.run(_backup(config, args.file))
+    except (ConfigError, DatabaseError) as exc:
+        print(f"delegate-bot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

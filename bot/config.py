@@ -1,0 +1,235 @@
+"""Typed configuration read from TOML: one dataclass per section, validated at start-up.
+
+A wrong key or value raises `ConfigError` naming the file, the key and the reason; the CLI
+prints that one line and exits 2. Secrets may come from the environment instead of the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+TELEGRAM_API = "https://api.telegram.org"
+ENV_CONFIG = "DELEGATE_BOT_CONFIG"
+ENV_TELEGRAM_TOKEN = "DELEGATE_BOT_TELEGRAM_TOKEN"
+
+
+class ConfigError(Exception):
+    """A configuration problem: which file, which key, and why."""
+
+    def __init__(self, file: str, key: str, reason: str) -> None:
+        super().__init__(f"{file}: {key}: {reason}")
+        self.file, self.key, self.reason = file, key, reason
+
+
+@dataclass(frozen=True)
+class EventConfig:
+    """[event]: the congress itself."""
+
+    name: str = "Đại hội"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    language: str = "vi"
+
+    def check(self) -> dict[str, str]:
+        """Return {key: reason} for bad values."""
+        bad = {}
+        try:
+            zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            bad["timezone"] = f"unknown time zone {self.timezone!r}"
+        if self.language not in ("vi", "en"):
+            bad["language"] = f'must be "vi" or "en", not {self.language!r}'
+        if not self.name.strip():
+            bad["name"] = "must not be empty"
+        return bad
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        """Return the event's time zone."""
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    """[storage]: where the SQLite database lives (relative to the config file)."""
+
+    path: str = "delegate-bot.sqlite3"
+
+    def check(self) -> dict[str, str]:
+        """Return {key: reason} for bad values."""
+        return {} if self.path.strip() else {"path": "must not be empty"}
+
+
+@dataclass(frozen=True)
+class OrganisersConfig:
+    """[organisers]: numeric platform user ids of the organisers, never usernames."""
+
+    telegram: list[int] = field(default_factory=list)
+    zalo: list[str] = field(default_factory=list)
+
+    def check(self) -> dict[str, str]:
+        """Return {key: reason} for bad values."""
+        if any(uid <= 0 for uid in self.telegram):
+            return {"telegram": "user ids are positive numbers"}
+        return {}
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    """[telegram.webhook]: where Telegram posts updates in webhook mode."""
+
+    url: str = ""
+    listen: str = "127.0.0.1"
+    port: int = 8443
+    secret_token: str = field(default="", repr=False)
+
+    def check(self) -> dict[str, str]:
+        """Return {key: reason} for bad values."""
+        bad = {}
+        if self.url and not self.url.startswith("https://"):
+            bad["url"] = "must start with https://"
+        if not 1 <= self.port <= 65535:
+            bad["port"] = "must be between 1 and 65535"
+        token = self.secret_token
+        if token and (not 1 <= len(token) <= 256 or not all(
+            c.isascii() and (c.isalnum() or c in "_-") for c in token
+        )):
+            bad["secret_token"] = "1-256 characters: letters, digits, _ and -"
+        return bad
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    """[telegram]: the Telegram channel."""
+
+    enabled: bool = False
+    token: str = field(default="", repr=False)
+    api_base_url: str = TELEGRAM_API
+    mode: str = "polling"
+    webhook: WebhookConfig = field(default_factory=WebhookConfig)
+
+    def check(self) -> dict[str, str]:
+        """Return {key: reason} for bad values."""
+        bad = {}
+        if self.mode not in ("polling", "webhook"):
+            bad["mode"] = f'must be "polling" or "webhook", not {self.mode!r}'
+        if not self.api_base_url.startswith(("https://", "http://")):
+            bad["api_base_url"] = "must be an http(s) URL"
+        if self.enabled and not self.token:
+            bad["token"] = f"required when enabled (or set {ENV_TELEGRAM_TOKEN})"
+        if self.enabled and self.mode == "webhook":
+            if not self.webhook.url:
+                bad["webhook.url"] = "required in webhook mode"
+            if not self.webhook.secret_token:
+                bad["webhook.secret_token"] = "required in webhook mode"
+        return bad
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration; `base_dir` is the folder of the file it came from."""
+
+    event: EventConfig = field(default_factory=EventConfig)
+    storage: StorageConfig = field(default_factory=StorageConfig)
+    organisers: OrganisersConfig = field(default_factory=OrganisersConfig)
+    telegram: TelegramConfig = field(default_factory=TelegramConfig)
+    base_dir: Path = field(default_factory=Path.cwd, metadata={"internal": True})
+
+    @property
+    def database_path(self) -> Path:
+        """Return the database path, resolved against the config file's folder."""
+        path = Path(self.storage.path).expanduser()
+        return path if path.is_absolute() else self.base_dir / path
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is list:
+        item = typing.get_args(tp)[0]
+        return "a list of " + {str: "strings", int: "whole numbers"}.get(item, str(item))
+    return {str: "a string", int: "a whole number", bool: "true or false"}.get(tp, str(tp))
+
+
+def _coerce(value: Any, tp: Any) -> Any:
+    """Return value if it has type tp (bool is not an int); else raise TypeError."""
+    if typing.get_origin(tp) is list:
+        (item,) = typing.get_args(tp)
+        if not isinstance(value, list):
+            raise TypeError
+        return [_coerce(v, item) for v in value]
+    if tp is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise TypeError
+    if not isinstance(value, tp):
+        raise TypeError
+    return value
+
+
+def _build(cls: type, data: dict[str, Any], prefix: str, file: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+    for key in data:
+        if key not in fields:
+            known = ", ".join(sorted(fields))
+            raise ConfigError(file, f"{prefix}{key}", f"unknown key (known: {known})")
+    values: dict[str, Any] = {}
+    for name, value in data.items():
+        tp = hints[name]
+        key = f"{prefix}{name}"
+        if dataclasses.is_dataclass(tp):
+            if not isinstance(value, dict):
+                raise ConfigError(file, key, "must be a table")
+            values[name] = _build(tp, value, f"{key}.", file)
+            continue
+        if isinstance(tp, types.UnionType):
+            tp = next(a for a in typing.get_args(tp) if a is not type(None))
+        try:
+            values[name] = _coerce(value, tp)
+        except TypeError:
+            raise ConfigError(file, key, f"must be {_type_name(tp)}, not {value!r}") from None
+    obj = cls(**values)
+    check = getattr(obj, "check", None)
+    if check is not None:
+        for key, reason in check().items():
+            raise ConfigError(file, f"{prefix}{key}", reason)
+    return obj
+
+
+def parse_config(data: dict[str, Any], *, file: str, base_dir: Path,
+                 env: dict[str, str] | None = None) -> Config:
+    """Validate a parsed TOML document into a Config; environment secrets win over the file."""
+    env = os.environ if env is None else env
+    token = env.get(ENV_TELEGRAM_TOKEN)
+    if token:
+        data = {**data, "telegram": {**data.get("telegram", {}), "token": token}}
+    config = _build(Config, data, "", file)
+    return dataclasses.replace(config, base_dir=base_dir)
+
+
+def find_config_path(cli_value: str | None, env: dict[str, str] | None = None) -> Path:
+    """Return --config, else $DELEGATE_BOT_CONFIG, else ./config.toml."""
+    env = os.environ if env is None else env
+    return Path(cli_value or env.get(ENV_CONFIG) or "config.toml")
+
+
+def load_config(path: Path, env: dict[str, str] | None = None) -> Config:
+    """Read and validate the TOML file at `path`."""
+    file = str(path)
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(file, "-", "file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(file, "-", "is a folder, not a file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(file, "-", f"not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(file, "-", "not UTF-8 text") from None
+    return parse_config(data, file=file, base_dir=path.resolve().parent, env=env)

@@ -1,0 +1,95 @@
+"""What a feature handler gets: the application's services and the message being handled."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.i18n import Markup, Translator
+from bot.model import Choice, Incoming, Reply
+from storage import users
+from storage.db import Database
+from storage.users import ChatUser
+
+if TYPE_CHECKING:
+    from bot.router import Router
+
+Sender = Callable[[str, str, Reply], Awaitable[None]]
+
+
+@dataclass
+class Services:
+    """Long-lived parts of the application, shared by every handler."""
+
+    db: Database
+    config: Config
+    texts: Translator
+    clock: Clock
+    router: Router
+    organisers: dict[str, set[str]] = field(default_factory=dict)
+    senders: dict[str, Sender] = field(default_factory=dict)
+
+    def is_organiser(self, platform: str, user_id: str) -> bool:
+        """Tell whether this platform account belongs to an organiser."""
+        return user_id in self.organisers.get(platform, set())
+
+    async def send(self, platform: str, chat_id: str, reply: Reply) -> None:
+        """Send a message now to a chat on a platform (no-op for a platform not running)."""
+        sender = self.senders.get(platform)
+        if sender is not None:
+            await sender(platform, chat_id, reply)
+
+
+@dataclass
+class Context:
+    """One message being handled: who sent it, in which language, and the services."""
+
+    services: Services
+    msg: Incoming
+    user: ChatUser
+    payload: str = ""
+
+    @property
+    def db(self) -> Database:
+        """Return the database."""
+        return self.services.db
+
+    @property
+    def lang(self) -> str:
+        """Return the language to answer in: chosen, else the platform's, else the event's."""
+        texts = self.services.texts
+        return self.user.language or texts.language(
+            self.msg.language or self.services.config.event.language
+        )
+
+    @property
+    def is_organiser(self) -> bool:
+        """Tell whether the sender is an organiser."""
+        return self.services.is_organiser(self.msg.platform, self.msg.user_id)
+
+    def t(self, key: str, /, **params: object) -> Markup:
+        """Return a text in the sender's language."""
+        return self.services.texts.t(self.lang, key, **params)
+
+    def reply(self, key: str, /, **params: object) -> Reply:
+        """Return a Reply holding one text in the sender's language."""
+        return Reply(self.t(key, **params))
+
+    def choice(self, key: str, data: str, /, **params: object) -> Choice:
+        """Return a button whose label is a text (plain, not HTML) in the sender's language."""
+        return Choice(html.unescape(self.t(key, **params)), data)
+
+    async def set_step(self, step: str, data: dict[str, Any] | None = None) -> None:
+        """Remember that the sender's next message belongs to `step`."""
+        self.user.step, self.user.step_data = step, dict(data or {})
+        await users.set_step(self.db, self.msg.platform, self.msg.user_id, step, data)
+
+    async def clear_step(self) -> None:
+        """Forget the sender's conversation step."""
+        if self.user.step is not None:
+            self.user.step, self.user.step_data = None, {}
+            await users.set_step(self.db, self.msg.platform, self.msg.user_id, None, None)

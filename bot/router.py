@@ -1,0 +1,161 @@
+"""Find the feature handler for an incoming message and collect its replies.
+
+Order: a command (which ends any flow in progress), a choice by its `prefix:` data, a shared
+contact or document, the sender's stored conversation step, and finally free text. Messages
+of one person are handled one at a time, in order; different people in parallel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from bot.clock import to_iso
+from bot.context import Context, Services
+from bot.model import Incoming, Reply
+from storage import users
+from storage.users import ChatUser
+
+log = logging.getLogger(__name__)
+
+Result = Reply | list[Reply] | None
+Handler = Callable[[Context], Awaitable[Result]]
+MAX_TEXT = 4096
+
+
+@dataclass(frozen=True)
+class Command:
+    """A slash command: its handler, whether only organisers may use it, and if it is listed."""
+
+    name: str
+    handler: Handler
+    organiser: bool = False
+    listed: bool = True
+
+
+class _KeyedLocks:
+    """One lock per key, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: tuple[str, str]) -> AsyncIterator[None]:
+        lock, users_ = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users_ + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users_ = self._locks[key]
+            if users_ == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users_ - 1)
+
+
+class Router:
+    """The table of commands, choices and steps, filled by each feature's `register`."""
+
+    def __init__(self) -> None:
+        self.commands: dict[str, Command] = {}
+        self.choices: dict[str, Handler] = {}
+        self.steps: dict[str, Handler] = {}
+        self.on_contact: Handler | None = None
+        self.on_document: Handler | None = None
+        self.on_text: Handler | None = None
+        self._locks = _KeyedLocks()
+
+    def command(self, name: str, handler: Handler, *, organiser: bool = False,
+                listed: bool = True) -> None:
+        """Route `/name` to `handler`; organiser commands are refused to everyone else."""
+        if name in self.commands:
+            raise ValueError(f"command /{name} registered twice")
+        self.commands[name] = Command(name, handler, organiser, listed)
+
+    def choice(self, prefix: str, handler: Handler) -> None:
+        """Route choices whose data is `prefix:payload` to `handler`."""
+        if prefix in self.choices or ":" in prefix:
+            raise ValueError(f"bad or duplicate choice prefix {prefix!r}")
+        self.choices[prefix] = handler
+
+    def step(self, name: str, handler: Handler) -> None:
+        """Route the next message of a person whose stored step is `name` to `handler`."""
+        if name in self.steps:
+            raise ValueError(f"step {name!r} registered twice")
+        self.steps[name] = handler
+
+    def contact(self, handler: Handler) -> None:
+        """Route shared contacts (phone numbers) to `handler`."""
+        self.on_contact = handler
+
+    def document(self, handler: Handler) -> None:
+        """Route documents (files) to `handler`."""
+        self.on_document = handler
+
+    def text(self, handler: Handler) -> None:
+        """Route free text that nothing else claims to `handler`."""
+        self.on_text = handler
+
+    def visible_commands(self, organiser: bool) -> list[Command]:
+        """Return the listed commands a person may use, delegates' first."""
+        listed = [c for c in self.commands.values() if c.listed]
+        return [c for c in listed if not c.organiser] + (
+            [c for c in listed if c.organiser] if organiser else []
+        )
+
+    async def dispatch(self, services: Services, msg: Incoming) -> list[Reply]:
+        """Handle one incoming message and return the replies for its sender."""
+        async with self._locks.hold((msg.platform, msg.user_id)):
+            user = await self._load_user(services, msg)
+            ctx = Context(services, msg, user)
+            result = await self._route(ctx)
+        if result is None:
+            return []
+        return result if isinstance(result, list) else [result]
+
+    async def _load_user(self, services: Services, msg: Incoming) -> ChatUser:
+        user = await users.get(services.db, msg.platform, msg.user_id)
+        if user is None or (user.chat_id, user.display_name) != (msg.chat_id, msg.display_name):
+            fresh = ChatUser(msg.platform, msg.user_id, msg.chat_id, msg.display_name)
+            await users.touch(services.db, fresh, to_iso(services.clock.now()))
+            if user is None:
+                return fresh
+            user.chat_id, user.display_name = msg.chat_id, msg.display_name
+        return user
+
+    async def _route(self, ctx: Context) -> Result:
+        msg = ctx.msg
+        if len(msg.text) > MAX_TEXT:
+            return ctx.reply("error.too_long", limit=MAX_TEXT)
+        if msg.command is not None:
+            return await self._command(ctx, msg.command)
+        if msg.choice is not None:
+            prefix, _, ctx.payload = msg.choice.partition(":")
+            handler = self.choices.get(prefix)
+            return await handler(ctx) if handler else ctx.reply("error.stale_choice")
+        if msg.contact is not None:
+            return await self.on_contact(ctx) if self.on_contact else ctx.reply("error.no_contact")
+        if msg.document is not None:
+            if self.on_document:
+                return await self.on_document(ctx)
+            return ctx.reply("error.no_document")
+        step = self.steps.get(ctx.user.step or "")
+        if step is not None:
+            return await step(ctx)
+        if not msg.text.strip():
+            return ctx.reply("error.unsupported")
+        return await self.on_text(ctx) if self.on_text else ctx.reply("fallback.text")
+
+    async def _command(self, ctx: Context, name: str) -> Result:
+        command = self.commands.get(name)
+        if command is None:
+            return ctx.reply("fallback.unknown_command", command=f"/{name}")
+        if command.organiser and not ctx.is_organiser:
+            log.info("refused /%s to %s user %s", name, ctx.msg.platform, ctx.msg.user_id)
+            return ctx.reply("error.organisers_only")
+        await ctx.clear_step()
+        return await command.handler(ctx)

@@ -1,0 +1,109 @@
+"""Message text helpers: split HTML at clean boundaries, and turn HTML into plain text.
+
+Telegram refuses messages over 4096 characters and Zalo over 2000, so long texts are cut at a
+paragraph, line, sentence or word boundary (in that order of preference), never inside a tag
+or an entity; a tag open at a cut is closed at the end of one part and opened again in the next.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+TELEGRAM_LIMIT = 4096
+ZALO_LIMIT = 2000
+
+_TAG = re.compile(r"(<[^<>]*>)")
+_ATOM = re.compile(r"(\n{2,}|\n|(?<=[.!?…:;])[ \t]+|[ \t]+)")
+_TAG_NAME = re.compile(r"</?\s*([a-zA-Z0-9-]+)")
+
+
+def visible_length(text: str) -> int:
+    """Return the length Telegram counts (UTF-16 units of the text without tags)."""
+    plain = html.unescape(_TAG.sub("", text))
+    return len(plain.encode("utf-16-le")) // 2
+
+
+def html_to_plain(text: str) -> str:
+    """Return the text a person reads, without tags (for platforms with no markup)."""
+    return html.unescape(_TAG.sub("", text))
+
+
+def _pieces(word: str, size: int) -> list[str]:
+    """Cut an over-long word into pieces of `size` visible characters, never inside an entity."""
+    plain = html.unescape(word)
+    return [html.escape(plain[i:i + size], quote=False) for i in range(0, len(plain), size)]
+
+
+def _atoms(text: str, limit: int) -> list[tuple[int, str]]:
+    """Return (kind, value) pieces: kind -2 a tag, -3 a word, 0..3 a break of that priority.
+
+    Words longer than half the limit are cut into pieces joined by breaks of priority -1.
+    """
+    atoms: list[tuple[int, str]] = []
+    half = max(1, limit // 2)
+    for part in _TAG.split(text):
+        if not part:
+            continue
+        if _TAG.fullmatch(part):
+            atoms.append((-2, part))
+            continue
+        for i, piece in enumerate(_ATOM.split(part)):
+            if not piece:
+                continue
+            if i % 2 == 1:
+                prio = 3 if piece.startswith("\n\n") else 2 if piece == "\n" else (
+                    1 if atoms and atoms[-1][1][-1:] in ".!?…:;" else 0)
+                atoms.append((prio, piece[:half]))
+            elif visible_length(piece) <= half:
+                atoms.append((-3, piece))
+            else:
+                for j, cut in enumerate(_pieces(piece, half)):
+                    if j:
+                        atoms.append((-1, ""))
+                    atoms.append((-3, cut))
+    return atoms
+
+
+def split_html(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Split HTML text into parts of at most `limit` visible characters each."""
+    if visible_length(text) <= limit:
+        return [text]
+    atoms = _atoms(text, limit)
+    offsets = [0]  # visible offset before atom i
+    stacks: list[tuple[str, ...]] = [()]  # tags open before atom i
+    for kind, value in atoms:
+        offsets.append(offsets[-1] + (0 if kind == -2 else visible_length(value)))
+        stack = stacks[-1]
+        if kind == -2:
+            match = _TAG_NAME.match(value)
+            name = match.group(1).lower() if match else ""
+            if value.startswith("</"):
+                if stack and _TAG_NAME.match(stack[-1]).group(1).lower() == name:  # type: ignore[union-attr]
+                    stack = stack[:-1]
+            elif not value.endswith("/>"):
+                stack = (*stack, value)
+        stacks.append(stack)
+    parts: list[str] = []
+    start = 0
+    while start < len(atoms):
+        if offsets[-1] - offsets[start] <= limit:
+            end = len(atoms)
+            cut = end
+        else:
+            end = start
+            while end < len(atoms) and offsets[end + 1] - offsets[start] <= limit:
+                end += 1
+            breaks = [i for i in range(start + 1, end) if atoms[i][0] >= -1]
+            if not breaks:
+                raise AssertionError("no break point")  # cannot happen: words fit in half
+            early = offsets[start] + limit // 4
+            late = [i for i in breaks if offsets[i] >= early] or breaks
+            cut = max(late, key=lambda i: (atoms[i][0], i))
+        body = "".join(v for _, v in atoms[start:cut])
+        closing = "".join(f"</{_TAG_NAME.match(t).group(1)}>" for t in reversed(stacks[cut]))  # type: ignore[union-attr]
+        part = "".join(stacks[start]) + body + closing
+        if html_to_plain(part).strip():
+            parts.append(part)
+        start = cut + 1 if cut < len(atoms) and atoms[cut][0] >= -1 else cut
+    return parts

@@ -1,0 +1,23 @@
+"""Feature handlers, one module per feature; `FEATURES` lists them all in one place.
+
+Each module has `register(router)`. Order matters only for `fallback`, which claims free
+text and so comes last.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from bot.router import Router
+from handlers import fallback, language, start
+from handlers import help as help_
+
+FEATURES: tuple[ModuleType, ...] = (start, help_, language, fallback)
+
+
+def build_router() -> Router:
+    """Return a router with every feature registered."""
+    router = Router()
+    for feature in FEATURES:
+        feature.register(router)
+    return router

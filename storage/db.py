@@ -1,0 +1,157 @@
+"""The SQLite database: connection, pragmas, numbered migrations and write transactions.
+
+One aiosqlite connection serves the process (SQLite allows one writer at a time); writes go
+through `Database.write()`, which holds a lock and a `BEGIN IMMEDIATE` transaction. Migrations
+are the numbered files in `storage/migrations/`, applied in one transaction at start-up; the
+schema version is `PRAGMA user_version`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+BUSY_TIMEOUT_MS = 5000
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class DatabaseError(Exception):
+    """The database cannot be used: not SQLite, newer than the code, or unreadable."""
+
+
+def migrations() -> list[tuple[int, str]]:
+    """Return the packaged migrations as (version, sql), in order."""
+    found = []
+    for entry in resources.files("storage").joinpath("migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [v for v, _ in found]
+    if versions != list(range(1, len(found) + 1)):
+        raise DatabaseError(f"migrations must be numbered 1..n without gaps, found {versions}")
+    return found
+
+
+def _check_is_sqlite(path: Path) -> int:
+    """Return the file's user_version; raise DatabaseError if it is not SQLite. Writes nothing."""
+    if not path.exists():
+        return 0
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return int(conn.execute("PRAGMA user_version").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path}: not an SQLite database ({exc})") from None
+
+
+class Database:
+    """The process's connection to SQLite."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> Database:
+        """Open (or create) the database at `path`, set pragmas and apply migrations."""
+        known = migrations()
+        version = _check_is_sqlite(path)
+        if version > len(known):
+            raise DatabaseError(
+                f"{path}: the database is at schema version {version}, newer than this "
+                f"program knows ({len(known)}); upgrade delegate-bot or use a backup"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        db = cls(conn, path)
+        try:
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await db._migrate(known)
+        except BaseException:
+            await conn.close()
+            raise
+        return db
+
+    async def _migrate(self, known: list[tuple[int, str]]) -> None:
+        version = await self.scalar("PRAGMA user_version")
+        pending = [(v, sql) for v, sql in known if v > version]
+        if not pending:
+            return
+        script = "".join(sql + ";\n" for _, sql in pending)
+        script = f"BEGIN IMMEDIATE;\n{script}PRAGMA user_version = {pending[-1][0]};\nCOMMIT;"
+        try:
+            await self.conn.executescript(script)
+        except sqlite3.Error:
+            if self.conn.in_transaction:
+                await self.conn.execute("ROLLBACK")
+            raise
+
+    async def close(self) -> None:
+        """Checkpoint and close the connection."""
+        await self.conn.close()
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run the block in one BEGIN IMMEDIATE transaction: all of it, or none of it."""
+        async with self._write_lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            await self.conn.execute("COMMIT")
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        """Return the first row of a query, or None."""
+        async with self.conn.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        """Return every row of a query."""
+        async with self.conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Return the first column of the first row, or None."""
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one write statement in its own transaction; return the rows changed."""
+        async with self.write() as conn:
+            cur = await conn.execute(sql, params)
+            return cur.rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run one write statement for many rows in one transaction."""
+        async with self.write() as conn:
+            await conn.executemany(sql, rows)
+
+    async def backup(self, target: Path) -> None:
+        """Write an online, consistent copy of the database to `target`."""
+        if target.exists():
+            target.unlink()
+        dest = await aiosqlite.connect(target)
+        try:
+            await self.conn.backup(dest)
+        finally:
+            await dest.close()
