@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bot import __version__
 from bot.config import Config, ConfigError, find_config_path, load_config
+from bot.text import html_to_plain
 from storage.db import DatabaseError
 
 log = logging.getLogger("delegate_bot")
@@ -69,7 +70,7 @@ async def _run(config: Config) -> int:
 async def _demo(organiser: bool, database: Path | None) -> int:
     from bot.app import App
     from bot.channels.console import ConsoleChannel
-    from bot.demo import CONSOLE_DELEGATE, CONSOLE_ORGANISER, demo_config, seed
+    from bot.demo import CONSOLE_DELEGATE, CONSOLE_ORGANISER, demo_config, sample_invite_code, seed
 
     app = await App.open(demo_config(database))
     try:
@@ -79,8 +80,9 @@ async def _demo(organiser: bool, database: Path | None) -> int:
         channel = ConsoleChannel(app, user_id=user, display_name=name)
         app.add_channel(channel)
         if sys.stdin.isatty():
-            sys.stdout.write(app.texts.t(None, "demo.intro", database=app.services.db.path)
-                             + "\n\n")
+            intro = app.texts.t(None, "demo.intro", database=app.services.db.path,
+                                code=await sample_invite_code(app))
+            sys.stdout.write(html_to_plain(intro) + "\n\n")
         await channel.run()
     finally:
         await app.close()
@@ -124,6 +126,26 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Write a consistent copy of the database while the "
                                         "bot keeps running.")
     backup.add_argument("file", type=Path, help="where to write the copy")
+    roster = sub.add_parser("roster", help="import or export the delegate roster",
+                            description="Import the delegate roster from Excel or CSV, or "
+                                        "export it with invite codes and links.")
+    roster_sub = roster.add_subparsers(dest="action", required=True, metavar="ACTION")
+    imp = roster_sub.add_parser(
+        "import", help="check and import a roster file (.xlsx or .csv)",
+        description="Check every row of a roster file (.xlsx first sheet, or .csv in UTF-8, "
+                    "comma or semicolon separated) and import it; on any problem nothing is "
+                    "written and every problem is listed as file:line:column. Exit 1 on "
+                    "problems.")
+    imp.add_argument("file", type=Path, help="the roster file")
+    imp.add_argument("--dry-run", action="store_true", help="report what would change, write "
+                                                           "nothing")
+    imp.add_argument("--prune", action="store_true",
+                     help="remove delegates missing from the file and unlink their accounts")
+    exp = roster_sub.add_parser(
+        "export", help="write the roster with invite codes and links (.xlsx or .csv)",
+        description="Write every delegate with invite code, registration status and the "
+                    "Telegram deep link, for printing onto invitations.")
+    exp.add_argument("file", type=Path, help="where to write (.xlsx or .csv)")
     return parser
 
 
@@ -143,6 +165,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 130
         if args.command == "backup":
             return asyncio.run(_backup(config, args.file))
+        if args.command == "roster":
+            from bot import roster_cli
+
+            if args.action == "import":
+                return asyncio.run(roster_cli.import_roster(
+                    config, args.file, dry_run=args.dry_run, prune=args.prune))
+            return asyncio.run(roster_cli.export_roster(config, args.file))
     except (ConfigError, DatabaseError) as exc:
         print(f"delegate-bot: {exc}", file=sys.stderr)
         return EXIT_USAGE

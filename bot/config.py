@@ -82,6 +82,23 @@ class OrganisersConfig:
 
 
 @dataclass(frozen=True)
+class RegistrationConfig:
+    """[registration]: how many wrong invite codes an account may try, and the wait after."""
+
+    max_attempts: int = 5
+    window_minutes: int = 15
+    lockout_minutes: int = 15
+
+    def check(self) -> dict[str, str]:
+        """Return {key: reason} for bad values."""
+        bad = {}
+        for key in ("max_attempts", "window_minutes", "lockout_minutes"):
+            if not 1 <= getattr(self, key) <= 10_000:
+                bad[key] = "must be between 1 and 10000"
+        return bad
+
+
+@dataclass(frozen=True)
 class WebhookConfig:
     """[telegram.webhook]: where Telegram posts updates in webhook mode."""
 
@@ -112,6 +129,7 @@ class TelegramConfig:
     enabled: bool = False
     token: str = field(default="", repr=False)
     api_base_url: str = TELEGRAM_API
+    bot_username: str = ""
     mode: str = "polling"
     webhook: WebhookConfig = field(default_factory=WebhookConfig)
 
@@ -139,6 +157,7 @@ class Config:
     event: EventConfig = field(default_factory=EventConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
     organisers: OrganisersConfig = field(default_factory=OrganisersConfig)
+    registration: RegistrationConfig = field(default_factory=RegistrationConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     base_dir: Path = field(default_factory=Path.cwd, metadata={"internal": True})
 

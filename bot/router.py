@@ -62,7 +62,7 @@ class Router:
 
     def __init__(self) -> None:
         self.commands: dict[str, Command] = {}
-        self.choices: dict[str, Handler] = {}
+        self.choices: dict[str, tuple[Handler, bool]] = {}
         self.steps: dict[str, Handler] = {}
         self.on_contact: Handler | None = None
         self.on_document: Handler | None = None
@@ -76,11 +76,11 @@ class Router:
             raise ValueError(f"command /{name} registered twice")
         self.commands[name] = Command(name, handler, organiser, listed)
 
-    def choice(self, prefix: str, handler: Handler) -> None:
-        """Route choices whose data is `prefix:payload` to `handler`."""
+    def choice(self, prefix: str, handler: Handler, *, organiser: bool = False) -> None:
+        """Route choices whose data is `prefix:payload` to `handler` (organisers' if marked)."""
         if prefix in self.choices or ":" in prefix:
             raise ValueError(f"bad or duplicate choice prefix {prefix!r}")
-        self.choices[prefix] = handler
+        self.choices[prefix] = (handler, organiser)
 
     def step(self, name: str, handler: Handler) -> None:
         """Route the next message of a person whose stored step is `name` to `handler`."""
@@ -135,8 +135,12 @@ class Router:
             return await self._command(ctx, msg.command)
         if msg.choice is not None:
             prefix, _, ctx.payload = msg.choice.partition(":")
-            handler = self.choices.get(prefix)
-            return await handler(ctx) if handler else ctx.reply("error.stale_choice")
+            if prefix not in self.choices:
+                return ctx.reply("error.stale_choice")
+            handler, organiser = self.choices[prefix]
+            if organiser and not ctx.is_organiser:
+                return ctx.reply("error.organisers_only")
+            return await handler(ctx)
         if msg.contact is not None:
             return await self.on_contact(ctx) if self.on_contact else ctx.reply("error.no_contact")
         if msg.document is not None:

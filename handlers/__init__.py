@@ -9,10 +9,12 @@ from __future__ import annotations
 from types import ModuleType
 
 from bot.router import Router
-from handlers import fallback, language, start
+from handlers import fallback, language, overview, registration, roster
 from handlers import help as help_
 
-FEATURES: tuple[ModuleType, ...] = (start, help_, language, fallback)
+FEATURES: tuple[ModuleType, ...] = (
+    registration, help_, language, roster, overview, fallback,
+)
 
 
 def build_router() -> Router:

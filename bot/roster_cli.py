@@ -1,0 +1,100 @@
+"""`delegate-bot roster import|export`: the organisers' roster commands on the command line."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bot.clock import SystemClock, to_iso
+from bot.config import Config
+from bot.i18n import Markup, Translator
+from bot.tabular import TableError, read_table
+from bot.text import html_to_plain
+from handlers.roster import (
+    RosterPlan,
+    apply_plan,
+    export_rows,
+    plan_from_table,
+    render_plan,
+    write_export,
+)
+from handlers.roster_file import Problem
+from storage.db import Database
+
+PROGRESS_FROM_ROWS = 300
+EXIT_PROBLEMS = 1
+
+
+def _translate(config: Config) -> Callable[..., Markup]:
+    texts = Translator.load(config.event.language)
+    return lambda key, **params: texts.t(config.event.language, key, **params)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), transient=True, disable=not sys.stderr.isatty())
+
+
+async def import_roster(config: Config, path: Path, *, dry_run: bool, prune: bool) -> int:
+    """Check a roster file, print the report, and import it unless asked not to."""
+    t = _translate(config)
+    db = await Database.open(config.database_path)
+    try:
+        with _progress() as bar:
+            task = bar.add_task(html_to_plain(t("roster.cli.reading")), total=None)
+            try:
+                table = read_table(path)
+            except TableError as exc:
+                problem = Problem(exc.file_name, exc.line or 1, None, exc.reason_key,
+                                  dict(exc.params))
+                table = None
+                plan = RosterPlan(path.name, problems=[problem], prune=prune)
+            if table is not None:
+                plan = await plan_from_table(db, table, prune=prune)
+            bar.remove_task(task)
+            writing = len(plan.added) + len(plan.updated)
+            if plan.ok and not dry_run:
+                task = bar.add_task(html_to_plain(t("roster.cli.writing")), total=writing,
+                                    visible=writing >= PROGRESS_FROM_ROWS)
+                await apply_plan(db, plan, to_iso(SystemClock().now()),
+                                 progress=lambda n: bar.update(task, completed=n))
+        state = "dry_run" if dry_run else "done"
+        report = html_to_plain(render_plan(t, plan, state=state))
+        print(report, file=sys.stdout if plan.ok else sys.stderr)
+        return 0 if plan.ok else EXIT_PROBLEMS
+    finally:
+        await db.close()
+
+
+async def export_roster(config: Config, path: Path) -> int:
+    """Write every delegate with invite code, registration and deep link to a file."""
+    t = _translate(config)
+    username = config.telegram.bot_username or await _ask_username(config)
+    if not username:
+        print(html_to_plain(t("roster.cli.no_username")), file=sys.stderr)
+    db = await Database.open(config.database_path)
+    try:
+        rows = await export_rows(db, t, username)
+    finally:
+        await db.close()
+    write_export(path, rows)
+    print(html_to_plain(t("roster.cli.exported", count=len(rows) - 1, file=str(path))))
+    return 0
+
+
+async def _ask_username(config: Config) -> str:
+    """Ask Telegram for the bot's username when a token is configured."""
+    if not config.telegram.token:
+        return ""
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    base = config.telegram.api_base_url.rstrip("/")
+    try:
+        async with Bot(config.telegram.token, base_url=f"{base}/bot") as bot:
+            return bot.username
+    except TelegramError:
+        return ""

@@ -1,0 +1,98 @@
+"""Organisers' view of registration: /registrations (counts and who is missing) and /unlink."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.context import Context
+from bot.i18n import join
+from bot.model import Choice, Reply
+from bot.router import Router
+from storage import delegates, registrations
+
+log = logging.getLogger(__name__)
+
+PREFIX = "regs"
+PAGE_SIZE = 20
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}" if whole else "0"
+
+
+async def summary(ctx: Context) -> Reply:
+    """Show registered out of total, by kind and by delegation, and the first missing page."""
+    rows = await delegates.counts(ctx.db)
+    total = sum(r[2] for r in rows)
+    done = sum(r[3] for r in rows)
+    if total == 0:
+        return ctx.reply("overview.empty")
+    by_kind: dict[str, list[int]] = {}
+    by_delegation: dict[str, list[int]] = {}
+    for kind, delegation, count, registered in rows:
+        for table, key in ((by_kind, kind), (by_delegation, delegation)):
+            entry = table.setdefault(key, [0, 0])
+            entry[0] += count
+            entry[1] += registered
+    lines = [ctx.t("overview.total", registered=done, total=total,
+                   percent=_percent(done, total)),
+             ctx.t("overview.by_kind")]
+    lines += [ctx.t("overview.line", name=ctx.t(f"kind.{kind}"), registered=r, total=n)
+              for kind, (n, r) in sorted(by_kind.items())]
+    lines.append(ctx.t("overview.by_delegation"))
+    lines += [ctx.t("overview.line", name=name or ctx.t("overview.no_delegation"),
+                    registered=r, total=n)
+              for name, (n, r) in sorted(by_delegation.items())]
+    page = await _page(ctx, 0)
+    return Reply(join([join(lines), page.text], "\n\n"), page.choices, columns=2)
+
+
+async def _page(ctx: Context, page: int) -> Reply:
+    missing = await delegates.count_unregistered(ctx.db)
+    if missing == 0:
+        return ctx.reply("overview.all_registered")
+    pages = -(-missing // PAGE_SIZE)
+    page = min(max(page, 0), pages - 1)
+    people = await delegates.unregistered(ctx.db, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+    lines = [ctx.t("overview.missing", count=missing, page=page + 1, pages=pages)]
+    lines += [ctx.t("overview.person", code=d.code, name=d.full_name,
+                    delegation=d.delegation or "—") for d in people]
+    choices: list[Choice] = []
+    if page > 0:
+        choices.append(ctx.choice("overview.previous", f"{PREFIX}:{page - 1}"))
+    if page < pages - 1:
+        choices.append(ctx.choice("overview.next", f"{PREFIX}:{page + 1}"))
+    return Reply(join(lines), tuple(choices), columns=2)
+
+
+async def on_page(ctx: Context) -> Reply:
+    """Show another page of the delegates who have not registered."""
+    return await _page(ctx, int(ctx.payload) if ctx.payload.isdigit() else 0)
+
+
+async def unlink(ctx: Context) -> Reply:
+    """Unlink a delegate's chat accounts: `/unlink <delegate code>`."""
+    if len(ctx.msg.args) != 1:
+        return ctx.reply("unlink.usage")
+    code = ctx.msg.args[0][:64]
+    delegate = await delegates.find_by_code(ctx.db, code)
+    if delegate is None:
+        return ctx.reply("unlink.unknown", code=code)
+    accounts = await registrations.unlink_delegate(ctx.db, delegate.id)
+    if not accounts:
+        return ctx.reply("unlink.none", name=delegate.full_name, code=delegate.code)
+    log.info("organiser %s unlinked delegate %s (%d accounts)", ctx.msg.user_id, delegate.code,
+             len(accounts))
+    texts = ctx.services.texts
+    for account in accounts:
+        await ctx.services.send(account.platform, account.chat_id,
+                                Reply(texts.t(None, "unlink.notice")))
+    return ctx.reply("unlink.done", name=delegate.full_name, code=delegate.code,
+                     count=len(accounts))
+
+
+def register(router: Router) -> None:
+    """Add /registrations and /unlink for organisers."""
+    router.command("registrations", summary, organiser=True)
+    router.command("unlink", unlink, organiser=True)
+    router.choice(PREFIX, on_page, organiser=True)

@@ -1,0 +1,233 @@
+"""Roster import and export, from the command line or as a file sent in chat by an organiser.
+
+An import is planned before anything is written: the file is parsed and checked, matched to
+the roster by delegate code (added, updated, unchanged, missing), and checked against the
+delegates it leaves in place. Only a clean plan is applied, in one transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from bot.clock import to_iso
+from bot.context import Context
+from bot.i18n import Markup, join
+from bot.model import Reply
+from bot.router import Router
+from bot.tabular import Table, TableError, read_table_bytes
+from handlers.roster_file import Problem, RosterFile, fill_invite_codes, parse_roster
+from storage import delegates, staging
+from storage.db import Database
+from storage.delegates import Delegate, DelegateData
+
+PURPOSE = "roster"
+PREFIX = "roster"
+MAX_FILE_BYTES = 10 * 1024 * 1024
+CHAT_LIST_MAX = 25
+Translate = Callable[..., Markup]
+
+
+@dataclass
+class RosterPlan:
+    """What an import would do, and what stops it."""
+
+    file_name: str
+    added: list[DelegateData] = field(default_factory=list)
+    updated: list[DelegateData] = field(default_factory=list)
+    unchanged: int = 0
+    missing: list[Delegate] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    prune: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether the plan may be applied."""
+        return not self.problems
+
+
+def plan_import(existing: list[Delegate], roster: RosterFile, file_name: str, *,
+                prune: bool) -> RosterPlan:
+    """Match the parsed file to the roster by code and check it against what stays."""
+    plan = RosterPlan(file_name, problems=list(roster.problems),
+                      warnings=list(roster.warnings), prune=prune)
+    if roster.problems:
+        return plan
+    by_code = {d.code: d for d in existing}
+    in_file = {row.code for row in roster.rows}
+    plan.missing = [d for d in existing if d.code not in in_file]
+    staying = [] if prune else plan.missing
+    phones = {d.phone: d for d in staying if d.phone}
+    invites = {d.invite_code: d for d in staying}
+    rows = [row if row.invite_code or row.code not in by_code else
+            replace(row, invite_code=by_code[row.code].invite_code) for row in roster.rows]
+    for row in fill_invite_codes(rows, {d.invite_code for d in existing}):
+        if row.phone and row.phone in phones:
+            plan.problems.append(Problem(file_name, row.line, "phone", "roster.problem.phone_taken",
+                                         {"phone": row.phone, "code": phones[row.phone].code}))
+        if row.invite_code in invites:
+            plan.problems.append(Problem(file_name, row.line, "invite_code",
+                                         "roster.problem.invite_taken",
+                                         {"code": invites[row.invite_code].code}))
+        data = DelegateData(row.code, row.full_name, row.unit or "", row.delegation or "",
+                            row.kind, row.phone, row.seat or "", row.invite_code or "")
+        old = by_code.get(row.code)
+        if old is None:
+            plan.added.append(data)
+        elif DelegateData(*_fields(old)) != data:
+            plan.updated.append(data)
+        else:
+            plan.unchanged += 1
+    return plan
+
+
+def _fields(d: Delegate) -> tuple[object, ...]:
+    return (d.code, d.full_name, d.unit, d.delegation, d.kind, d.phone, d.seat, d.invite_code)
+
+
+async def plan_from_table(db: Database, table: Table, *, prune: bool) -> RosterPlan:
+    """Parse a table and plan its import against the current roster."""
+    roster = parse_roster(table)
+    return plan_import(await delegates.all_delegates(db), roster, table.file_name, prune=prune)
+
+
+async def plan_from_bytes(db: Database, data: bytes, file_name: str, *,
+                          prune: bool) -> RosterPlan:
+    """Read file bytes and plan their import; an unreadable file becomes one problem."""
+    try:
+        table = read_table_bytes(data, file_name)
+    except TableError as exc:
+        problem = Problem(file_name, exc.line or 1, None, exc.reason_key, dict(exc.params))
+        return RosterPlan(file_name, problems=[problem])
+    return await plan_from_table(db, table, prune=prune)
+
+
+async def apply_plan(db: Database, plan: RosterPlan, now: str,
+                     progress: Callable[[int], None] | None = None) -> None:
+    """Write a clean plan in one transaction."""
+    if not plan.ok:
+        raise ValueError("a plan with problems cannot be applied")
+    removed = [d.code for d in plan.missing] if plan.prune else []
+    await delegates.apply_import(db, upserts=[*plan.added, *plan.updated],
+                                 remove_codes=removed, now=now, progress=progress)
+
+
+def problem_line(t: Translate, problem: Problem) -> str:
+    """Return "file:line:column: reason" for one problem."""
+    return f"{problem.format_location()}: {t(problem.key, **problem.params)}"
+
+
+def render_plan(t: Translate, plan: RosterPlan, *, state: str,
+                limit: int | None = None) -> Markup:
+    """Describe a plan: its problems, or its counts, warnings and missing delegates.
+
+    `state` is "check" (to confirm), "dry_run" (nothing written) or "done" (applied).
+    """
+    def cut(lines: list[str]) -> list[str]:
+        if limit is None or len(lines) <= limit:
+            return lines
+        return [*lines[:limit], t("roster.report.more", count=len(lines) - limit)]
+
+    if not plan.ok:
+        head = t("roster.report.problems", file=plan.file_name, count=len(plan.problems))
+        return join([head, *cut([problem_line(t, p) for p in plan.problems])])
+    parts = [t(f"roster.report.{state}", file=plan.file_name, added=len(plan.added),
+               updated=len(plan.updated), unchanged=plan.unchanged, missing=len(plan.missing))]
+    if plan.warnings:
+        parts.append(t("roster.report.warnings", count=len(plan.warnings)))
+        parts += cut([problem_line(t, p) for p in plan.warnings])
+    if plan.missing:
+        key = "roster.report.pruned" if plan.prune else "roster.report.missing"
+        parts.append(t(key, count=len(plan.missing)))
+        parts += cut([t("roster.report.delegate", code=d.code, name=d.full_name)
+                      for d in plan.missing])
+    return join(parts)
+
+
+EXPORT_COLUMNS = ("code", "full_name", "unit", "delegation", "kind", "phone", "seat",
+                  "invite_code", "registered", "link")
+
+
+async def export_rows(db: Database, t: Translate, bot_username: str) -> list[list[str]]:
+    """Return the roster as rows for printing invitations, headed in the event's language.
+
+    The headers and kinds are ones the importer reads, so the file can be imported again.
+    """
+    out = [[str(t(f"roster.export.{column}")) for column in EXPORT_COLUMNS]]
+    kinds = {kind: str(t(f"roster.export.kind.{kind}")) for kind in ("official", "alternate",
+                                                                      "guest")}
+    for d, platforms in await db_rows(db):
+        link = f"https://t.me/{bot_username}?start={d.invite_code}" if bot_username else ""
+        out.append([d.code, d.full_name, d.unit, d.delegation, kinds[d.kind], d.phone or "",
+                    d.seat, d.invite_code, ", ".join(platforms), link])
+    return out
+
+
+async def db_rows(db: Database) -> list[tuple[Delegate, list[str]]]:
+    """Return every delegate with the platforms they registered on."""
+    linked = await delegates.linked_platforms(db)
+    return [(d, linked.get(d.id, [])) for d in await delegates.all_delegates(db)]
+
+
+def write_export(path: Path, rows: list[list[str]]) -> None:
+    """Write export rows as .csv (UTF-8 with BOM, for Excel) or .xlsx."""
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("Đại biểu")
+        for row in rows:
+            sheet.append(row)
+        book.save(path)
+        return
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8-sig")
+
+
+async def on_document(ctx: Context) -> Reply:
+    """Check a roster file an organiser sent and ask to confirm its import."""
+    document = ctx.msg.document
+    assert document is not None
+    if not ctx.is_organiser:
+        return ctx.reply("roster.chat.not_organiser")
+    if document.size > MAX_FILE_BYTES:
+        return ctx.reply("roster.chat.too_big", max_mb=MAX_FILE_BYTES // (1024 * 1024))
+    data = await document.fetch()
+    plan = await plan_from_bytes(ctx.db, data, document.file_name, prune=False)
+    text = render_plan(ctx.t, plan, state="check", limit=CHAT_LIST_MAX)
+    if not plan.ok:
+        return Reply(text)
+    await staging.stage_file(ctx.db, ctx.msg.platform, ctx.msg.user_id, PURPOSE,
+                             document.file_name, data, to_iso(ctx.services.clock.now()))
+    choices = [ctx.choice("roster.chat.confirm", f"{PREFIX}:import")]
+    if plan.missing:
+        choices.append(ctx.choice("roster.chat.confirm_prune", f"{PREFIX}:prune",
+                                  count=len(plan.missing)))
+    choices.append(ctx.choice("roster.chat.cancel", f"{PREFIX}:cancel"))
+    return Reply(text, tuple(choices))
+
+
+async def on_choice(ctx: Context) -> Reply:
+    """Import the staged roster file (optionally pruning), or discard it."""
+    staged = await staging.staged_file(ctx.db, ctx.msg.platform, ctx.msg.user_id, PURPOSE)
+    if staged is None:
+        return ctx.reply("error.stale_choice")
+    await staging.drop_staged_file(ctx.db, ctx.msg.platform, ctx.msg.user_id, PURPOSE)
+    if ctx.payload == "cancel":
+        return ctx.reply("roster.chat.cancelled")
+    file_name, data = staged
+    plan = await plan_from_bytes(ctx.db, data, file_name, prune=ctx.payload == "prune")
+    if plan.ok:
+        await apply_plan(ctx.db, plan, to_iso(ctx.services.clock.now()))
+    return Reply(render_plan(ctx.t, plan, state="done", limit=CHAT_LIST_MAX))
+
+
+def register(router: Router) -> None:
+    """Take roster files sent in chat, and the confirm/cancel choice."""
+    router.document(on_document)
+    router.choice(PREFIX, on_choice, organiser=True)

@@ -1,0 +1,160 @@
+"""The roster: delegates by code, invite code or phone, and whole-roster imports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from storage.db import Database
+
+FIELDS = ("code", "full_name", "unit", "delegation", "kind", "phone", "seat", "invite_code")
+
+
+@dataclass(frozen=True, slots=True)
+class Delegate:
+    """One delegate of the roster."""
+
+    id: int
+    code: str
+    full_name: str
+    unit: str
+    delegation: str
+    kind: str
+    phone: str | None
+    seat: str
+    invite_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class DelegateData:
+    """A delegate's details as an import writes them (no id yet)."""
+
+    code: str
+    full_name: str
+    unit: str
+    delegation: str
+    kind: str
+    phone: str | None
+    seat: str
+    invite_code: str
+
+
+_SELECT = "SELECT id, " + ", ".join(FIELDS) + " FROM delegates"
+
+
+def _delegate(row: Sequence[object]) -> Delegate:
+    return Delegate(*row)  # type: ignore[arg-type]
+
+
+async def all_delegates(db: Database) -> list[Delegate]:
+    """Return the whole roster, ordered by code."""
+    return [_delegate(r) for r in await db.fetchall(f"{_SELECT} ORDER BY code")]
+
+
+async def get(db: Database, delegate_id: int) -> Delegate | None:
+    """Return a delegate by id."""
+    row = await db.fetchone(f"{_SELECT} WHERE id = ?", (delegate_id,))
+    return None if row is None else _delegate(row)
+
+
+async def find_by_code(db: Database, code: str) -> Delegate | None:
+    """Return the delegate with this roster code."""
+    row = await db.fetchone(f"{_SELECT} WHERE code = ?", (code,))
+    return None if row is None else _delegate(row)
+
+
+async def find_by_invite_code(db: Database, invite_code: str) -> Delegate | None:
+    """Return the delegate holding this (normalised) invite code."""
+    row = await db.fetchone(f"{_SELECT} WHERE invite_code = ?", (invite_code,))
+    return None if row is None else _delegate(row)
+
+
+async def find_by_phone(db: Database, phone: str) -> Delegate | None:
+    """Return the delegate with this E.164 phone number."""
+    row = await db.fetchone(f"{_SELECT} WHERE phone = ?", (phone,))
+    return None if row is None else _delegate(row)
+
+
+async def has_phones(db: Database) -> bool:
+    """Tell whether the roster holds any phone number."""
+    return await db.scalar("SELECT EXISTS (SELECT 1 FROM delegates WHERE phone IS NOT NULL)") == 1
+
+
+async def invite_codes(db: Database) -> set[str]:
+    """Return every invite code in use."""
+    return {r[0] for r in await db.fetchall("SELECT invite_code FROM delegates")}
+
+
+async def apply_import(
+    db: Database, *, upserts: Iterable[DelegateData], remove_codes: Iterable[str], now: str,
+    progress: Callable[[int], None] | None = None, chunk: int = 500,
+) -> None:
+    """Write an import in one transaction: remove, then insert or update by code.
+
+    `progress` is called with the number of rows written after each chunk.
+    """
+    remove = [(code,) for code in remove_codes]
+    rows = [(d.code, d.full_name, d.unit, d.delegation, d.kind, d.phone, d.seat, d.invite_code,
+             now, now) for d in upserts]
+    async with db.write() as conn:
+        await conn.executemany("DELETE FROM delegates WHERE code = ?", remove)
+        # Free phones and invite codes first, so that two delegates may swap them.
+        await conn.executemany(
+            "UPDATE delegates SET phone = NULL, invite_code = '~' || code WHERE code = ?",
+            [(r[0],) for r in rows],
+        )
+        for start in range(0, len(rows), chunk):
+            await conn.executemany(
+                "INSERT INTO delegates (code, full_name, unit, delegation, kind, phone, seat,"
+                " invite_code, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (code) DO UPDATE SET full_name = excluded.full_name,"
+                " unit = excluded.unit, delegation = excluded.delegation, kind = excluded.kind,"
+                " phone = excluded.phone, seat = excluded.seat,"
+                " invite_code = excluded.invite_code, updated_at = excluded.updated_at",
+                rows[start:start + chunk],
+            )
+            if progress is not None:
+                progress(min(start + chunk, len(rows)))
+
+
+async def linked_platforms(db: Database) -> dict[int, list[str]]:
+    """Return {delegate id: platforms they registered on}."""
+    linked: dict[int, list[str]] = {}
+    for row in await db.fetchall(
+        "SELECT delegate_id, platform FROM registrations ORDER BY platform"
+    ):
+        linked.setdefault(row[0], []).append(row[1])
+    return linked
+
+
+async def counts(db: Database, *, platform: str | None = None) -> list[tuple[str, str, int, int]]:
+    """Return (kind, delegation, total, registered) for every kind and delegation.
+
+    Registered means linked on `platform`, or on any platform when it is None.
+    """
+    rows = await db.fetchall(
+        "SELECT d.kind, d.delegation, count(*),"
+        " sum(EXISTS (SELECT 1 FROM registrations r WHERE r.delegate_id = d.id"
+        " AND (?1 IS NULL OR r.platform = ?1)))"
+        " FROM delegates d GROUP BY d.kind, d.delegation ORDER BY d.delegation, d.kind",
+        (platform,),
+    )
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+async def unregistered(db: Database, *, offset: int, limit: int) -> list[Delegate]:
+    """Return a page of the delegates linked on no platform, by delegation and name."""
+    rows = await db.fetchall(
+        f"{_SELECT} d WHERE NOT EXISTS (SELECT 1 FROM registrations r WHERE r.delegate_id = d.id)"
+        " ORDER BY delegation, full_name, code LIMIT ? OFFSET ?",
+        (limit, offset),
+    )
+    return [_delegate(r) for r in rows]
+
+
+async def count_unregistered(db: Database) -> int:
+    """Return how many delegates are linked on no platform."""
+    return await db.scalar(
+        "SELECT count(*) FROM delegates d WHERE NOT EXISTS"
+        " (SELECT 1 FROM registrations r WHERE r.delegate_id = d.id)"
+    )

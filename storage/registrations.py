@@ -1,0 +1,98 @@
+"""Links between chat accounts and delegates, and failed registration attempts."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from storage.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A chat account linked to a delegate."""
+
+    platform: str
+    user_id: str
+    chat_id: str
+    display_name: str
+    delegate_id: int
+
+
+async def delegate_id_of(db: Database, platform: str, user_id: str) -> int | None:
+    """Return the id of the delegate this account is linked to, if any."""
+    return await db.scalar(
+        "SELECT delegate_id FROM registrations WHERE platform = ? AND user_id = ?",
+        (platform, user_id),
+    )
+
+
+async def account_of(db: Database, platform: str, delegate_id: int) -> Account | None:
+    """Return the account linked to a delegate on a platform, if any."""
+    row = await db.fetchone(
+        "SELECT r.platform, r.user_id, u.chat_id, u.display_name, r.delegate_id"
+        " FROM registrations r JOIN chat_users u USING (platform, user_id)"
+        " WHERE r.platform = ? AND r.delegate_id = ?",
+        (platform, delegate_id),
+    )
+    return None if row is None else Account(*row)
+
+
+async def link(db: Database, platform: str, user_id: str, delegate_id: int, method: str,
+               now: str) -> bool:
+    """Link the account to the delegate; False if either is already linked elsewhere."""
+    try:
+        await db.execute(
+            "INSERT INTO registrations (platform, user_id, delegate_id, method, linked_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (platform, user_id, delegate_id, method, now),
+        )
+    except sqlite3.IntegrityError:
+        return False
+    return True
+
+
+async def unlink_delegate(db: Database, delegate_id: int) -> list[Account]:
+    """Remove every account link of a delegate; return the accounts that were linked."""
+    async with db.write() as conn:
+        async with conn.execute(
+            "SELECT r.platform, r.user_id, u.chat_id, u.display_name, r.delegate_id"
+            " FROM registrations r JOIN chat_users u USING (platform, user_id)"
+            " WHERE r.delegate_id = ?", (delegate_id,),
+        ) as cur:
+            accounts = [Account(*row) for row in await cur.fetchall()]
+        await conn.execute("DELETE FROM registrations WHERE delegate_id = ?", (delegate_id,))
+    return accounts
+
+
+async def forget_account(db: Database, platform: str, user_id: str) -> None:
+    """Delete everything held about a chat account: its link, attempts, files and the account."""
+    async with db.write() as conn:
+        for table in ("registrations", "login_failures", "staged_files", "chat_users"):
+            await conn.execute(
+                f"DELETE FROM {table} WHERE platform = ? AND user_id = ?", (platform, user_id)
+            )
+
+
+async def record_failure(db: Database, platform: str, user_id: str, now: str) -> None:
+    """Remember one wrong invite code or phone number from this account."""
+    await db.execute(
+        "INSERT INTO login_failures (platform, user_id, at) VALUES (?, ?, ?)",
+        (platform, user_id, now),
+    )
+
+
+async def failures_since(db: Database, platform: str, user_id: str, since: str) -> list[str]:
+    """Return the times of this account's failures since `since`, oldest first."""
+    rows = await db.fetchall(
+        "SELECT at FROM login_failures WHERE platform = ? AND user_id = ? AND at >= ?"
+        " ORDER BY at", (platform, user_id, since),
+    )
+    return [r[0] for r in rows]
+
+
+async def clear_failures(db: Database, platform: str, user_id: str) -> None:
+    """Forget the account's failures (after it registered)."""
+    await db.execute(
+        "DELETE FROM login_failures WHERE platform = ? AND user_id = ?", (platform, user_id)
+    )

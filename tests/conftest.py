@@ -1,0 +1,52 @@
+"""Shared fixtures: a config in tmp_path, an injected clock, an opened App."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import App
+from bot.clock import FixedClock
+from bot.config import Config, parse_config
+
+ORGANISER_ID = 9001
+DELEGATE_ID = 1001
+# 07:30 in Hanoi on the first congress day.
+CONGRESS_MORNING = datetime(2026, 8, 11, 0, 30, tzinfo=UTC)
+
+
+def make_config(tmp_path: Path, **sections: dict[str, Any]) -> Config:
+    """Build a validated Config whose database lives in tmp_path."""
+    data: dict[str, Any] = {
+        "event": {"name": "Đại hội thử nghiệm"},
+        "organisers": {"telegram": [ORGANISER_ID]},
+    }
+    for name, values in sections.items():
+        data[name] = {**data.get(name, {}), **values}
+    return parse_config(data, file="test.toml", base_dir=tmp_path, env={})
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """Return a clock set to the morning of the congress."""
+    return FixedClock(CONGRESS_MORNING)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    """Return a test config with one Telegram organiser."""
+    return make_config(tmp_path)
+
+
+@pytest.fixture
+async def app(config: Config, clock: FixedClock) -> AsyncIterator[App]:
+    """Return an App on a fresh database; closed after the test."""
+    application = await App.open(config, clock=clock)
+    try:
+        yield application
+    finally:
+        await application.close()

@@ -1,0 +1,81 @@
+"""Storage: migrations, refusal of newer or foreign files, transactions, online backup."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from storage.db import Database, DatabaseError, migrations
+
+
+async def test_new_database_gets_every_migration_and_pragmas(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    try:
+        assert await db.scalar("PRAGMA user_version") == len(migrations())
+        assert await db.scalar("PRAGMA journal_mode") == "wal"
+        assert await db.scalar("PRAGMA foreign_keys") == 1
+        assert await db.scalar("PRAGMA busy_timeout") == 5000
+    finally:
+        await db.close()
+
+
+async def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    await (await Database.open(path)).close()
+    db = await Database.open(path)
+    try:
+        assert await db.scalar("PRAGMA user_version") == len(migrations())
+    finally:
+        await db.close()
+
+
+async def test_database_newer_than_the_code_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 999")
+    conn.close()
+    with pytest.raises(DatabaseError, match="newer than this program"):
+        await Database.open(path)
+
+
+async def test_file_that_is_not_sqlite_is_refused_and_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "notes.sqlite3"
+    content = b"Danh sach dai bieu\n" * 100
+    path.write_bytes(content)
+    with pytest.raises(DatabaseError, match="not an SQLite database"):
+        await Database.open(path)
+    assert path.read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.sqlite3"]
+
+
+async def test_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    try:
+        with pytest.raises(RuntimeError):
+            async with db.write() as conn:
+                await conn.execute(
+                    "INSERT INTO chat_users (platform, user_id, chat_id, created_at, updated_at)"
+                    " VALUES ('t', '1', '1', 'x', 'x')"
+                )
+                raise RuntimeError("half-way")
+        assert await db.scalar("SELECT count(*) FROM chat_users") == 0
+    finally:
+        await db.close()
+
+
+async def test_online_backup_is_a_consistent_copy(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    try:
+        await db.execute(
+            "INSERT INTO chat_users (platform, user_id, chat_id, created_at, updated_at)"
+            " VALUES ('telegram', '1', '1', 'x', 'x')"
+        )
+        target = tmp_path / "backup.sqlite3"
+        await db.backup(target)
+    finally:
+        await db.close()
+    copy = sqlite3.connect(target)
+    assert copy.execute("SELECT user_id FROM chat_users").fetchall() == [("1",)]
+    copy.close()
