@@ -7,6 +7,7 @@ messages and other update kinds are ignored; stickers and photos get a polite an
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 
@@ -56,9 +57,13 @@ class TelegramChannel:
 
     platform = PLATFORM
 
-    def __init__(self, app: App, config: TelegramConfig, *, read_timeout: float = 10.0) -> None:
+    def __init__(self, app: App, config: TelegramConfig, *, read_timeout: float = 10.0,
+                 poll_timeout: int = 30) -> None:
         self.app = app
         self.config = config
+        self.poll_timeout = poll_timeout
+        self.handled = 0  # updates fully handled, for monitoring and tests
+        self._handled_changed = asyncio.Condition()
         base = config.api_base_url.rstrip("/")
         self.application: Application = (
             Application.builder()
@@ -67,7 +72,7 @@ class TelegramChannel:
             .base_file_url(f"{base}/file/bot")
             .concurrent_updates(True)
             .read_timeout(read_timeout)
-            .get_updates_read_timeout(read_timeout + 30)
+            .get_updates_read_timeout(read_timeout + poll_timeout)
             .build()
         )
         private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
@@ -96,7 +101,8 @@ class TelegramChannel:
             )
         else:
             await updater.start_polling(
-                poll_interval=0, timeout=30, allowed_updates=["message", "callback_query"]
+                poll_interval=0, timeout=self.poll_timeout,
+                allowed_updates=["message", "callback_query"],
             )
 
     async def stop(self) -> None:
@@ -172,14 +178,33 @@ class TelegramChannel:
             text, command, args, None, contact, document,
         )
 
-    async def _on_message(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        msg = self.to_incoming(update)
-        if msg is None:
-            return
-        for reply in await self.app.handle(msg):
-            await self._send(int(msg.chat_id), reply, msg.language)
+    async def wait_handled(self, count: int) -> None:
+        """Wait until `count` updates have been handled in all (replies sent)."""
+        async with self._handled_changed:
+            await self._handled_changed.wait_for(lambda: self.handled >= count)
 
-    async def _on_callback(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _count_handled(self) -> None:
+        async with self._handled_changed:
+            self.handled += 1
+            self._handled_changed.notify_all()
+
+    async def _on_message(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            msg = self.to_incoming(update)
+            if msg is None:
+                return
+            for reply in await self.app.handle(msg):
+                await self._send(int(msg.chat_id), reply, msg.language)
+        finally:
+            await self._count_handled()
+
+    async def _on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            await self._handle_callback(update)
+        finally:
+            await self._count_handled()
+
+    async def _handle_callback(self, update: Update) -> None:
         query, user = update.callback_query, update.effective_user
         if query is None or user is None:
             return

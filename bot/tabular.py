@@ -1,0 +1,184 @@
+"""Read a tabular file (.csv or .xlsx) into rows that remember where they came from.
+
+Shared by the roster, agenda and results importers. A `Table` is only text:
+every cell is a stripped `str`, every row carries its true 1-based line (CSV:
+the physical line where the record starts, counting CRLF, LF and CR as line
+breaks, so a quoted field spanning lines does not shift the numbers after it;
+XLSX: the spreadsheet row number). Fully blank rows are dropped but never
+renumber the others. Failures raise `TableError` carrying a locale key
+(``tabular.error.*``) and its parameters, never a user-facing sentence.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["SUFFIXES", "Table", "TableError", "TableRow", "read_table", "read_table_bytes"]
+
+SUFFIXES = (".csv", ".xlsx")
+_BOM = b"\xef\xbb\xbf"
+_LINE_BREAK = re.compile(rb"\r\n?|\n")
+_QUOTED = re.compile(r'"[^"]*"?')
+_SEP_DIRECTIVE = re.compile(r"sep=(.)(\r\n?|\n)")
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    """One non-blank row: its 1-based line (CSV) or row number (XLSX) and its stripped cells."""
+
+    line: int
+    cells: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """The non-blank rows of one file, in file order."""
+
+    file_name: str
+    rows: list[TableRow]
+
+
+@dataclass(eq=False)
+class TableError(Exception):
+    """A file that cannot be read as a table; `line` is None when no line is to blame."""
+
+    file_name: str
+    line: int | None
+    reason_key: str
+    params: dict[str, str | int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.file_name, self.line, self.reason_key)
+
+    def __str__(self) -> str:
+        return f"{self.format_location()}: {self.reason_key}"
+
+    def format_location(self) -> str:
+        """Return "file:line", or just "file" when no line is to blame."""
+        return self.file_name if self.line is None else f"{self.file_name}:{self.line}"
+
+
+def read_table(path: Path) -> Table:
+    """Read the .csv or .xlsx file at `path` into a `Table`."""
+    _check_suffix(path.name)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TableError(path.name, None, "tabular.error.cannot_open") from exc
+    return read_table_bytes(data, path.name)
+
+
+def read_table_bytes(data: bytes, file_name: str) -> Table:
+    """Read the bytes of a .csv or .xlsx file (e.g. a chat document) into a `Table`."""
+    suffix = _check_suffix(file_name)
+    if suffix == ".xlsx":
+        rows = _xlsx_rows(data, file_name)
+    else:
+        rows = _csv_rows(_decode_utf8(data, file_name), file_name)
+    if not rows:
+        raise TableError(file_name, None, "tabular.error.empty")
+    return Table(file_name=file_name, rows=rows)
+
+
+def _check_suffix(file_name: str) -> str:
+    suffix = Path(file_name).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise TableError(
+            file_name, None, "tabular.error.unsupported_extension", {"extension": suffix}
+        )
+    return suffix
+
+
+def _decode_utf8(data: bytes, file_name: str) -> str:
+    body = data.removeprefix(_BOM)
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = len(_LINE_BREAK.findall(body, 0, exc.start)) + 1
+        raise TableError(file_name, line, "tabular.error.not_utf8") from exc
+
+
+def _csv_rows(text: str, file_name: str) -> list[TableRow]:
+    first_line = 0
+    directive = _SEP_DIRECTIVE.match(text)
+    if directive:  # Excel's "sep=;" first line names the delimiter itself.
+        delimiter = directive.group(1)
+        text = text[directive.end() :]
+        first_line = 1
+    else:
+        delimiter = _sniff_delimiter(text)
+        if delimiter is None:  # nothing but blank lines and separators
+            return []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows: list[TableRow] = []
+    consumed = 0
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            line = first_line + consumed + 1
+            raise TableError(file_name, line, "tabular.error.malformed_csv") from exc
+        start, consumed = first_line + consumed + 1, reader.line_num
+        cells = [cell.strip() for cell in record]
+        if any(cells):
+            rows.append(TableRow(line=start, cells=cells))
+    return rows
+
+
+def _sniff_delimiter(text: str) -> str | None:
+    """Return the delimiter the first non-blank line uses most, or None when all are blank."""
+    for raw in io.StringIO(text, newline=""):
+        if raw.strip(' \t\r\n,;"'):
+            header = _QUOTED.sub("", raw)  # separators inside quotes do not count
+            return ";" if header.count(";") > header.count(",") else ","
+    return None
+
+
+def _xlsx_rows(data: bytes, file_name: str) -> list[TableRow]:
+    from openpyxl import load_workbook  # imported here: CSV-only callers skip its start-up cost
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many exception types on junk bytes
+        raise TableError(file_name, None, "tabular.error.not_xlsx") from exc
+    rows: list[TableRow] = []
+    try:
+        if not book.worksheets:
+            return rows
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()  # some writers store a wrong <dimension>; read every row
+        for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+            cells = [_cell_text(value) for value in values]
+            if any(cells):
+                rows.append(TableRow(line=number, cells=cells))
+    except Exception as exc:  # a corrupt sheet fails lazily, while rows are parsed
+        raise TableError(file_name, None, "tabular.error.not_xlsx") from exc
+    finally:
+        book.close()
+    return rows
+
+
+def _cell_text(value: object) -> str:
+    """Return a cell value as the text a person would type for it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):  # as Excel shows it: 15 significant digits, no ".0"
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.15g}"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds" if value.second else "minutes")
+    if isinstance(value, dt.time):
+        return value.isoformat(timespec="seconds" if value.second else "minutes")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
