@@ -12,6 +12,8 @@ import pytest
 from bot.app import App
 from bot.clock import FixedClock
 from bot.config import Config, parse_config
+from tests.fake_telegram import FakeTelegram
+from tests.harness import TelegramChat, start_channel
 
 ORGANISER_ID = 9001
 DELEGATE_ID = 1001
@@ -50,3 +52,20 @@ async def app(config: Config, clock: FixedClock) -> AsyncIterator[App]:
         yield application
     finally:
         await application.close()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    """Return a running fake Telegram Bot API server on 127.0.0.1."""
+    async with FakeTelegram() as server:
+        yield server
+
+
+@pytest.fixture
+async def tg(app: App, fake: FakeTelegram) -> AsyncIterator[TelegramChat]:
+    """Return a chat driver for the app's Telegram channel, polling the fake server."""
+    channel = await start_channel(app, fake)
+    try:
+        yield TelegramChat(fake, channel)
+    finally:
+        await channel.stop()

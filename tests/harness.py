@@ -1,0 +1,85 @@
+"""Drive the real Telegram channel (python-telegram-bot Application) against the fake server.
+
+`TelegramChat` pushes an update, waits until the channel has handled it completely, and
+returns the messages the bot sent to that chat meanwhile (as the fake server recorded them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from bot.app import App
+from bot.channels.telegram import TelegramChannel
+from bot.config import TelegramConfig
+from tests.fake_telegram import FakeTelegram
+
+Message = dict[str, Any]
+
+
+def telegram_config(fake: FakeTelegram, **overrides: Any) -> TelegramConfig:
+    """Return a Telegram config pointing at the fake server."""
+    config = TelegramConfig(enabled=True, token=fake.token,
+                            api_base_url=f"http://127.0.0.1:{fake.port}")
+    return dataclasses.replace(config, **overrides)
+
+
+async def start_channel(app: App, fake: FakeTelegram, **overrides: Any) -> TelegramChannel:
+    """Start a polling Telegram channel for `app` against `fake`."""
+    channel = TelegramChannel(app, telegram_config(fake, **overrides), poll_timeout=1,
+                              read_timeout=5)
+    app.add_channel(channel)
+    await channel.start()
+    return channel
+
+
+class TelegramChat:
+    """Talk to the bot as Telegram users and read its answers."""
+
+    def __init__(self, fake: FakeTelegram, channel: TelegramChannel) -> None:
+        self.fake = fake
+        self.channel = channel
+
+    async def _exchange(self, chat_id: int, push: Callable[[], int]) -> list[Message]:
+        before = len(self.fake.sent_messages(chat_id))
+        target = self.channel.handled + 1
+        push()
+        await asyncio.wait_for(self.channel.wait_handled(target), 10)
+        return self.fake.sent_messages(chat_id)[before:]
+
+    async def send(self, user_id: int, text: str, **kwargs: Any) -> list[Message]:
+        """Send a text message; return the bot's messages to that chat."""
+        return await self._exchange(user_id, lambda: self.fake.push_text(user_id, text, **kwargs))
+
+    async def texts(self, user_id: int, text: str, **kwargs: Any) -> list[str]:
+        """Send a text message; return the texts the bot answered with."""
+        return [m["text"] for m in await self.send(user_id, text, **kwargs)]
+
+    async def press(self, user_id: int, data: str, **kwargs: Any) -> list[Message]:
+        """Press an inline button with this callback data."""
+        return await self._exchange(
+            user_id, lambda: self.fake.push_callback(user_id, data, **kwargs))
+
+    async def share_contact(self, user_id: int, phone: str,
+                            contact_user_id: int | None) -> list[Message]:
+        """Share a contact card."""
+        return await self._exchange(user_id, lambda: self.fake.push_contact(
+            user_id, phone, contact_user_id=contact_user_id))
+
+    async def send_document(self, user_id: int, file_name: str, content: bytes) -> list[Message]:
+        """Send a file."""
+        return await self._exchange(
+            user_id, lambda: self.fake.push_document(user_id, file_name, content))
+
+    async def push(self, user_id: int, push: Callable[[], int]) -> list[Message]:
+        """Push any update built by the fake server; return the bot's messages to user_id."""
+        return await self._exchange(user_id, push)
+
+
+def buttons(message: Message) -> list[tuple[str, str]]:
+    """Return (label, callback data) of a message's inline keyboard."""
+    markup = message.get("reply_markup") or {}
+    return [(b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", [])
+            for b in row]
