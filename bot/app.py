@@ -7,15 +7,18 @@ around the channels' lifetime (as python-telegram-bot's post_init/post_shutdown 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from typing import Protocol
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import Services
+from bot.delivery import DeliveryWorker
 from bot.i18n import Translator
 from bot.model import Incoming, Reply
-from handlers import build_router
+from bot.scheduler import Scheduler
+from handlers import FEATURES, build_router
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -45,6 +48,15 @@ class App:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.channels: list[Channel] = []
+        self.delivery = DeliveryWorker(services.db, services.clock, services.config.delivery,
+                                       services.texts)
+        self.scheduler = Scheduler()
+        services.wake_delivery = self.delivery.wake
+        services.reschedule = self.scheduler.rebuild
+        for feature in FEATURES:
+            jobs = getattr(feature, "jobs", None)
+            if jobs is not None:
+                self.scheduler.add_source(functools.partial(jobs, services))
 
     @classmethod
     async def open(cls, config: Config, *, clock: Clock | None = None) -> App:
@@ -69,20 +81,34 @@ class App:
         return await self.services.router.dispatch(self.services, msg)
 
     def add_channel(self, channel: Channel) -> None:
-        """Attach a channel; it can then send on its platform."""
+        """Attach a channel; it can then send on its platform (the outbox too, if it can)."""
         self.channels.append(channel)
         self.services.senders[channel.platform] = channel.send
+        if hasattr(channel, "deliver"):
+            rate = getattr(self.services.config.delivery, f"{channel.platform}_rate", 25.0)
+            self.delivery.add_transport(channel, rate)  # type: ignore[arg-type]
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Start every channel, wait for `stop`, then stop them in reverse order."""
+        """Start the channels, the delivery worker and the scheduler; stop them on `stop`.
+
+        On stop: the worker finishes its batch, then the channels finish the updates in
+        flight, in reverse order of starting.
+        """
         started: list[Channel] = []
+        worker: asyncio.Task[None] | None = None
         try:
             for channel in self.channels:
                 await channel.start()
                 started.append(channel)
                 log.info("%s channel started", channel.platform)
+            worker = asyncio.create_task(self.delivery.run(stop))
+            await self.scheduler.start()
             await stop.wait()
         finally:
+            self.scheduler.shutdown()
+            if worker is not None:
+                stop.set()
+                await worker
             for channel in reversed(started):
                 try:
                     await channel.stop()

@@ -46,10 +46,11 @@ class FixedClock:
 
 
 def to_iso(when: datetime) -> str:
-    """Format an aware datetime as UTC ISO 8601 for the database."""
+    """Format an aware datetime as UTC ISO 8601 for the database (always milliseconds, so
+    that the strings sort as the times do)."""
     if when.tzinfo is None:
         raise ValueError("naive datetime")
-    return when.astimezone(UTC).isoformat(timespec="seconds")
+    return when.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 def from_iso(text: str) -> datetime:

@@ -99,6 +99,32 @@ class RegistrationConfig:
 
 
 @dataclass(frozen=True)
+class DeliveryConfig:
+    """[delivery]: how the outbox is sent (announcements, reminders, notices)."""
+
+    telegram_rate: float = 25.0
+    per_chat_interval: float = 1.0
+    max_attempts: int = 5
+    backoff_seconds: float = 2.0
+    backoff_max_seconds: float = 300.0
+    report_interval: float = 3.0
+
+    def check(self) -> dict[str, str]:
+        """Return {key: reason} for bad values."""
+        bad = {}
+        if not 0 < self.telegram_rate <= 10_000:
+            bad["telegram_rate"] = "must be more than 0 and at most 10000 messages per second"
+        for key in ("per_chat_interval", "backoff_seconds", "report_interval"):
+            if not 0 <= getattr(self, key) <= 3600:
+                bad[key] = "must be between 0 and 3600 seconds"
+        if not 1 <= self.max_attempts <= 100:
+            bad["max_attempts"] = "must be between 1 and 100"
+        if not self.backoff_seconds <= self.backoff_max_seconds <= 86_400:
+            bad["backoff_max_seconds"] = "must be at least backoff_seconds and at most 86400"
+        return bad
+
+
+@dataclass(frozen=True)
 class WebhookConfig:
     """[telegram.webhook]: where Telegram posts updates in webhook mode."""
 
@@ -158,6 +184,7 @@ class Config:
     storage: StorageConfig = field(default_factory=StorageConfig)
     organisers: OrganisersConfig = field(default_factory=OrganisersConfig)
     registration: RegistrationConfig = field(default_factory=RegistrationConfig)
+    delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     base_dir: Path = field(default_factory=Path.cwd, metadata={"internal": True})
 
@@ -173,7 +200,8 @@ def _type_name(tp: Any) -> str:
     if origin is list:
         item = typing.get_args(tp)[0]
         return "a list of " + {str: "strings", int: "whole numbers"}.get(item, str(item))
-    return {str: "a string", int: "a whole number", bool: "true or false"}.get(tp, str(tp))
+    return {str: "a string", int: "a whole number", bool: "true or false",
+            float: "a number"}.get(tp, str(tp))
 
 
 def _coerce(value: Any, tp: Any) -> Any:
@@ -185,6 +213,8 @@ def _coerce(value: Any, tp: Any) -> Any:
         return [_coerce(v, item) for v in value]
     if tp is int and (isinstance(value, bool) or not isinstance(value, int)):
         raise TypeError
+    if tp is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
     if not isinstance(value, tp):
         raise TypeError
     return value

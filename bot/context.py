@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 Sender = Callable[[str, str, Reply], Awaitable[None]]
 
 
+async def _nothing() -> None:
+    return None
+
+
 @dataclass
 class Services:
     """Long-lived parts of the application, shared by every handler."""
@@ -32,6 +36,8 @@ class Services:
     router: Router
     organisers: dict[str, set[str]] = field(default_factory=dict)
     senders: dict[str, Sender] = field(default_factory=dict)
+    wake_delivery: Callable[[], None] = lambda: None
+    reschedule: Callable[[], Awaitable[None]] = field(default=_nothing)
 
     def is_organiser(self, platform: str, user_id: str) -> bool:
         """Tell whether this platform account belongs to an organiser."""
@@ -65,6 +71,11 @@ class Context:
         return self.user.language or texts.language(
             self.msg.language or self.services.config.event.language
         )
+
+    @property
+    def actor(self) -> str:
+        """Return how the audit log names the sender: "platform:user_id"."""
+        return f"{self.msg.platform}:{self.msg.user_id}"
 
     @property
     def is_organiser(self) -> bool:

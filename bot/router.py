@@ -119,12 +119,14 @@ class Router:
 
     async def _load_user(self, services: Services, msg: Incoming) -> ChatUser:
         user = await users.get(services.db, msg.platform, msg.user_id)
-        if user is None or (user.chat_id, user.display_name) != (msg.chat_id, msg.display_name):
+        if user is None or user.blocked_at is not None or (
+            (user.chat_id, user.display_name) != (msg.chat_id, msg.display_name)
+        ):
             fresh = ChatUser(msg.platform, msg.user_id, msg.chat_id, msg.display_name)
             await users.touch(services.db, fresh, to_iso(services.clock.now()))
             if user is None:
                 return fresh
-            user.chat_id, user.display_name = msg.chat_id, msg.display_name
+            user.chat_id, user.display_name, user.blocked_at = msg.chat_id, msg.display_name, None
         return user
 
     async def _route(self, ctx: Context) -> Result:

@@ -9,11 +9,19 @@ from __future__ import annotations
 from types import ModuleType
 
 from bot.router import Router
-from handlers import fallback, language, overview, registration, roster
+from handlers import (
+    announcements,
+    deliveries,
+    fallback,
+    language,
+    overview,
+    registration,
+    roster,
+)
 from handlers import help as help_
 
 FEATURES: tuple[ModuleType, ...] = (
-    registration, help_, language, roster, overview, fallback,
+    registration, help_, language, roster, overview, announcements, deliveries, fallback,
 )
 
 

@@ -96,3 +96,35 @@ async def clear_failures(db: Database, platform: str, user_id: str) -> None:
     await db.execute(
         "DELETE FROM login_failures WHERE platform = ? AND user_id = ?", (platform, user_id)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """A registered delegate's reachable chat account."""
+
+    delegate_id: int
+    platform: str
+    chat_id: str
+    language: str | None
+
+
+async def recipients(db: Database, audience: dict[str, str]) -> list[Recipient]:
+    """Return the reachable accounts of the registered delegates in an audience.
+
+    Audience: {"type": "all"}, {"type": "delegation", "value": name} or
+    {"type": "kind", "value": "official" | "alternate" | "guest"}.
+    """
+    kind = audience.get("type", "all")
+    where, params = {
+        "all": ("1", ()),
+        "delegation": ("d.delegation = ?", (audience.get("value", ""),)),
+        "kind": ("d.kind = ?", (audience.get("value", ""),)),
+    }[kind]
+    rows = await db.fetchall(
+        "SELECT d.id, r.platform, u.chat_id, u.language FROM registrations r"
+        " JOIN delegates d ON d.id = r.delegate_id"
+        " JOIN chat_users u ON u.platform = r.platform AND u.user_id = r.user_id"
+        f" WHERE u.blocked_at IS NULL AND {where} ORDER BY d.id, r.platform",
+        params,
+    )
+    return [Recipient(*row) for row in rows]

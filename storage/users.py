@@ -20,13 +20,14 @@ class ChatUser:
     language: str | None = None
     step: str | None = None
     step_data: dict[str, Any] = field(default_factory=dict)
+    blocked_at: str | None = None
 
 
 def _from_row(row: Any) -> ChatUser:
     return ChatUser(
         platform=row["platform"], user_id=row["user_id"], chat_id=row["chat_id"],
         display_name=row["display_name"], language=row["language"], step=row["step"],
-        step_data=json.loads(row["step_data"]),
+        step_data=json.loads(row["step_data"]), blocked_at=row["blocked_at"],
     )
 
 
@@ -39,12 +40,13 @@ async def get(db: Database, platform: str, user_id: str) -> ChatUser | None:
 
 
 async def touch(db: Database, user: ChatUser, now: str) -> None:
-    """Create the account or refresh its chat id and display name."""
+    """Create the account or refresh its chat id and display name; it is reachable again."""
     await db.execute(
         "INSERT INTO chat_users (platform, user_id, chat_id, display_name, created_at, updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (platform, user_id) DO UPDATE SET chat_id = excluded.chat_id,"
-        " display_name = excluded.display_name, updated_at = excluded.updated_at",
+        " display_name = excluded.display_name, updated_at = excluded.updated_at,"
+        " blocked_at = NULL",
         (user.platform, user.user_id, user.chat_id, user.display_name, now, now),
     )
 
@@ -64,4 +66,12 @@ async def set_step(
     await db.execute(
         "UPDATE chat_users SET step = ?, step_data = ? WHERE platform = ? AND user_id = ?",
         (step, json.dumps(data or {}, ensure_ascii=False), platform, user_id),
+    )
+
+
+async def mark_blocked(db: Database, platform: str, chat_id: str, now: str) -> None:
+    """Remember that this chat blocked the bot (403): send it nothing until it writes again."""
+    await db.execute(
+        "UPDATE chat_users SET blocked_at = ? WHERE platform = ? AND chat_id = ?",
+        (now, platform, chat_id),
     )

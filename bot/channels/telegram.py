@@ -8,8 +8,12 @@ messages and other update kinds are ignored; stickers and photos get a polite an
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
+import warnings
+from collections.abc import Iterator
+from datetime import timedelta
 
 from telegram import (
     BotCommand,
@@ -23,7 +27,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -34,6 +38,7 @@ from telegram.ext import (
 
 from bot.app import App
 from bot.config import TelegramConfig
+from bot.delivery import DeliveryError
 from bot.model import Contact, Document, Incoming, Reply, parse_command
 from bot.text import TELEGRAM_LIMIT, split_html
 
@@ -50,6 +55,27 @@ def _inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(c.label, callback_data=c.data) for c in row] for row in rows]
     )
+
+
+@contextlib.contextmanager
+def _classified() -> Iterator[None]:
+    """Turn python-telegram-bot's errors into the delivery worker's DeliveryError."""
+    try:
+        yield
+    except RetryAfter as exc:
+        with warnings.catch_warnings():  # PTB 22 warns that retry_after becomes a timedelta
+            warnings.simplefilter("ignore")
+            wait = exc.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        raise DeliveryError(DeliveryError.RETRY_AFTER, exc.message, seconds) from exc
+    except Forbidden as exc:
+        raise DeliveryError(DeliveryError.BLOCKED, exc.message) from exc
+    except BadRequest as exc:
+        raise DeliveryError(DeliveryError.REJECTED, exc.message) from exc
+    except NetworkError as exc:  # timeouts and 5xx (BadRequest, a subclass, is caught above)
+        raise DeliveryError(DeliveryError.TRANSIENT, exc.message or type(exc).__name__) from exc
+    except TelegramError as exc:
+        raise DeliveryError(DeliveryError.REJECTED, exc.message) from exc
 
 
 class TelegramChannel:
@@ -152,6 +178,24 @@ class TelegramChannel:
                 reply_markup=markup if last else None, disable_web_page_preview=True,
             ))
         return sent
+
+    async def deliver(self, chat_id: str, text: str) -> str:
+        """Send one outbox message (within the limit); raise DeliveryError when it fails."""
+        with _classified():
+            message = await self.application.bot.send_message(
+                int(chat_id), text, parse_mode=ParseMode.HTML, disable_web_page_preview=True)
+        return str(message.message_id)
+
+    async def edit(self, chat_id: str, message_id: str, text: str) -> None:
+        """Replace the text of a message the bot sent; raise DeliveryError when it fails."""
+        try:
+            with _classified():
+                await self.application.bot.edit_message_text(
+                    text, chat_id=int(chat_id), message_id=int(message_id),
+                    parse_mode=ParseMode.HTML, disable_web_page_preview=True)
+        except DeliveryError as exc:
+            if "not modified" not in exc.reason.lower():
+                raise
 
     def to_incoming(self, update: Update) -> Incoming | None:
         """Turn a private message into an Incoming; None for what the bot does not read."""

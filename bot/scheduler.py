@@ -1,0 +1,72 @@
+"""Timed jobs with APScheduler 3: it only holds what is pending; the database is the truth.
+
+Features add a *source*: a coroutine that returns the jobs it wants (id, UTC time, coroutine
+to run). `rebuild()` replaces every job with what the sources say now; it runs at start-up
+and after every change (a scheduled announcement, a new agenda). Jobs are added with
+`misfire_grace_time=None` and `coalesce=True`: a job that fires late (a busy loop, a
+suspended laptop) still runs, once; what to do with something missed while the bot was down
+is each source's policy, applied when it rebuilds.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One thing to do at one time."""
+
+    id: str
+    at: datetime
+    run: Callable[[], Awaitable[None]]
+
+
+Source = Callable[[], Awaitable[list[Job]]]
+
+
+class Scheduler:
+    """Keeps APScheduler's jobs equal to what the sources ask for."""
+
+    def __init__(self) -> None:
+        self.aps = AsyncIOScheduler(timezone=UTC, job_defaults={
+            "misfire_grace_time": None, "coalesce": True, "max_instances": 1})
+        self.sources: list[Source] = []
+
+    def add_source(self, source: Source) -> None:
+        """Register a feature's job source."""
+        self.sources.append(source)
+
+    async def start(self) -> None:
+        """Start APScheduler and schedule what the sources ask for."""
+        if not self.aps.running:
+            self.aps.start()
+        await self.rebuild()
+
+    async def rebuild(self) -> None:
+        """Replace every job with the sources' current list."""
+        jobs = [job for source in self.sources for job in await source()]
+        self.aps.remove_all_jobs()
+        for job in jobs:
+            if job.at.tzinfo is None:
+                raise ValueError(f"job {job.id} has a naive time")
+            self.aps.add_job(job.run, "date", run_date=job.at, id=job.id,
+                             replace_existing=True)
+        log.info("scheduled %d jobs", len(jobs))
+
+    def jobs(self) -> list[tuple[str, datetime]]:
+        """Return (id, next run time) of every scheduled job."""
+        return [(job.id, job.next_run_time) for job in self.aps.get_jobs()]
+
+    def shutdown(self) -> None:
+        """Stop without running what is pending (the database keeps it)."""
+        if self.aps.running:
+            self.aps.shutdown(wait=False)
+

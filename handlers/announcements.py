@@ -1,0 +1,265 @@
+"""/announce: organisers send a message to every registered delegate, a delegation or a kind.
+
+The flow: the text (after the command, or asked for), the audience, a preview exactly as
+delegates will see it with the number of recipients, then send now, schedule, or cancel.
+Sending writes one outbox row per recipient in the same transaction as the broadcast; the
+delivery worker does the rest. `/scheduled` lists (and cancels) scheduled announcements,
+`/deliveries` shows what reached whom.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime
+
+from bot.clock import from_iso, to_iso
+from bot.context import Context, Services
+from bot.delivery import messages_for
+from bot.i18n import join
+from bot.localtime import parse_when
+from bot.model import Reply
+from bot.router import Router
+from bot.scheduler import Job
+from storage import audit, broadcasts, delegates, registrations
+from storage.outbox import NewMessage
+
+log = logging.getLogger(__name__)
+
+PREFIX = "ann"
+STEP_TEXT = "announce.text"
+STEP_WHEN = "announce.when"
+KINDS = ("official", "alternate", "guest")
+_AFTER_COMMAND = re.compile(r"^/\S*\s*")
+
+
+def render(services: Services, language: str | None, body: str) -> str:
+    """Return the announcement as a delegate reading `language` sees it."""
+    return services.texts.t(language, "announce.message", text=body)
+
+
+def audience_label(ctx: Context, audience: dict[str, str]) -> str:
+    """Describe an audience in the sender's language."""
+    kind = audience["type"]
+    if kind == "delegation":
+        return ctx.t("announce.audience.delegation", name=audience["value"])
+    if kind == "kind":
+        return ctx.t("announce.audience.kind", kind=ctx.t(f"kind.{audience['value']}"))
+    return ctx.t("announce.audience.all")
+
+
+def build_messages(services: Services, broadcast_id: int, body: str,
+                   people: list[registrations.Recipient]) -> list[NewMessage]:
+    """Return every recipient's outbox rows, each in their language."""
+    rows: list[NewMessage] = []
+    for person in people:
+        text = render(services, person.language, body)
+        rows += messages_for(f"b{broadcast_id}:{person.platform}:{person.chat_id}",
+                             person.platform, person.chat_id, text,
+                             delegate_id=person.delegate_id, broadcast_id=broadcast_id)
+    return rows
+
+
+async def start(ctx: Context) -> Reply:
+    """Take the text after /announce, or ask for it."""
+    body = _AFTER_COMMAND.sub("", ctx.msg.text, count=1).strip()
+    if not body:
+        await ctx.set_step(STEP_TEXT)
+        return ctx.reply("announce.ask_text")
+    return await _ask_audience(ctx, body)
+
+
+async def on_text(ctx: Context) -> Reply:
+    """Take the announcement's text."""
+    body = ctx.msg.text.strip()
+    if not body:
+        return ctx.reply("announce.ask_text")
+    return await _ask_audience(ctx, body)
+
+
+async def _ask_audience(ctx: Context, body: str) -> Reply:
+    await ctx.set_step("announce.audience", {"body": body})
+    return Reply(ctx.t("announce.ask_audience"), (
+        ctx.choice("announce.audience.all", f"{PREFIX}:all"),
+        ctx.choice("announce.choose_delegation", f"{PREFIX}:delegations"),
+        ctx.choice("announce.choose_kind", f"{PREFIX}:kinds"),
+        ctx.choice("announce.cancel", f"{PREFIX}:cancel"),
+    ))
+
+
+async def on_choice(ctx: Context) -> Reply:
+    """Handle every button of the flow: audience, send, schedule, cancel."""
+    action, _, value = ctx.payload.partition(":")
+    if action == "unschedule":
+        return await _unschedule(ctx, value)
+    data = ctx.user.step_data
+    if action == "cancel":
+        await ctx.clear_step()
+        return ctx.reply("announce.cancelled")
+    if "body" not in data:
+        return ctx.reply("error.stale_choice")
+    if action == "delegations":
+        names = sorted({d.delegation for d in await delegates.all_delegates(ctx.db)
+                        if d.delegation})
+        await ctx.set_step("announce.audience", {**data, "delegations": names})
+        return Reply(ctx.t("announce.ask_delegation"), tuple(
+            ctx.choice("announce.audience.delegation", f"{PREFIX}:d:{i}", name=name)
+            for i, name in enumerate(names)))
+    if action == "kinds":
+        return Reply(ctx.t("announce.ask_kind"), tuple(
+            ctx.choice(f"kind.{kind}", f"{PREFIX}:k:{kind}") for kind in KINDS))
+    if action in ("all", "d", "k"):
+        audience = _audience(action, value, data)
+        if audience is None:
+            return ctx.reply("error.stale_choice")
+        return await _preview(ctx, {**data, "audience": audience})
+    if action in ("send", "schedule") and "audience" in data:
+        if action == "schedule":
+            await ctx.set_step(STEP_WHEN, data)
+            return ctx.reply("announce.ask_when", zone=ctx.services.config.event.timezone)
+        return await _send_now(ctx, data["body"], data["audience"])
+    return ctx.reply("error.stale_choice")
+
+
+def _audience(action: str, value: str, data: dict[str, object]) -> dict[str, str] | None:
+    if action == "all":
+        return {"type": "all"}
+    if action == "k" and value in KINDS:
+        return {"type": "kind", "value": value}
+    names = data.get("delegations")
+    if action == "d" and value.isdigit() and isinstance(names, list) and int(value) < len(names):
+        return {"type": "delegation", "value": str(names[int(value)])}
+    return None
+
+
+async def _preview(ctx: Context, data: dict[str, object]) -> Reply:
+    audience = data["audience"]
+    assert isinstance(audience, dict)
+    people = await registrations.recipients(ctx.db, audience)
+    await ctx.set_step("announce.audience", data)
+    preview = render(ctx.services, ctx.lang, str(data["body"]))
+    summary = ctx.t("announce.preview", audience=audience_label(ctx, audience),
+                    count=len(people))
+    text = join([ctx.t("announce.preview_head"), preview, summary], "\n\n")
+    if not people:
+        return Reply(join([text, ctx.t("announce.nobody")], "\n\n"),
+                     (ctx.choice("announce.cancel", f"{PREFIX}:cancel"),))
+    return Reply(text, (ctx.choice("announce.send", f"{PREFIX}:send", count=len(people)),
+                        ctx.choice("announce.schedule", f"{PREFIX}:schedule"),
+                        ctx.choice("announce.cancel", f"{PREFIX}:cancel")))
+
+
+async def _send_now(ctx: Context, body: str, audience: dict[str, str]) -> Reply:
+    services = ctx.services
+    people = await registrations.recipients(ctx.db, audience)
+    now = to_iso(services.clock.now())
+    broadcast_id, added = await broadcasts.create_queued(
+        ctx.db, kind="announcement", audience=audience, body=body, created_by=ctx.actor,
+        report=(ctx.msg.platform, ctx.msg.chat_id, ctx.lang), now=now,
+        build=lambda bid: build_messages(services, bid, body, people),
+    )
+    await ctx.clear_step()
+    await audit.record(ctx.db, actor=ctx.actor, action="announce.queued", now=now, details={
+        "broadcast": broadcast_id, "audience": audience, "recipients": len(people),
+        "text": body[:200]})
+    log.info("announcement %s queued for %d recipients by %s", broadcast_id, len(people),
+             ctx.actor)
+    services.wake_delivery()
+    return ctx.reply("announce.queued", id=broadcast_id, count=len(people), messages=added)
+
+
+async def on_when(ctx: Context) -> Reply:
+    """Take the send time of a scheduled announcement (local time of the event)."""
+    data = ctx.user.step_data
+    if "audience" not in data:
+        await ctx.clear_step()
+        return ctx.reply("error.stale_choice")
+    event = ctx.services.config.event
+    now = ctx.services.clock.now()
+    when = parse_when(ctx.msg.text, event.tz, now)
+    if when is None:
+        return ctx.reply("announce.bad_when", zone=event.timezone)
+    if when <= now:
+        return ctx.reply("announce.past_when", when=_local(ctx, when))
+    broadcast_id = await broadcasts.create(
+        ctx.db, kind="announcement", audience=data["audience"], body=data["body"],
+        status="scheduled", send_at=to_iso(when), created_by=ctx.actor,
+        report=(ctx.msg.platform, ctx.msg.chat_id, ctx.lang), now=to_iso(now))
+    await ctx.clear_step()
+    await audit.record(ctx.db, actor=ctx.actor, action="announce.scheduled", now=to_iso(now),
+                       details={"broadcast": broadcast_id, "audience": data["audience"],
+                                "send_at": to_iso(when), "text": str(data["body"])[:200]})
+    await ctx.services.reschedule()
+    return ctx.reply("announce.scheduled", id=broadcast_id, when=_local(ctx, when))
+
+
+def _local(ctx: Context, when: datetime) -> str:
+    return when.astimezone(ctx.services.config.event.tz).strftime("%H:%M %d/%m/%Y")
+
+
+async def scheduled(ctx: Context) -> Reply:
+    """List the scheduled announcements, each with a button to cancel it."""
+    items = await broadcasts.with_status(ctx.db, "scheduled")
+    if not items:
+        return ctx.reply("announce.none_scheduled")
+    lines = [ctx.t("announce.scheduled_head")]
+    lines += [ctx.t("announce.scheduled_line", id=b.id, when=_local(ctx, from_iso(b.send_at or "")),
+                    audience=audience_label(ctx, b.audience), text=b.body[:80])
+              for b in items]
+    return Reply(join(lines), tuple(ctx.choice("announce.unschedule", f"{PREFIX}:unschedule:{b.id}",
+                                               id=b.id) for b in items[:20]))
+
+
+async def _unschedule(ctx: Context, value: str) -> Reply:
+    if not value.isdigit():
+        return ctx.reply("error.stale_choice")
+    now = to_iso(ctx.services.clock.now())
+    if not await broadcasts.set_status(ctx.db, int(value), "cancelled", expect="scheduled"):
+        return ctx.reply("announce.too_late", id=value)
+    await audit.record(ctx.db, actor=ctx.actor, action="announce.cancelled", now=now,
+                       details={"broadcast": int(value)})
+    await ctx.services.reschedule()
+    return ctx.reply("announce.unscheduled", id=value)
+
+
+async def release(services: Services, broadcast_id: int) -> None:
+    """Queue a scheduled announcement whose time has come (once, whatever happens)."""
+    item = await broadcasts.get(services.db, broadcast_id)
+    if item is None or item.status != "scheduled":
+        return
+    people = await registrations.recipients(services.db, item.audience)
+    now = to_iso(services.clock.now())
+    added = await broadcasts.release(
+        services.db, broadcast_id, now,
+        lambda bid: build_messages(services, bid, item.body, people))
+    if added is None:
+        return
+    await audit.record(services.db, actor="bot", action="announce.released", now=now,
+                       details={"broadcast": broadcast_id, "recipients": len(people)})
+    log.info("scheduled announcement %s released to %d recipients", broadcast_id, len(people))
+    services.wake_delivery()
+
+
+async def jobs(services: Services) -> list[Job]:
+    """Return a job per scheduled announcement; one whose time passed is released at once."""
+    out = []
+    now = services.clock.now()
+    for item in await broadcasts.with_status(services.db, "scheduled"):
+        when = from_iso(item.send_at or to_iso(now))
+        if when <= now:
+            log.info("announcement %s was due while the bot was down: sending it now", item.id)
+            await release(services, item.id)
+            continue
+        out.append(Job(f"announce:{item.id}", when,
+                       lambda bid=item.id: release(services, bid)))  # type: ignore[misc]
+    return out
+
+
+def register(router: Router) -> None:
+    """Add /announce and /scheduled for organisers."""
+    router.command("announce", start, organiser=True)
+    router.command("scheduled", scheduled, organiser=True)
+    router.step(STEP_TEXT, on_text)
+    router.step("announce.audience", on_text)
+    router.step(STEP_WHEN, on_when)
+    router.choice(PREFIX, on_choice, organiser=True)

@@ -1,0 +1,130 @@
+"""Broadcasts: messages to many (announcements, reminders, notices) and their live report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from storage.db import Database
+from storage.outbox import NewMessage, insert
+
+
+@dataclass(frozen=True, slots=True)
+class Broadcast:
+    """One message to an audience."""
+
+    id: int
+    kind: str
+    audience: dict[str, Any]
+    body: str
+    status: str
+    send_at: str | None
+    created_by: str
+    report_platform: str | None
+    report_chat_id: str | None
+    report_message_id: str | None
+    report_language: str | None
+    created_at: str
+    queued_at: str | None
+    finished_at: str | None
+
+
+_COLUMNS = ("id, kind, audience, body, status, send_at, created_by, report_platform,"
+            " report_chat_id, report_message_id, report_language, created_at, queued_at,"
+            " finished_at")
+
+
+def _broadcast(row: Any) -> Broadcast:
+    values = list(row)
+    values[2] = json.loads(values[2])
+    return Broadcast(*values)
+
+
+async def create(db: Database, *, kind: str, audience: dict[str, Any], body: str, status: str,
+                 send_at: str | None, created_by: str, report: tuple[str, str, str] | None,
+                 now: str) -> int:
+    """Store a new broadcast; `report` is (platform, chat id, language) for the live report."""
+    platform, chat_id, language = report or (None, None, None)
+    async with db.write() as conn:
+        cur = await conn.execute(
+            "INSERT INTO broadcasts (kind, audience, body, status, send_at, created_by,"
+            " report_platform, report_chat_id, report_language, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (kind, json.dumps(audience, ensure_ascii=False), body, status, send_at, created_by,
+             platform, chat_id, language, now),
+        )
+        return int(cur.lastrowid or 0)
+
+
+async def get(db: Database, broadcast_id: int) -> Broadcast | None:
+    """Return a broadcast by id."""
+    row = await db.fetchone(f"SELECT {_COLUMNS} FROM broadcasts WHERE id = ?", (broadcast_id,))
+    return None if row is None else _broadcast(row)
+
+
+async def with_status(db: Database, status: str) -> list[Broadcast]:
+    """Return the broadcasts in a status, by send time then id."""
+    rows = await db.fetchall(
+        f"SELECT {_COLUMNS} FROM broadcasts WHERE status = ? ORDER BY send_at, id", (status,)
+    )
+    return [_broadcast(r) for r in rows]
+
+
+async def set_status(db: Database, broadcast_id: int, status: str, *, expect: str,
+                     column: str | None = None, now: str | None = None) -> bool:
+    """Move a broadcast from `expect` to `status` (stamping `column`); False if it was not."""
+    stamp = f", {column} = ?" if column else ""
+    params: tuple[Any, ...] = (status, now, broadcast_id, expect) if column else (
+        status, broadcast_id, expect)
+    changed = await db.execute(
+        f"UPDATE broadcasts SET status = ?{stamp} WHERE id = ? AND status = ?", params
+    )
+    return changed == 1
+
+
+async def set_report_message(db: Database, broadcast_id: int, message_id: str) -> None:
+    """Remember the message that shows the broadcast's live report."""
+    await db.execute("UPDATE broadcasts SET report_message_id = ? WHERE id = ?",
+                     (message_id, broadcast_id))
+
+
+async def create_queued(
+    db: Database, *, kind: str, audience: dict[str, Any], body: str, created_by: str,
+    report: tuple[str, str, str] | None, now: str,
+    build: Callable[[int], Iterable[NewMessage]],
+) -> tuple[int, int]:
+    """Store a broadcast and its outbox rows in one transaction; return (id, rows added)."""
+    platform, chat_id, language = report or (None, None, None)
+    async with db.write() as conn:
+        cur = await conn.execute(
+            "INSERT INTO broadcasts (kind, audience, body, status, created_by, report_platform,"
+            " report_chat_id, report_language, created_at, queued_at)"
+            " VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
+            (kind, json.dumps(audience, ensure_ascii=False), body, created_by, platform,
+             chat_id, language, now, now),
+        )
+        broadcast_id = int(cur.lastrowid or 0)
+        added = await insert(conn, build(broadcast_id), now)
+    return broadcast_id, added
+
+
+async def release(db: Database, broadcast_id: int, now: str,
+                  build: Callable[[int], Iterable[NewMessage]]) -> int | None:
+    """Queue a scheduled broadcast's rows in one transaction; None if it was not scheduled."""
+    async with db.write() as conn:
+        cur = await conn.execute(
+            "UPDATE broadcasts SET status = 'queued', queued_at = ? WHERE id = ?"
+            " AND status = 'scheduled'", (now, broadcast_id),
+        )
+        if cur.rowcount != 1:
+            return None
+        return await insert(conn, build(broadcast_id), now)
+
+
+async def recent(db: Database, limit: int = 10) -> list[Broadcast]:
+    """Return the newest broadcasts first."""
+    rows = await db.fetchall(f"SELECT {_COLUMNS} FROM broadcasts ORDER BY id DESC LIMIT ?",
+                             (limit,))
+    return [_broadcast(r) for r in rows]

@@ -1,0 +1,133 @@
+"""The outbox: one row per (message, recipient), claimed and sent by the delivery worker.
+
+States: pending -> sending -> sent | failed | blocked, and back to pending for a retry. A
+unique `dedupe_key` keeps a message from being enqueued twice for the same recipient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from storage.db import Database
+
+STATES = ("pending", "sending", "sent", "failed", "blocked")
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A message to put in the outbox for one recipient."""
+
+    dedupe_key: str
+    platform: str
+    chat_id: str
+    text: str
+    delegate_id: int | None = None
+    broadcast_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A row the worker has claimed for sending."""
+
+    id: int
+    platform: str
+    chat_id: str
+    text: str
+    attempts: int
+    broadcast_id: int | None
+
+
+async def enqueue(db: Database, messages: Iterable[NewMessage], now: str) -> int:
+    """Add messages to the outbox, skipping keys already there; return how many were added."""
+    async with db.write() as conn:
+        return await insert(conn, messages, now)
+
+
+async def insert(conn: Any, messages: Iterable[NewMessage], now: str) -> int:
+    """Insert outbox rows inside the caller's transaction; return how many were new."""
+    before = conn.total_changes
+    await conn.executemany(
+        "INSERT OR IGNORE INTO outbox (broadcast_id, dedupe_key, platform, chat_id, delegate_id,"
+        " text, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(m.broadcast_id, m.dedupe_key, m.platform, m.chat_id, m.delegate_id, m.text, now, now)
+         for m in messages],
+    )
+    return int(conn.total_changes - before)
+
+
+async def claim_due(db: Database, now: str, limit: int) -> list[Claimed]:
+    """Mark up to `limit` due pending rows as sending, oldest first, and return them."""
+    async with db.write() as conn, conn.execute(
+        "UPDATE outbox SET state = 'sending' WHERE id IN (SELECT id FROM outbox"
+        " WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id"
+        " LIMIT ?) RETURNING id, platform, chat_id, text, attempts, broadcast_id",
+        (now, limit),
+    ) as cur:
+        rows = await cur.fetchall()
+    return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
+
+
+async def release_in_flight(db: Database) -> int:
+    """Put rows left in 'sending' by a crash back to pending; return how many."""
+    return await db.execute("UPDATE outbox SET state = 'pending' WHERE state = 'sending'")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one claimed row."""
+
+    id: int
+    state: str                  # sent, pending (retry later), failed or blocked
+    now: str
+    next_attempt_at: str | None = None
+    error: str | None = None
+    count_attempt: bool = True
+
+
+async def record(db: Database, outcomes: Sequence[Outcome]) -> None:
+    """Write the outcomes of a batch of sends in one transaction."""
+    async with db.write() as conn:
+        await conn.executemany(
+            "UPDATE outbox SET state = ?, attempts = attempts + ?, last_error = ?,"
+            " next_attempt_at = coalesce(?, next_attempt_at),"
+            " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ?",
+            [(o.state, int(o.count_attempt), o.error, o.next_attempt_at, o.state, o.now, o.id)
+             for o in outcomes],
+        )
+
+
+async def next_due(db: Database) -> str | None:
+    """Return when the next pending row is due, or None when nothing is pending."""
+    return await db.scalar("SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'")
+
+
+async def counts(db: Database, broadcast_id: int) -> dict[str, int]:
+    """Return {state: rows} for one broadcast, every state present."""
+    found = dict(await db.fetchall(
+        "SELECT state, count(*) FROM outbox WHERE broadcast_id = ? GROUP BY state",
+        (broadcast_id,),
+    ))
+    return {state: int(found.get(state, 0)) for state in STATES}
+
+
+@dataclass(frozen=True, slots=True)
+class Undelivered:
+    """A recipient a broadcast did not reach."""
+
+    state: str
+    platform: str
+    chat_id: str
+    delegate_id: int | None
+    error: str | None
+
+
+async def undelivered(db: Database, broadcast_id: int) -> list[Undelivered]:
+    """Return the failed and blocked rows of a broadcast."""
+    rows = await db.fetchall(
+        "SELECT state, platform, chat_id, delegate_id, last_error FROM outbox"
+        " WHERE broadcast_id = ? AND state IN ('failed', 'blocked') ORDER BY state, id",
+        (broadcast_id,),
+    )
+    return [Undelivered(*row) for row in rows]
