@@ -11,17 +11,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from bot.clock import SystemClock, to_iso
 from bot.config import Config
 from bot.i18n import Markup, Translator
-from bot.tabular import TableError, read_table
+from bot.tabular import Problem
 from bot.text import html_to_plain
 from handlers.roster import (
     RosterPlan,
     apply_plan,
     export_rows,
-    plan_from_table,
+    plan_from_bytes,
     render_plan,
     write_export,
 )
-from handlers.roster_file import Problem
 from storage.db import Database
 
 PROGRESS_FROM_ROWS = 300
@@ -46,14 +45,12 @@ async def import_roster(config: Config, path: Path, *, dry_run: bool, prune: boo
         with _progress() as bar:
             task = bar.add_task(html_to_plain(t("roster.cli.reading")), total=None)
             try:
-                table = read_table(path)
-            except TableError as exc:
-                problem = Problem(exc.file_name, exc.line or 1, None, exc.reason_key,
-                                  dict(exc.params))
-                table = None
+                data = path.read_bytes()
+            except OSError:
+                problem = Problem(path.name, 1, None, "tabular.error.cannot_open")
                 plan = RosterPlan(path.name, problems=[problem], prune=prune)
-            if table is not None:
-                plan = await plan_from_table(db, table, prune=prune)
+            else:
+                plan = await plan_from_bytes(db, data, path.name, prune=prune)
             bar.remove_task(task)
             writing = len(plan.added) + len(plan.updated)
             if plan.ok and not dry_run:

@@ -28,6 +28,22 @@ _SEP_DIRECTIVE = re.compile(r"sep=(.)(\r\n?|\n)")
 
 
 @dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong (or, as a warning, odd) at one place in a file, as a locale key."""
+
+    file: str
+    line: int
+    column: str | None
+    key: str
+    params: dict[str, str | int] = field(default_factory=dict)
+
+    def format_location(self) -> str:
+        """Return "file:line:column", or "file:line" when no column is to blame."""
+        base = f"{self.file}:{self.line}"
+        return base if self.column is None else f"{base}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
 class TableRow:
     """One non-blank row: its 1-based line (CSV) or row number (XLSX) and its stripped cells."""
 
@@ -182,3 +198,8 @@ def _cell_text(value: object) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value).strip()
+
+
+def problem_from(error: TableError) -> Problem:
+    """Return a file that could not be read as one Problem (at line 1 when no line is known)."""
+    return Problem(error.file_name, error.line or 1, None, error.reason_key, dict(error.params))

@@ -18,8 +18,8 @@ from bot.context import Context
 from bot.i18n import Markup, join
 from bot.model import Reply
 from bot.router import Router
-from bot.tabular import Table, TableError, read_table_bytes
-from handlers.roster_file import Problem, RosterFile, fill_invite_codes, parse_roster
+from bot.tabular import Problem, Table, TableError, problem_from, read_table_bytes
+from handlers.roster_file import RosterFile, fill_invite_codes, parse_roster
 from storage import delegates, staging
 from storage.db import Database
 from storage.delegates import Delegate, DelegateData
@@ -101,8 +101,7 @@ async def plan_from_bytes(db: Database, data: bytes, file_name: str, *,
     try:
         table = read_table_bytes(data, file_name)
     except TableError as exc:
-        problem = Problem(file_name, exc.line or 1, None, exc.reason_key, dict(exc.params))
-        return RosterPlan(file_name, problems=[problem])
+        return RosterPlan(file_name, problems=[problem_from(exc)])
     return await plan_from_table(db, table, prune=prune)
 
 

@@ -15,11 +15,11 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
 
-from bot.tabular import Table, TableRow
+from bot.tabular import Problem, Table, TableRow
 
 Kind = Literal["official", "alternate", "guest"]
 
@@ -63,22 +63,6 @@ _PHONE_SHAPE = re.compile(r"\+?[0-9\s.\-()]+")
 _NOT_DIGIT = re.compile(r"[^0-9]")
 _VN_NATIONAL = re.compile(r"[35789][0-9]{8}|2[0-9]{9}")  # mobile 9 digits, landline 10
 _INVITE_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]+")
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """Something wrong (or, as a warning, odd) at one place in a file, as a locale key."""
-
-    file: str
-    line: int
-    column: str | None
-    key: str
-    params: dict[str, str | int] = field(default_factory=dict)
-
-    def format_location(self) -> str:
-        """Return "file:line:column", or "file:line" when no column is to blame."""
-        base = f"{self.file}:{self.line}"
-        return base if self.column is None else f"{base}:{self.column}"
 
 
 @dataclass(frozen=True, slots=True)
