@@ -153,11 +153,12 @@ async def _send_now(ctx: Context, body: str, audience: dict[str, str]) -> Reply:
     services = ctx.services
     people = await registrations.recipients(ctx.db, audience)
     now = to_iso(services.clock.now())
-    broadcast_id, added = await broadcasts.create_queued(
-        ctx.db, kind="announcement", audience=audience, body=body, created_by=ctx.actor,
-        report=(ctx.msg.platform, ctx.msg.chat_id, ctx.lang), now=now,
-        build=lambda bid: build_messages(services, bid, body, people),
-    )
+    queued = await broadcasts.create_queued(ctx.db, broadcasts.NewBroadcast(
+        "announcement", audience, body, ctx.actor,
+        lambda bid: build_messages(services, bid, body, people),
+        report=(ctx.msg.platform, ctx.msg.chat_id, ctx.lang)), now)
+    assert queued is not None  # no dedupe key: always created
+    broadcast_id, added = queued
     await ctx.clear_step()
     await audit.record(ctx.db, actor=ctx.actor, action="announce.queued", now=now, details={
         "broadcast": broadcast_id, "audience": audience, "recipients": len(people),

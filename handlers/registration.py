@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from bot.clock import from_iso, to_iso
 from bot.context import Context
+from bot.i18n import join
 from bot.model import Reply
 from bot.router import Router
 from handlers.roster_file import normalize_invite_code, normalize_phone
@@ -33,11 +34,6 @@ async def current_delegate(ctx: Context) -> Delegate | None:
     return None if delegate_id is None else await delegates.get(ctx.db, delegate_id)
 
 
-def next_steps(ctx: Context) -> Reply:
-    """Return what a registered delegate can do now."""
-    return ctx.reply("registration.next_steps")
-
-
 async def start(ctx: Context) -> Reply | list[Reply]:
     """Welcome; then ask for the invite code, or check the one from the deep link."""
     event = ctx.services.config.event.name
@@ -45,8 +41,8 @@ async def start(ctx: Context) -> Reply | list[Reply]:
         return ctx.reply("start.welcome_organiser", event=event, name=ctx.msg.display_name)
     delegate = await current_delegate(ctx)
     if delegate is not None:
-        return [ctx.reply("start.welcome_back", event=event, name=delegate.full_name),
-                next_steps(ctx)]
+        return Reply(join([ctx.t("start.welcome_back", event=event, name=delegate.full_name),
+                           ctx.t("registration.next_steps")], "\n\n"))
     if ctx.msg.args:
         return await check_code(ctx, "".join(ctx.msg.args))
     welcome = ctx.reply("start.welcome", event=event, name=ctx.msg.display_name)
@@ -160,7 +156,7 @@ async def on_contact(ctx: Context) -> Reply:
     return await _ask_confirmation(ctx, delegate, "phone")
 
 
-async def on_choice(ctx: Context) -> Reply | list[Reply]:
+async def on_choice(ctx: Context) -> Reply:
     """Confirm ("yes") or reject ("no") the delegate shown."""
     if ctx.user.step != STEP_CONFIRM:
         return ctx.reply("error.stale_choice")
@@ -182,7 +178,8 @@ async def on_choice(ctx: Context) -> Reply | list[Reply]:
     await registrations.clear_failures(ctx.db, ctx.msg.platform, ctx.msg.user_id)
     log.info("%s user %s registered as delegate %s", ctx.msg.platform, ctx.msg.user_id,
              delegate.code)
-    return [ctx.reply("registration.done", name=delegate.full_name), next_steps(ctx)]
+    return Reply(join([ctx.t("registration.done", name=delegate.full_name),
+                       ctx.t("registration.next_steps")], "\n\n"))
 
 
 async def me(ctx: Context) -> Reply:

@@ -90,24 +90,42 @@ async def set_report_message(db: Database, broadcast_id: int, message_id: str) -
                      (message_id, broadcast_id))
 
 
-async def create_queued(
-    db: Database, *, kind: str, audience: dict[str, Any], body: str, created_by: str,
-    report: tuple[str, str, str] | None, now: str,
-    build: Callable[[int], Iterable[NewMessage]],
-) -> tuple[int, int]:
-    """Store a broadcast and its outbox rows in one transaction; return (id, rows added)."""
-    platform, chat_id, language = report or (None, None, None)
+@dataclass(frozen=True)
+class NewBroadcast:
+    """A broadcast to queue at once, with a builder of its outbox rows (given its id)."""
+
+    kind: str
+    audience: dict[str, Any]
+    body: str
+    created_by: str
+    build: Callable[[int], Iterable[NewMessage]]
+    report: tuple[str, str, str] | None = None   # (platform, chat id, language)
+    dedupe_key: str | None = None                # made at most once
+
+
+async def queue_in(conn: Any, item: NewBroadcast, now: str) -> tuple[int, int] | None:
+    """Insert a queued broadcast and its rows in the caller's transaction.
+
+    Return (id, rows added), or None when a broadcast with the same dedupe key exists.
+    """
+    platform, chat_id, language = item.report or (None, None, None)
+    cur = await conn.execute(
+        "INSERT OR IGNORE INTO broadcasts (kind, audience, body, status, created_by,"
+        " report_platform, report_chat_id, report_language, created_at, queued_at, dedupe_key)"
+        " VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)",
+        (item.kind, json.dumps(item.audience, ensure_ascii=False), item.body, item.created_by,
+         platform, chat_id, language, now, now, item.dedupe_key),
+    )
+    if cur.rowcount != 1:
+        return None
+    broadcast_id = int(cur.lastrowid or 0)
+    return broadcast_id, await insert(conn, item.build(broadcast_id), now)
+
+
+async def create_queued(db: Database, item: NewBroadcast, now: str) -> tuple[int, int] | None:
+    """Store a broadcast and its outbox rows in one transaction; see `queue_in`."""
     async with db.write() as conn:
-        cur = await conn.execute(
-            "INSERT INTO broadcasts (kind, audience, body, status, created_by, report_platform,"
-            " report_chat_id, report_language, created_at, queued_at)"
-            " VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)",
-            (kind, json.dumps(audience, ensure_ascii=False), body, created_by, platform,
-             chat_id, language, now, now),
-        )
-        broadcast_id = int(cur.lastrowid or 0)
-        added = await insert(conn, build(broadcast_id), now)
-    return broadcast_id, added
+        return await queue_in(conn, item, now)
 
 
 async def release(db: Database, broadcast_id: int, now: str,
