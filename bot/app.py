@@ -19,9 +19,12 @@ from bot.i18n import Translator
 from bot.model import Incoming, Reply
 from bot.scheduler import Scheduler
 from handlers import FEATURES, build_router
+from storage import agenda
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+
+WATCH_SECONDS = 30.0
 
 
 class Channel(Protocol):
@@ -51,6 +54,7 @@ class App:
         self.delivery = DeliveryWorker(services.db, services.clock, services.config.delivery,
                                        services.texts)
         self.scheduler = Scheduler()
+        self._agenda_version = 0
         services.wake_delivery = self.delivery.wake
         services.reschedule = self.scheduler.rebuild
         for feature in FEATURES:
@@ -103,6 +107,8 @@ class App:
                 log.info("%s channel started", channel.platform)
             worker = asyncio.create_task(self.delivery.run(stop))
             await self.scheduler.start()
+            self._agenda_version = await agenda.version(self.services.db)
+            self.scheduler.every(WATCH_SECONDS, self._watch_imports, "watch-imports")
             await stop.wait()
         finally:
             self.scheduler.shutdown()
@@ -114,6 +120,15 @@ class App:
                     await channel.stop()
                 except Exception:
                     log.exception("stopping the %s channel failed", channel.platform)
+
+    async def _watch_imports(self) -> None:
+        """Rebuild the jobs and wake the worker after an import made by another process."""
+        version = await agenda.version(self.services.db)
+        if version != self._agenda_version:
+            self._agenda_version = version
+            log.info("the agenda changed (version %d): rebuilding reminders", version)
+            await self.scheduler.rebuild()
+            self.delivery.wake()
 
     async def close(self) -> None:
         """Close the database."""

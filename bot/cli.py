@@ -70,9 +70,17 @@ async def _run(config: Config) -> int:
 async def _demo(organiser: bool, database: Path | None) -> int:
     from bot.app import App
     from bot.channels.console import ConsoleChannel
-    from bot.demo import CONSOLE_DELEGATE, CONSOLE_ORGANISER, demo_config, sample_invite_code, seed
+    from bot.demo import (
+        CONSOLE_DELEGATE,
+        CONSOLE_ORGANISER,
+        demo_clock,
+        demo_config,
+        sample_invite_code,
+        seed,
+    )
 
-    app = await App.open(demo_config(database))
+    config = demo_config(database)
+    app = await App.open(config, clock=demo_clock(config))
     try:
         await seed(app)
         user = CONSOLE_ORGANISER if organiser else CONSOLE_DELEGATE
@@ -83,7 +91,13 @@ async def _demo(organiser: bool, database: Path | None) -> int:
             intro = app.texts.t(None, "demo.intro", database=app.services.db.path,
                                 code=await sample_invite_code(app))
             sys.stdout.write(html_to_plain(intro) + "\n\n")
+        stop = asyncio.Event()
+        running = asyncio.create_task(app.run(stop))
         await channel.run()
+        while await app.delivery.step():  # what the last messages queued, before leaving
+            pass
+        stop.set()
+        await running
     finally:
         await app.close()
     return 0
@@ -146,6 +160,21 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write every delegate with invite code, registration status and the "
                     "Telegram deep link, for printing onto invitations.")
     exp.add_argument("file", type=Path, help="where to write (.xlsx or .csv)")
+    agenda = sub.add_parser("agenda", help="import the congress programme",
+                            description="Import the programme from TOML, CSV or Excel.")
+    agenda_sub = agenda.add_subparsers(dest="action", required=True, metavar="ACTION")
+    agenda_imp = agenda_sub.add_parser(
+        "import", help="check and import a programme file (.toml, .csv or .xlsx)",
+        description="Check every session of a programme file (times local to the event's "
+                    "time zone) and import it; on any problem nothing is written and every "
+                    "problem is listed as file:line. Changes to an existing programme are "
+                    "shown, and the delegates affected are told (unless --no-notify). Exit 1 "
+                    "on problems.")
+    agenda_imp.add_argument("file", type=Path, help="the programme file")
+    agenda_imp.add_argument("--dry-run", action="store_true",
+                            help="show what would change, write nothing")
+    agenda_imp.add_argument("--no-notify", action="store_true",
+                            help="apply without sending change notices")
     return parser
 
 
@@ -172,6 +201,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return asyncio.run(roster_cli.import_roster(
                     config, args.file, dry_run=args.dry_run, prune=args.prune))
             return asyncio.run(roster_cli.export_roster(config, args.file))
+        if args.command == "agenda":
+            from bot import agenda_cli
+
+            return asyncio.run(agenda_cli.import_agenda(
+                config, args.file, dry_run=args.dry_run, notify=not args.no_notify))
     except (ConfigError, DatabaseError) as exc:
         print(f"delegate-bot: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -57,3 +57,14 @@ def from_iso(text: str) -> datetime:
     """Parse a UTC ISO 8601 timestamp written by `to_iso`."""
     when = datetime.fromisoformat(text)
     return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+class ShiftedClock:
+    """The real clock moved by a fixed offset (the demo lives on the congress day)."""
+
+    def __init__(self, offset: timedelta) -> None:
+        self.offset = offset
+
+    def now(self) -> datetime:
+        """Return the shifted current time in UTC."""
+        return datetime.now(UTC) + self.offset

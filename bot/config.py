@@ -125,6 +125,37 @@ class DeliveryConfig:
 
 
 @dataclass(frozen=True)
+class RemindersConfig:
+    """[reminders]: when delegates are reminded before each session."""
+
+    offsets_minutes: list[int] = field(default_factory=lambda: [1440, 30])
+
+    def check(self) -> dict[str, str]:
+        """Return {key: reason} for bad values."""
+        if not self.offsets_minutes or any(not 1 <= m <= 10_080 for m in self.offsets_minutes):
+            return {"offsets_minutes": "a non-empty list of minutes between 1 and 10080"}
+        if len(set(self.offsets_minutes)) != len(self.offsets_minutes):
+            return {"offsets_minutes": "each offset once"}
+        return {}
+
+
+@dataclass(frozen=True)
+class ResultsConfig:
+    """[results]: the rules that decide who is elected and whether a vote passes."""
+
+    elected_above_percent: float = 50.0
+    passed_above_percent: float = 50.0
+
+    def check(self) -> dict[str, str]:
+        """Return {key: reason} for bad values."""
+        bad = {}
+        for key in ("elected_above_percent", "passed_above_percent"):
+            if not 0 <= getattr(self, key) < 100:
+                bad[key] = "must be at least 0 and below 100"
+        return bad
+
+
+@dataclass(frozen=True)
 class WebhookConfig:
     """[telegram.webhook]: where Telegram posts updates in webhook mode."""
 
@@ -185,6 +216,8 @@ class Config:
     organisers: OrganisersConfig = field(default_factory=OrganisersConfig)
     registration: RegistrationConfig = field(default_factory=RegistrationConfig)
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
+    reminders: RemindersConfig = field(default_factory=RemindersConfig)
+    results: ResultsConfig = field(default_factory=ResultsConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     base_dir: Path = field(default_factory=Path.cwd, metadata={"internal": True})
 

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 MAX_BATCH = 200
-IDLE_SECONDS = 30.0
+IDLE_SECONDS = 5.0  # how soon rows queued by another process (the CLI) go out
 
 
 LIMITS = {"telegram": TELEGRAM_LIMIT, "zalo": ZALO_LIMIT}

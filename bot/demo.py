@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
 import platformdirs
 
 from bot.app import App
-from bot.clock import to_iso
+from bot.clock import ShiftedClock, to_iso
 from bot.config import Config, StorageConfig, load_config
 from bot.tabular import read_table
+from handlers import agenda_import
+from handlers.agenda_file import read_agenda
 from handlers.roster import apply_plan, plan_from_table
-from storage import delegates
+from storage import agenda, delegates
 
 log = logging.getLogger(__name__)
 
 CONSOLE_DELEGATE = "delegate"
 CONSOLE_ORGANISER = "organiser"
+AGENDA_FILE = "agenda.toml"
+BEFORE_FIRST_SESSION = timedelta(minutes=20)
 
 
 def examples_dir() -> Path:
@@ -37,15 +42,27 @@ def demo_config(database: Path | None = None) -> Config:
     return dataclasses.replace(config, storage=StorageConfig(str(path.resolve())))
 
 
+def demo_clock(config: Config) -> ShiftedClock:
+    """Return a clock that runs from shortly before the sample congress's first session."""
+    path = examples_dir() / AGENDA_FILE
+    sessions = read_agenda(path.read_bytes(), path.name, config.event.tz).rows
+    first = min(s.starts_at for s in sessions)
+    return ShiftedClock(first - BEFORE_FIRST_SESSION - datetime.now(UTC))
+
+
 async def seed(app: App) -> None:
     """Fill an empty demo database from the sample files (a no-op when already seeded)."""
-    app.services.organisers.setdefault("console", set()).add(CONSOLE_ORGANISER)
-    db = app.services.db
-    if await delegates.all_delegates(db):
-        return
-    plan = await plan_from_table(db, read_table(examples_dir() / "roster.csv"), prune=False)
-    await apply_plan(db, plan, to_iso(app.services.clock.now()))
-    log.info("demo database seeded with %d delegates", len(plan.added))
+    services = app.services
+    services.organisers.setdefault("console", set()).add(CONSOLE_ORGANISER)
+    db = services.db
+    if not await delegates.all_delegates(db):
+        plan = await plan_from_table(db, read_table(examples_dir() / "roster.csv"), prune=False)
+        await apply_plan(db, plan, to_iso(services.clock.now()))
+        log.info("demo database seeded with %d delegates", len(plan.added))
+    if not await agenda.all_sessions(db):
+        path = examples_dir() / AGENDA_FILE
+        programme = await agenda_import.plan_from_bytes(services, path.read_bytes(), path.name)
+        await agenda_import.apply_plan(services, programme, actor="demo", notify=False)
 
 
 async def sample_invite_code(app: App) -> str:

@@ -39,6 +39,7 @@ class Scheduler:
         self.aps = AsyncIOScheduler(timezone=UTC, job_defaults={
             "misfire_grace_time": None, "coalesce": True, "max_instances": 1})
         self.sources: list[Source] = []
+        self._managed: set[str] = set()
 
     def add_source(self, source: Source) -> None:
         """Register a feature's job source."""
@@ -53,17 +54,26 @@ class Scheduler:
     async def rebuild(self) -> None:
         """Replace every job with the sources' current list."""
         jobs = [job for source in self.sources for job in await source()]
-        self.aps.remove_all_jobs()
+        for job_id in self._managed:
+            if self.aps.get_job(job_id) is not None:
+                self.aps.remove_job(job_id)
+        self._managed = set()
         for job in jobs:
             if job.at.tzinfo is None:
                 raise ValueError(f"job {job.id} has a naive time")
             self.aps.add_job(job.run, "date", run_date=job.at, id=job.id,
                              replace_existing=True)
+            self._managed.add(job.id)
         log.info("scheduled %d jobs", len(jobs))
 
+    def every(self, seconds: float, run: Callable[[], Awaitable[None]], job_id: str) -> None:
+        """Run `run` every `seconds` (a job that rebuilds leave alone)."""
+        self.aps.add_job(run, "interval", seconds=seconds, id=job_id, replace_existing=True)
+
     def jobs(self) -> list[tuple[str, datetime]]:
-        """Return (id, next run time) of every scheduled job."""
-        return [(job.id, job.next_run_time) for job in self.aps.get_jobs()]
+        """Return (id, next run time) of every job the sources asked for."""
+        return [(job.id, job.next_run_time) for job in self.aps.get_jobs()
+                if job.id in self._managed]
 
     def shutdown(self) -> None:
         """Stop without running what is pending (the database keeps it)."""

@@ -10,18 +10,24 @@ from types import ModuleType
 
 from bot.router import Router
 from handlers import (
+    agenda,
+    agenda_import,
     announcements,
     deliveries,
+    documents,
     fallback,
     language,
     overview,
     registration,
+    reminders,
     roster,
 )
 from handlers import help as help_
 
 FEATURES: tuple[ModuleType, ...] = (
-    registration, help_, language, roster, overview, announcements, deliveries, fallback,
+    registration, agenda, reminders, help_, language,
+    roster, agenda_import, documents, overview, announcements, deliveries,
+    fallback,
 )
 
 

@@ -26,7 +26,6 @@ from storage.delegates import Delegate, DelegateData
 
 PURPOSE = "roster"
 PREFIX = "roster"
-MAX_FILE_BYTES = 10 * 1024 * 1024
 CHAT_LIST_MAX = 25
 Translate = Callable[..., Markup]
 
@@ -63,7 +62,10 @@ def plan_import(existing: list[Delegate], roster: RosterFile, file_name: str, *,
     staying = [] if prune else plan.missing
     phones = {d.phone: d for d in staying if d.phone}
     invites = {d.invite_code: d for d in staying}
-    rows = [row if row.invite_code or row.code not in by_code else
+    # A delegate whose cell is empty keeps their code, unless the file gives it to another.
+    claimed = {row.invite_code for row in roster.rows if row.invite_code}
+    rows = [row if row.invite_code or row.code not in by_code
+            or by_code[row.code].invite_code in claimed else
             replace(row, invite_code=by_code[row.code].invite_code) for row in roster.rows]
     for row in fill_invite_codes(rows, {d.invite_code for d in existing}):
         if row.phone and row.phone in phones:
@@ -115,9 +117,9 @@ async def apply_plan(db: Database, plan: RosterPlan, now: str,
                                  remove_codes=removed, now=now, progress=progress)
 
 
-def problem_line(t: Translate, problem: Problem) -> str:
-    """Return "file:line:column: reason" for one problem."""
-    return f"{problem.format_location()}: {t(problem.key, **problem.params)}"
+def problem_line(t: Translate, problem: Problem) -> Markup:
+    """Return "file:line:column: reason" for one problem (the location escaped once)."""
+    return join([f"{problem.format_location()}:", t(problem.key, **problem.params)], " ")
 
 
 def render_plan(t: Translate, plan: RosterPlan, *, state: str,
@@ -188,21 +190,14 @@ def write_export(path: Path, rows: list[list[str]]) -> None:
     path.write_text(buffer.getvalue(), encoding="utf-8-sig")
 
 
-async def on_document(ctx: Context) -> Reply:
+async def check_file(ctx: Context, file_name: str, data: bytes) -> Reply:
     """Check a roster file an organiser sent and ask to confirm its import."""
-    document = ctx.msg.document
-    assert document is not None
-    if not ctx.is_organiser:
-        return ctx.reply("roster.chat.not_organiser")
-    if document.size > MAX_FILE_BYTES:
-        return ctx.reply("roster.chat.too_big", max_mb=MAX_FILE_BYTES // (1024 * 1024))
-    data = await document.fetch()
-    plan = await plan_from_bytes(ctx.db, data, document.file_name, prune=False)
+    plan = await plan_from_bytes(ctx.db, data, file_name, prune=False)
     text = render_plan(ctx.t, plan, state="check", limit=CHAT_LIST_MAX)
     if not plan.ok:
         return Reply(text)
     await staging.stage_file(ctx.db, ctx.msg.platform, ctx.msg.user_id, PURPOSE,
-                             document.file_name, data, to_iso(ctx.services.clock.now()))
+                             file_name, data, to_iso(ctx.services.clock.now()))
     choices = [ctx.choice("roster.chat.confirm", f"{PREFIX}:import")]
     if plan.missing:
         choices.append(ctx.choice("roster.chat.confirm_prune", f"{PREFIX}:prune",
@@ -227,6 +222,5 @@ async def on_choice(ctx: Context) -> Reply:
 
 
 def register(router: Router) -> None:
-    """Take roster files sent in chat, and the confirm/cancel choice."""
-    router.document(on_document)
+    """Add the confirm/cancel buttons of a roster file sent in chat."""
     router.choice(PREFIX, on_choice, organiser=True)

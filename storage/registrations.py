@@ -106,6 +106,9 @@ class Recipient:
     platform: str
     chat_id: str
     language: str | None
+    kind: str = "official"
+    delegation: str = ""
+    reminders_off: bool = False
 
 
 async def recipients(db: Database, audience: dict[str, str]) -> list[Recipient]:
@@ -121,7 +124,8 @@ async def recipients(db: Database, audience: dict[str, str]) -> list[Recipient]:
         "kind": ("d.kind = ?", (audience.get("value", ""),)),
     }[kind]
     rows = await db.fetchall(
-        "SELECT d.id, r.platform, u.chat_id, u.language FROM registrations r"
+        "SELECT d.id, r.platform, u.chat_id, u.language, d.kind, d.delegation,"
+        " u.reminders_off = 1 FROM registrations r"
         " JOIN delegates d ON d.id = r.delegate_id"
         " JOIN chat_users u ON u.platform = r.platform AND u.user_id = r.user_id"
         f" WHERE u.blocked_at IS NULL AND {where} ORDER BY d.id, r.platform",

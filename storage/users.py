@@ -21,6 +21,7 @@ class ChatUser:
     step: str | None = None
     step_data: dict[str, Any] = field(default_factory=dict)
     blocked_at: str | None = None
+    reminders_off: bool = False
 
 
 def _from_row(row: Any) -> ChatUser:
@@ -28,6 +29,7 @@ def _from_row(row: Any) -> ChatUser:
         platform=row["platform"], user_id=row["user_id"], chat_id=row["chat_id"],
         display_name=row["display_name"], language=row["language"], step=row["step"],
         step_data=json.loads(row["step_data"]), blocked_at=row["blocked_at"],
+        reminders_off=bool(row["reminders_off"]),
     )
 
 
@@ -74,4 +76,12 @@ async def mark_blocked(db: Database, platform: str, chat_id: str, now: str) -> N
     await db.execute(
         "UPDATE chat_users SET blocked_at = ? WHERE platform = ? AND chat_id = ?",
         (now, platform, chat_id),
+    )
+
+
+async def set_reminders_off(db: Database, platform: str, user_id: str, off: bool) -> None:
+    """Mute (True) or unmute this account's session reminders."""
+    await db.execute(
+        "UPDATE chat_users SET reminders_off = ? WHERE platform = ? AND user_id = ?",
+        (int(off), platform, user_id),
     )

@@ -30,12 +30,24 @@ class ConsoleChannel:
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self._choices: tuple[Choice, ...] = ()
+        self._sent = 0
 
     async def start(self) -> None:
         """Nothing to connect: the console is always there."""
 
     async def stop(self) -> None:
         """Nothing to disconnect."""
+
+    async def deliver(self, chat_id: str, text: str) -> str:
+        """Print an outbox message meant for this console's person; others are simulated."""
+        self._sent += 1
+        if chat_id == self.user_id:
+            await self.send(PLATFORM, chat_id, Reply(text))
+        return str(self._sent)
+
+    async def edit(self, chat_id: str, message_id: str, text: str) -> None:
+        """Leave printed text as it is: a terminal cannot change what it printed (the final
+        summary of a delivery is printed as a message of its own)."""
 
     async def send(self, platform: str, chat_id: str, reply: Reply) -> None:
         """Print a reply as plain text with its choices numbered."""

@@ -1,0 +1,239 @@
+"""Agenda import: check a programme file, show what changes, apply it and tell delegates.
+
+The file (TOML, CSV or XLSX) is parsed and checked whole; it is matched to the programme by
+session key: added, moved (new times), re-roomed, otherwise updated, or cancelled (missing
+from the file). Applying writes the sessions and queues one change notice per affected
+delegate (listing only the changes to sessions they attend, in their language) in one
+transaction, then the reminders are rebuilt. A first import sends no notice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.clock import from_iso, to_iso
+from bot.context import Context, Services
+from bot.delivery import messages_for
+from bot.i18n import Markup, join
+from bot.model import Reply
+from bot.router import Router
+from bot.tabular import Problem
+from handlers.agenda import in_audience
+from handlers.agenda_file import SessionRow, read_agenda
+from storage import agenda, audit, registrations, staging
+from storage.agenda import Session, SessionData
+from storage.broadcasts import NewBroadcast
+from storage.outbox import NewMessage
+
+log = logging.getLogger(__name__)
+
+PURPOSE = "agenda"
+PREFIX = "agi"
+LIST_LIMIT = 25
+Translate = Callable[..., Markup]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between the programme and the file."""
+
+    kind: str                 # added, moved, relocated, updated, cancelled
+    old: Session | None
+    new: SessionData | None
+
+    @property
+    def audience(self) -> set[str]:
+        """Return the audiences to tell: the session's old and new ones."""
+        return {s.audience for s in (self.old, self.new) if s is not None}
+
+
+@dataclass
+class AgendaPlan:
+    """What an agenda import would do, and what stops it."""
+
+    file_name: str
+    rows: list[SessionData] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+    first: bool = False
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether the plan may be applied."""
+        return not self.problems
+
+
+def _data(row: SessionRow) -> SessionData:
+    return SessionData(row.key, to_iso(row.starts_at), to_iso(row.ends_at), row.title,
+                       row.location, row.presenter, row.description, row.kind, row.audience)
+
+
+def _kind_of_change(old: Session, new: SessionData) -> str | None:
+    if (old.starts_at, old.ends_at) != (new.starts_at, new.ends_at):
+        return "moved"
+    if old.location != new.location:
+        return "relocated"
+    same = (old.title, old.presenter, old.description, old.kind, old.audience) == (
+        new.title, new.presenter, new.description, new.kind, new.audience)
+    return None if same and not old.cancelled else "updated"
+
+
+async def plan_from_bytes(services: Services, data: bytes, file_name: str) -> AgendaPlan:
+    """Parse a programme file and compare it with the stored programme."""
+    parsed = read_agenda(data, file_name, services.config.event.tz)
+    plan = AgendaPlan(file_name, problems=list(parsed.problems), warnings=list(parsed.warnings))
+    if not parsed.ok:
+        return plan
+    existing = {s.key: s for s in await agenda.all_sessions(services.db, include_cancelled=True)}
+    plan.first = not any(not s.cancelled for s in existing.values())
+    plan.rows = [_data(row) for row in parsed.rows]
+    for new in plan.rows:
+        old = existing.get(new.key)
+        kind = "added" if old is None or old.cancelled else _kind_of_change(old, new)
+        if kind is None:
+            plan.unchanged += 1
+        else:
+            plan.changes.append(Change(kind, old, new))
+    keys = {row.key for row in plan.rows}
+    plan.changes += [Change("cancelled", s, None) for s in existing.values()
+                     if s.key not in keys and not s.cancelled]
+    return plan
+
+
+def change_line(t: Translate, change: Change, tz: object) -> Markup:
+    """Describe one change in one language."""
+    session = change.new or change.old
+    assert session is not None
+
+    def when(s: Session | SessionData) -> str:
+        start = from_iso(s.starts_at).astimezone(tz)  # type: ignore[arg-type]
+        end = from_iso(s.ends_at).astimezone(tz)  # type: ignore[arg-type]
+        return f"{start:%H:%M}–{end:%H:%M} {start:%d/%m}"
+
+    return t(f"agenda_import.change.{change.kind}", title=session.title, when=when(session),
+             before=when(change.old) if change.old else "", location=session.location or "—",
+             before_location=(change.old.location or "—") if change.old else "")
+
+
+def render_plan(t: Translate, plan: AgendaPlan, tz: object, *, state: str,
+                limit: int | None = None) -> Markup:
+    """Describe a plan: its problems, or its changes and warnings.
+
+    `state` is "check" (to confirm), "dry_run" (nothing written) or "done" (applied).
+    """
+    def cut(lines: list[str]) -> list[str]:
+        if limit is None or len(lines) <= limit:
+            return lines
+        return [*lines[:limit], t("roster.report.more", count=len(lines) - limit)]
+
+    def located(p: Problem) -> Markup:
+        return join([f"{p.file}:{p.line}:", t(p.key, **p.params)], " ")
+
+    if not plan.ok:
+        head = t("agenda_import.problems", file=plan.file_name, count=len(plan.problems))
+        return join([head, *cut([located(p) for p in plan.problems])])
+    parts = [t(f"agenda_import.{state}", file=plan.file_name, sessions=len(plan.rows),
+               changes=len(plan.changes), unchanged=plan.unchanged)]
+    parts += cut([change_line(t, c, tz) for c in plan.changes])
+    if plan.warnings:
+        parts.append(t("roster.report.warnings", count=len(plan.warnings)))
+        parts += cut([located(p) for p in plan.warnings])
+    return join(parts)
+
+
+async def apply_plan(services: Services, plan: AgendaPlan, *, actor: str,
+                     notify: bool = True) -> tuple[int | None, int]:
+    """Write a clean plan and queue its change notice; return (notice id, accounts told)."""
+    if not plan.ok:
+        raise ValueError("a plan with problems cannot be applied")
+    now = services.clock.now()
+    changes = [c for c in plan.changes if _still_relevant(c, to_iso(now))]
+    people: list[tuple[registrations.Recipient, list[Change]]] = []
+    if notify and not plan.first and changes:
+        for person in await registrations.recipients(services.db, {"type": "all"}):
+            mine = [c for c in changes
+                    if any(in_audience(a, person.kind, person.delegation) for a in c.audience)]
+            if mine:
+                people.append((person, mine))
+    notice = None
+    if people:
+        def build(broadcast_id: int) -> list[NewMessage]:
+            rows: list[NewMessage] = []
+            for person, mine in people:
+                rows += messages_for(f"a{broadcast_id}:{person.platform}:{person.chat_id}",
+                                     person.platform, person.chat_id,
+                                     notice_text(services, person.language, mine),
+                                     delegate_id=person.delegate_id, broadcast_id=broadcast_id)
+            return rows
+
+        notice = NewBroadcast("agenda_change", {"type": "all"}, plan.file_name, actor, build)
+    keys = {row.key for row in plan.rows}
+    cancel = [c.old.key for c in plan.changes if c.kind == "cancelled" and c.old is not None
+              and c.old.key not in keys]
+    broadcast_id = await agenda.apply_import(services.db, upserts=plan.rows, cancel_keys=cancel,
+                                             notice=notice, now=to_iso(now))
+    await audit.record(services.db, actor=actor, action="agenda.imported", now=to_iso(now),
+                       details={"file": plan.file_name, "sessions": len(plan.rows),
+                                "changes": len(plan.changes), "notice": broadcast_id,
+                                "recipients": len(people)})
+    log.info("agenda %s imported by %s: %d changes, %d accounts told", plan.file_name, actor,
+             len(plan.changes), len(people))
+    await services.reschedule()
+    services.wake_delivery()
+    return broadcast_id, len(people)
+
+
+def _still_relevant(change: Change, now: str) -> bool:
+    """Tell whether delegates care: a change to a session that has ended does not matter."""
+    ends = [s.ends_at for s in (change.old, change.new) if s is not None]
+    return max(ends) > now
+
+
+def notice_text(services: Services, language: str | None, changes: list[Change]) -> str:
+    """Return one delegate's change notice in their language."""
+    texts, tz = services.texts, services.config.event.tz
+
+    def t(key: str, **params: object) -> Markup:
+        return texts.t(language, key, **params)
+
+    return join([t("agenda_import.notice"), *(change_line(t, c, tz) for c in changes)])
+
+
+async def check_file(ctx: Context, file_name: str, data: bytes) -> Reply:
+    """Check a programme file an organiser sent and ask to confirm its import."""
+    plan = await plan_from_bytes(ctx.services, data, file_name)
+    text = render_plan(ctx.t, plan, ctx.services.config.event.tz, state="check",
+                       limit=LIST_LIMIT)
+    if not plan.ok:
+        return Reply(text)
+    await staging.stage_file(ctx.db, ctx.msg.platform, ctx.msg.user_id, PURPOSE, file_name,
+                             data, to_iso(ctx.services.clock.now()))
+    return Reply(text, (ctx.choice("agenda_import.confirm", f"{PREFIX}:apply"),
+                        ctx.choice("roster.chat.cancel", f"{PREFIX}:cancel")))
+
+
+async def on_choice(ctx: Context) -> Reply:
+    """Apply the staged programme file, or discard it."""
+    staged = await staging.staged_file(ctx.db, ctx.msg.platform, ctx.msg.user_id, PURPOSE)
+    if staged is None:
+        return ctx.reply("error.stale_choice")
+    await staging.drop_staged_file(ctx.db, ctx.msg.platform, ctx.msg.user_id, PURPOSE)
+    if ctx.payload != "apply":
+        return ctx.reply("agenda_import.cancelled")
+    file_name, data = staged
+    plan = await plan_from_bytes(ctx.services, data, file_name)
+    tz = ctx.services.config.event.tz
+    if not plan.ok:
+        return Reply(render_plan(ctx.t, plan, tz, state="check", limit=LIST_LIMIT))
+    _, told = await apply_plan(ctx.services, plan, actor=ctx.actor)
+    return Reply(join([render_plan(ctx.t, plan, tz, state="done", limit=LIST_LIMIT),
+                       ctx.t("agenda_import.told", count=told)], "\n\n"))
+
+
+def register(router: Router) -> None:
+    """Add the confirm/cancel buttons of a programme file sent in chat."""
+    router.choice(PREFIX, on_choice, organiser=True)

@@ -1,0 +1,58 @@
+"""Files organisers send in chat: recognise a roster or a programme and hand it on.
+
+A `.toml` file is a programme; a table whose header names a day and a start time is a
+programme; any other table is taken as a roster (whose checker says what is missing).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from bot.context import Context
+from bot.model import Reply
+from bot.router import Router
+from bot.tabular import TableError, read_table_bytes
+from handlers import agenda_import, roster
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+HEADER_ROWS = 10
+AGENDA_WORDS = {"day", "ngay", "start", "bat dau", "gio bat dau"}
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return " ".join("".join(c for c in text if not unicodedata.combining(c)).lower().split())
+
+
+def kind_of(file_name: str, data: bytes) -> str:
+    """Return "agenda" or "roster" for a file's content."""
+    if file_name.lower().endswith(".toml"):
+        return "agenda"
+    try:
+        table = read_table_bytes(data, file_name)
+    except TableError:
+        return "roster"  # its checker reports why the file cannot be read
+    for row in table.rows[:HEADER_ROWS]:
+        cells = {_fold(cell) for cell in row.cells}
+        if len(cells & AGENDA_WORDS) >= 2:
+            return "agenda"
+    return "roster"
+
+
+async def on_document(ctx: Context) -> Reply:
+    """Check a file an organiser sent, as a roster or as a programme."""
+    document = ctx.msg.document
+    assert document is not None
+    if not ctx.is_organiser:
+        return ctx.reply("roster.chat.not_organiser")
+    if document.size > MAX_FILE_BYTES:
+        return ctx.reply("roster.chat.too_big", max_mb=MAX_FILE_BYTES // (1024 * 1024))
+    data = await document.fetch()
+    if kind_of(document.file_name, data) == "agenda":
+        return await agenda_import.check_file(ctx, document.file_name, data)
+    return await roster.check_file(ctx, document.file_name, data)
+
+
+def register(router: Router) -> None:
+    """Take files sent in chat."""
+    router.document(on_document)

@@ -1,0 +1,122 @@
+"""The programme: sessions by time, imports applied in one transaction, the agenda version."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from storage.broadcasts import NewBroadcast, queue_in
+from storage.db import Database
+
+_COLUMNS = ("id, key, starts_at, ends_at, title, location, presenter, description, kind,"
+            " audience, cancelled")
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """One session of the programme (times in UTC ISO 8601)."""
+
+    id: int
+    key: str
+    starts_at: str
+    ends_at: str
+    title: str
+    location: str
+    presenter: str
+    description: str
+    kind: str
+    audience: str
+    cancelled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SessionData:
+    """A session as an import writes it."""
+
+    key: str
+    starts_at: str
+    ends_at: str
+    title: str
+    location: str
+    presenter: str
+    description: str
+    kind: str
+    audience: str
+
+
+def _session(row: Any) -> Session:
+    values = list(row)
+    values[10] = bool(values[10])
+    return Session(*values)
+
+
+async def all_sessions(db: Database, *, include_cancelled: bool = False) -> list[Session]:
+    """Return the programme in time order."""
+    where = "" if include_cancelled else " WHERE cancelled = 0"
+    rows = await db.fetchall(f"SELECT {_COLUMNS} FROM sessions{where} ORDER BY starts_at, id")
+    return [_session(r) for r in rows]
+
+
+async def between(db: Database, start: str, end: str) -> list[Session]:
+    """Return the sessions that start in [start, end), in time order."""
+    rows = await db.fetchall(
+        f"SELECT {_COLUMNS} FROM sessions WHERE cancelled = 0 AND starts_at >= ?"
+        " AND starts_at < ? ORDER BY starts_at, id", (start, end),
+    )
+    return [_session(r) for r in rows]
+
+
+async def not_ended(db: Database, now: str) -> list[Session]:
+    """Return the sessions still running or to come, in time order."""
+    rows = await db.fetchall(
+        f"SELECT {_COLUMNS} FROM sessions WHERE cancelled = 0 AND ends_at > ?"
+        " ORDER BY starts_at, id", (now,),
+    )
+    return [_session(r) for r in rows]
+
+
+async def get(db: Database, session_id: int) -> Session | None:
+    """Return a session by id."""
+    row = await db.fetchone(f"SELECT {_COLUMNS} FROM sessions WHERE id = ?", (session_id,))
+    return None if row is None else _session(row)
+
+
+async def version(db: Database) -> int:
+    """Return the agenda's version: it changes with every import."""
+    value = await db.scalar("SELECT value FROM meta WHERE key = 'agenda_version'")
+    return int(value or 0)
+
+
+async def apply_import(db: Database, *, upserts: Sequence[SessionData],
+                       cancel_keys: Sequence[str], notice: NewBroadcast | None,
+                       now: str) -> int | None:
+    """Write an import, and queue its change notice, in one transaction.
+
+    Return the notice's broadcast id (None without a notice).
+    """
+    async with db.write() as conn:
+        await conn.executemany(
+            "INSERT INTO sessions (key, starts_at, ends_at, title, location, presenter,"
+            " description, kind, audience, cancelled, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?) ON CONFLICT (key) DO UPDATE SET"
+            " starts_at = excluded.starts_at, ends_at = excluded.ends_at,"
+            " title = excluded.title, location = excluded.location,"
+            " presenter = excluded.presenter, description = excluded.description,"
+            " kind = excluded.kind, audience = excluded.audience, cancelled = 0,"
+            " updated_at = excluded.updated_at",
+            [(s.key, s.starts_at, s.ends_at, s.title, s.location, s.presenter, s.description,
+              s.kind, s.audience, now) for s in upserts],
+        )
+        await conn.executemany(
+            "UPDATE sessions SET cancelled = 1, updated_at = ? WHERE key = ?",
+            [(now, key) for key in cancel_keys],
+        )
+        await conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('agenda_version', '1') ON CONFLICT (key)"
+            " DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+        if notice is None:
+            return None
+        queued = await queue_in(conn, notice, now)
+        return None if queued is None else queued[0]
