@@ -175,6 +175,21 @@ def build_parser() -> argparse.ArgumentParser:
                             help="show what would change, write nothing")
     agenda_imp.add_argument("--no-notify", action="store_true",
                             help="apply without sending change notices")
+    res = sub.add_parser("results", help="import and publish election and vote results",
+                         description="Import the counting committee's result file as a "
+                                     "draft, then publish it to every registered delegate.")
+    res_sub = res.add_subparsers(dest="action", required=True, metavar="ACTION")
+    res_imp = res_sub.add_parser(
+        "import", help="check a result file (.csv or .xlsx) and store it as a draft",
+        description="Check a result file (key,value rows, an empty row, then the candidates "
+                    "or the vote counts) and store it as a draft; print the notice exactly "
+                    "as delegates will read it. Nothing is sent. Exit 1 on problems.")
+    res_imp.add_argument("file", type=Path, help="the result file")
+    res_pub = res_sub.add_parser(
+        "publish", help="publish a draft to every registered delegate",
+        description="Publish a draft result: its notice goes to every registered delegate "
+                    "through the outbox (the running bot sends it).")
+    res_pub.add_argument("id", type=int, help="the draft's number, as `results import` printed")
     return parser
 
 
@@ -182,8 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = build_parser().parse_args(argv)
     _setup_logging(args.verbose)
-    if args.command == "demo":
-        logging.getLogger().setLevel(logging.WARNING)
+    if args.command != "run" and not args.verbose:
+        logging.getLogger().setLevel(logging.WARNING)  # one-shot commands print their report
     try:
         if args.command == "demo":
             return asyncio.run(_demo(args.organiser, args.database))
@@ -206,6 +221,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return asyncio.run(agenda_cli.import_agenda(
                 config, args.file, dry_run=args.dry_run, notify=not args.no_notify))
+        if args.command == "results":
+            from bot import results_cli
+
+            if args.action == "import":
+                return asyncio.run(results_cli.import_results(config, args.file))
+            return asyncio.run(results_cli.publish_results(config, args.id))
     except (ConfigError, DatabaseError) as exc:
         print(f"delegate-bot: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -148,13 +148,29 @@ def _csv_rows(text: str, file_name: str) -> list[TableRow]:
     return rows
 
 
+SNIFF_LINES = 20
+
+
 def _sniff_delimiter(text: str) -> str | None:
-    """Return the delimiter the first non-blank line uses most, or None when all are blank."""
+    """Return the delimiter the first non-blank lines use most, or None when all are blank.
+
+    Several lines count, not only the first: a title row such as "BIÊN BẢN KIỂM PHIẾU" or
+    "Tiêu đề;Bầu BCH, nhiệm kỳ 2025 - 2030" says little. A tie goes to ";", which Excel
+    writes in Vietnamese locales (and a comma inside text is common, a semicolon rare).
+    """
+    semicolons = commas = seen = 0
     for raw in io.StringIO(text, newline=""):
-        if raw.strip(' \t\r\n,;"'):
-            header = _QUOTED.sub("", raw)  # separators inside quotes do not count
-            return ";" if header.count(";") > header.count(",") else ","
-    return None
+        if not raw.strip(' \t\r\n,;"'):
+            continue
+        line = _QUOTED.sub("", raw)  # separators inside quotes do not count
+        semicolons += line.count(";")
+        commas += line.count(",")
+        seen += 1
+        if seen == SNIFF_LINES:
+            break
+    if not seen:
+        return None
+    return ";" if semicolons >= commas and semicolons else ","
 
 
 def _xlsx_rows(data: bytes, file_name: str) -> list[TableRow]:

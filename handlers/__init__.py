@@ -20,13 +20,14 @@ from handlers import (
     overview,
     registration,
     reminders,
+    results,
     roster,
 )
 from handlers import help as help_
 
 FEATURES: tuple[ModuleType, ...] = (
     registration, agenda, reminders, help_, language,
-    roster, agenda_import, documents, overview, announcements, deliveries,
+    roster, agenda_import, documents, overview, announcements, deliveries, results,
     fallback,
 )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from datetime import datetime
 
 from bot.clock import from_iso, to_iso
@@ -114,6 +115,8 @@ async def on_choice(ctx: Context) -> Reply:
             return ctx.reply("error.stale_choice")
         return await _preview(ctx, {**data, "audience": audience})
     if action in ("send", "schedule") and "audience" in data:
+        if value != data.get("draft"):  # a button under an older preview
+            return ctx.reply("error.stale_choice")
         if action == "schedule":
             await ctx.set_step(STEP_WHEN, data)
             return ctx.reply("announce.ask_when", zone=ctx.services.config.event.timezone)
@@ -136,7 +139,8 @@ async def _preview(ctx: Context, data: dict[str, object]) -> Reply:
     audience = data["audience"]
     assert isinstance(audience, dict)
     people = await registrations.recipients(ctx.db, audience)
-    await ctx.set_step("announce.audience", data)
+    draft = secrets.token_hex(4)  # the send button works only under the latest preview
+    await ctx.set_step("announce.audience", {**data, "draft": draft})
     preview = render(ctx.services, ctx.lang, str(data["body"]))
     summary = ctx.t("announce.preview", audience=audience_label(ctx, audience),
                     count=len(people))
@@ -144,8 +148,8 @@ async def _preview(ctx: Context, data: dict[str, object]) -> Reply:
     if not people:
         return Reply(join([text, ctx.t("announce.nobody")], "\n\n"),
                      (ctx.choice("announce.cancel", f"{PREFIX}:cancel"),))
-    return Reply(text, (ctx.choice("announce.send", f"{PREFIX}:send", count=len(people)),
-                        ctx.choice("announce.schedule", f"{PREFIX}:schedule"),
+    return Reply(text, (ctx.choice("announce.send", f"{PREFIX}:send:{draft}", count=len(people)),
+                        ctx.choice("announce.schedule", f"{PREFIX}:schedule:{draft}"),
                         ctx.choice("announce.cancel", f"{PREFIX}:cancel")))
 
 

@@ -1,7 +1,8 @@
-"""Files organisers send in chat: recognise a roster or a programme and hand it on.
+"""Files organisers send in chat: recognise a roster, a programme or a result; hand it on.
 
 A `.toml` file is a programme; a table whose header names a day and a start time is a
-programme; any other table is taken as a roster (whose checker says what is missing).
+programme; one that opens with a title key (`title`, `Tiêu đề`) is a result; any other
+table is taken as a roster (whose checker says what is missing).
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from bot.context import Context
 from bot.model import Reply
 from bot.router import Router
 from bot.tabular import TableError, read_table_bytes
-from handlers import agenda_import, roster
+from handlers import agenda_import, results, roster
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 HEADER_ROWS = 10
 AGENDA_WORDS = {"day", "ngay", "start", "bat dau", "gio bat dau"}
+RESULT_KEYS = {"title", "tieu de", "kind", "loai"}
 
 
 def _fold(text: str) -> str:
@@ -25,7 +27,7 @@ def _fold(text: str) -> str:
 
 
 def kind_of(file_name: str, data: bytes) -> str:
-    """Return "agenda" or "roster" for a file's content."""
+    """Return "agenda", "results" or "roster" for a file's content."""
     if file_name.lower().endswith(".toml"):
         return "agenda"
     try:
@@ -36,6 +38,9 @@ def kind_of(file_name: str, data: bytes) -> str:
         cells = {_fold(cell) for cell in row.cells}
         if len(cells & AGENDA_WORDS) >= 2:
             return "agenda"
+    first = table.rows[0].cells if table.rows else []
+    if first and _fold(first[0]) in RESULT_KEYS:
+        return "results"
     return "roster"
 
 
@@ -48,8 +53,11 @@ async def on_document(ctx: Context) -> Reply:
     if document.size > MAX_FILE_BYTES:
         return ctx.reply("roster.chat.too_big", max_mb=MAX_FILE_BYTES // (1024 * 1024))
     data = await document.fetch()
-    if kind_of(document.file_name, data) == "agenda":
+    kind = kind_of(document.file_name, data)
+    if kind == "agenda":
         return await agenda_import.check_file(ctx, document.file_name, data)
+    if kind == "results":
+        return await results.check_file(ctx, document.file_name, data)
     return await roster.check_file(ctx, document.file_name, data)
 
 

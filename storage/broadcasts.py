@@ -119,7 +119,11 @@ async def queue_in(conn: Any, item: NewBroadcast, now: str) -> tuple[int, int] |
     if cur.rowcount != 1:
         return None
     broadcast_id = int(cur.lastrowid or 0)
-    return broadcast_id, await insert(conn, item.build(broadcast_id), now)
+    added = await insert(conn, item.build(broadcast_id), now)
+    if added == 0:  # nobody to send to: nothing will ever finish it
+        await conn.execute("UPDATE broadcasts SET status = 'done', finished_at = ? WHERE id = ?",
+                           (now, broadcast_id))
+    return broadcast_id, added
 
 
 async def create_queued(db: Database, item: NewBroadcast, now: str) -> tuple[int, int] | None:

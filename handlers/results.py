@@ -1,0 +1,282 @@
+"""Result notices: an imported result is a draft; organisers preview and publish it.
+
+A file from the counting committee (CLI or chat) is checked whole, stored as a draft and
+shown exactly as delegates will see it. Publishing queues the notice to every registered
+delegate through the outbox, in the same transaction. A result with the title of a published
+one is its correction: its notice says what changed, and it supersedes the old one.
+`/results` lists the published results; each opens in full.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from bot.clock import to_iso
+from bot.context import Context, Services
+from bot.delivery import messages_for
+from bot.i18n import Markup, join
+from bot.model import Reply
+from bot.router import Router
+from bot.tabular import Problem
+from handlers.results_file import CandidateRow, ResultFile, read_results
+from handlers.tally import Rule, Tally, tally
+from storage import audit, registrations, results
+from storage.broadcasts import NewBroadcast
+from storage.outbox import NewMessage
+from storage.results import Result
+
+log = logging.getLogger(__name__)
+
+PREFIX = "res"
+ORGANISER_PREFIX = "resp"
+LIST_LIMIT = 25
+COUNTS = ("ballots_issued", "ballots_received", "valid", "invalid", "seats", "agree",
+          "disagree", "abstain")
+
+
+def to_data(parsed: ResultFile) -> dict[str, Any]:
+    """Return what is stored of a checked result file."""
+    data = {key: getattr(parsed, key) for key in ("title", "kind", *COUNTS)}
+    data["candidates"] = [[c.name, c.votes] for c in parsed.candidates]
+    return data
+
+
+def from_data(data: dict[str, Any], file_name: str = "") -> ResultFile:
+    """Rebuild the checked result from what was stored."""
+    candidates = [CandidateRow(0, name, votes) for name, votes in data.get("candidates", [])]
+    return ResultFile(file_name, data["title"], data["kind"], data.get("seats"),
+                      data["ballots_issued"], data["ballots_received"], data["valid"],
+                      data["invalid"], candidates, data.get("agree"), data.get("disagree"),
+                      data.get("abstain"))
+
+
+def rule_of(services: Services, kind: str) -> Rule:
+    """Return the configured rule for an election or a vote."""
+    settings = services.config.results
+    percent = settings.elected_above_percent if kind == "election" else (
+        settings.passed_above_percent)
+    return Rule(Fraction(str(percent)) / 100)
+
+
+def _pct(t: Any, value: Decimal | None) -> str:
+    text = f"{value if value is not None else Decimal('0.00')}"
+    return text.replace(".", str(t("number.decimal_point")))
+
+
+def render(services: Services, language: str | None, data: dict[str, Any],
+           changes: list[Markup] | None = None) -> Markup:
+    """Return the notice of a result (a correction when `changes` is given) in one language."""
+    texts = services.texts
+
+    def t(key: str, **params: object) -> Markup:
+        return texts.t(language, key, **params)
+
+    result = from_data(data)
+    counted: Tally = tally(result, rule_of(services, result.kind))
+    lines: list[str] = []
+    if changes is not None:
+        lines += [t("results.correction_head"), *changes, ""]
+    lines.append(t(f"results.head.{result.kind}", title=result.title))
+    lines.append(t("results.ballots", issued=result.ballots_issued,
+                   received=result.ballots_received, valid=result.valid,
+                   invalid=result.invalid))
+    if result.kind == "election":
+        lines.append(t("results.elected_count", elected=counted.elected, seats=result.seats,
+                       needed=counted.needed))
+        if counted.tie_at_last_seat:
+            lines.append(t("results.tie", names=", ".join(counted.tied_names)))
+        lines.append("")
+        for row in counted.ranked:
+            key = ("results.candidate_elected" if row.elected else
+                   "results.candidate_tied" if row.tied else "results.candidate")
+            lines.append(t(key, rank=row.rank, name=row.name, votes=row.votes,
+                           percent=_pct(t, row.percent)))
+    else:
+        lines.append(t("results.vote", agree=result.agree, disagree=result.disagree,
+                       abstain=result.abstain, agree_percent=_pct(t, counted.agree_percent),
+                       disagree_percent=_pct(t, counted.disagree_percent),
+                       abstain_percent=_pct(t, counted.abstain_percent)))
+        lines.append(t("results.passed" if counted.passed else "results.not_passed",
+                       needed=counted.needed))
+    return join(lines)
+
+
+def changes_between(services: Services, language: str | None, old: dict[str, Any],
+                    new: dict[str, Any]) -> list[Markup]:
+    """Describe what a correction changes: counts, candidates' votes, who is elected."""
+    def t(key: str, **params: object) -> Markup:
+        return services.texts.t(language, key, **params)
+
+    lines = [t("results.change.count", what=t(f"results.count.{key}"), old=old.get(key),
+               new=new.get(key)) for key in COUNTS if old.get(key) != new.get(key)]
+    if old.get("title") != new.get("title"):
+        lines.append(t("results.change.title", old=old["title"], new=new["title"]))
+    before, after = dict(map(tuple, old.get("candidates", []))), dict(
+        map(tuple, new.get("candidates", [])))
+    for name, votes in after.items():
+        if name not in before:
+            lines.append(t("results.change.added", name=name, votes=votes))
+        elif before[name] != votes:
+            lines.append(t("results.change.votes", name=name, old=before[name], new=votes))
+    lines += [t("results.change.removed", name=name) for name in before if name not in after]
+    was = {r.name for r in tally(from_data(old), rule_of(services, old["kind"])).ranked
+           if r.elected}
+    now = {r.name for r in tally(from_data(new), rule_of(services, new["kind"])).ranked
+           if r.elected}
+    lines += [t("results.change.now_elected", name=n) for n in sorted(now - was)]
+    lines += [t("results.change.no_longer_elected", name=n) for n in sorted(was - now)]
+    return lines or [t("results.change.none")]
+
+
+async def notice_for(services: Services, language: str | None, item: Result) -> Markup:
+    """Return a stored result's notice: with what changed when it is a correction."""
+    if item.corrects is None:
+        return render(services, language, item.data)
+    old = await results.get(services.db, item.corrects)
+    changes = changes_between(services, language, old.data, item.data) if old else []
+    return render(services, language, item.data, changes)
+
+
+async def import_file(services: Services, data: bytes, file_name: str,
+                      actor: str) -> tuple[ResultFile, int | None]:
+    """Check a result file and store it as a draft; return it and the draft id (None if bad)."""
+    parsed = read_results(data, file_name)
+    if not parsed.ok:
+        return parsed, None
+    corrected = await results.published_titled(services.db, parsed.title)
+    now = to_iso(services.clock.now())
+    result_id = await results.create_draft(
+        services.db, title=parsed.title, kind=parsed.kind, data=to_data(parsed),
+        file_name=file_name, corrects=corrected.id if corrected else None, actor=actor, now=now)
+    await audit.record(services.db, actor=actor, action="results.imported", now=now,
+                       details={"result": result_id, "file": file_name, "title": parsed.title,
+                                "corrects": corrected.id if corrected else None})
+    return parsed, result_id
+
+
+def problems_text(t: Any, parsed: ResultFile) -> Markup:
+    """List a result file's problems as `file:line: reason`."""
+    def located(p: Problem) -> Markup:
+        return join([f"{p.file}:{p.line}:", t(p.key, **p.params)], " ")
+
+    head = t("results.problems", file=parsed.file_name, count=len(parsed.problems))
+    shown = [located(p) for p in parsed.problems[:LIST_LIMIT]]
+    return join([head, *shown])
+
+
+async def publish(services: Services, result_id: int, actor: str) -> tuple[int, int] | None:
+    """Publish a draft to every registered delegate; return (broadcast id, accounts)."""
+    item = await results.get(services.db, result_id)
+    if item is None or item.status != "draft":
+        return None
+    people = await registrations.recipients(services.db, {"type": "all"})
+    texts = {lang: await notice_for(services, lang, item)
+             for lang in {p.language or services.config.event.language for p in people}}
+
+    def build(broadcast_id: int) -> list[NewMessage]:
+        rows: list[NewMessage] = []
+        for person in people:
+            text = texts[person.language or services.config.event.language]
+            rows += messages_for(f"x{broadcast_id}:{person.platform}:{person.chat_id}",
+                                 person.platform, person.chat_id, text,
+                                 delegate_id=person.delegate_id, broadcast_id=broadcast_id)
+        return rows
+
+    now = to_iso(services.clock.now())
+    broadcast_id = await results.publish(services.db, result_id, actor=actor, now=now,
+                                         notice=NewBroadcast("result", {"type": "all"},
+                                                             item.title, actor, build))
+    if broadcast_id is None:
+        return None
+    await audit.record(services.db, actor=actor, action="results.published", now=now,
+                       details={"result": result_id, "broadcast": broadcast_id,
+                                "recipients": len(people), "corrects": item.corrects})
+    log.info("result %s published by %s to %d accounts", result_id, actor, len(people))
+    services.wake_delivery()
+    return broadcast_id, len(people)
+
+
+async def check_file(ctx: Context, file_name: str, data: bytes) -> Reply:
+    """Check a result file an organiser sent, store it as a draft and show the preview."""
+    parsed, result_id = await import_file(ctx.services, data, file_name, ctx.actor)
+    if result_id is None:
+        return Reply(problems_text(ctx.t, parsed))
+    return await _preview(ctx, result_id)
+
+
+async def _preview(ctx: Context, result_id: int) -> Reply:
+    item = await results.get(ctx.db, result_id)
+    assert item is not None
+    count = len(await registrations.recipients(ctx.db, {"type": "all"}))
+    head = ctx.t("results.preview_correction" if item.corrects else "results.preview", id=item.id)
+    text = join([head, await notice_for(ctx.services, ctx.lang, item)], "\n\n")
+    return Reply(text, (
+        ctx.choice("results.publish", f"{ORGANISER_PREFIX}:publish:{item.id}", count=count),
+        ctx.choice("results.discard", f"{ORGANISER_PREFIX}:discard:{item.id}")))
+
+
+async def on_organiser_choice(ctx: Context) -> Reply:
+    """Publish or discard a draft (organisers only)."""
+    action, _, raw = ctx.payload.partition(":")
+    if not raw.isdigit():
+        return ctx.reply("error.stale_choice")
+    result_id = int(raw)
+    if action == "view":
+        item = await results.get(ctx.db, result_id)
+        return await _preview(ctx, result_id) if item and item.status == "draft" else (
+            ctx.reply("error.stale_choice"))
+    if action == "discard":
+        if not await results.discard(ctx.db, result_id):
+            return ctx.reply("results.not_draft", id=result_id)
+        await audit.record(ctx.db, actor=ctx.actor, action="results.discarded",
+                           now=to_iso(ctx.services.clock.now()), details={"result": result_id})
+        return ctx.reply("results.discarded", id=result_id)
+    published = await publish(ctx.services, result_id, ctx.actor)
+    if published is None:
+        return ctx.reply("results.not_draft", id=result_id)
+    return ctx.reply("results.published", id=result_id, count=published[1],
+                     broadcast=published[0])
+
+
+async def list_results(ctx: Context) -> Reply:
+    """List the published results (and, for organisers, the drafts), each a button."""
+    shown = await results.with_status(ctx.db, "published")
+    drafts = await results.with_status(ctx.db, "draft") if ctx.is_organiser else []
+    if not shown and not drafts:
+        return ctx.reply("results.none")
+    lines = [ctx.t("results.list_head")] if shown else []
+    lines += [ctx.t("results.list_line", id=r.id, title=r.title) for r in shown]
+    choices = [ctx.choice("results.open", f"{PREFIX}:{r.id}", title=_short(r.title))
+               for r in shown[-20:]]
+    if drafts:
+        lines.append(ctx.t("results.drafts_head"))
+        lines += [ctx.t("results.list_line", id=r.id, title=r.title) for r in drafts]
+        choices += [ctx.choice("results.open_draft", f"{ORGANISER_PREFIX}:view:{r.id}",
+                               id=r.id) for r in drafts[-10:]]
+    return Reply(join(lines), tuple(choices))
+
+
+def _short(text: str, size: int = 40) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+async def on_open(ctx: Context) -> Reply:
+    """Show a published result in full."""
+    item = await results.get(ctx.db, int(ctx.payload)) if ctx.payload.isdigit() else None
+    if item is None or item.status not in ("published", "superseded"):
+        return ctx.reply("error.stale_choice")
+    text = render(ctx.services, ctx.lang, item.data)
+    if item.status == "superseded":
+        text = join([ctx.t("results.superseded"), text], "\n\n")
+    return Reply(text)
+
+
+def register(router: Router) -> None:
+    """Add /results, its buttons, and the organisers' publish and discard buttons."""
+    router.command("results", list_results)
+    router.choice(PREFIX, on_open)
+    router.choice(ORGANISER_PREFIX, on_organiser_choice, organiser=True)
+
