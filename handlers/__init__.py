@@ -26,8 +26,8 @@ from handlers import (
 from handlers import help as help_
 
 FEATURES: tuple[ModuleType, ...] = (
-    registration, agenda, reminders, help_, language,
-    roster, agenda_import, documents, overview, announcements, deliveries, results,
+    registration, agenda, reminders, results, help_, language,
+    roster, agenda_import, documents, overview, announcements, deliveries,
     fallback,
 )
 

@@ -30,7 +30,9 @@ async def test_choice_by_number_and_by_text(app: App) -> None:
     assert "  1. Tiếng Việt\n  2. English" in out
     assert "Switched to English." in out
     assert "Commands you can use" in out
-    assert out.rstrip().endswith("/language — đổi ngôn ngữ (Tiếng Việt / English)")
+    last = out.rstrip().rpartition("\n\n")[2]
+    assert last.startswith("Các lệnh bạn có thể dùng"), last
+    assert "/language — đổi ngôn ngữ (Tiếng Việt / English)" in last
 
 
 async def test_number_without_pending_choice_is_free_text(app: App) -> None:
