@@ -53,7 +53,7 @@ class App:
         self.channels: list[Channel] = []
         self.delivery = DeliveryWorker(services.db, services.clock, services.config.delivery,
                                        services.texts)
-        self.scheduler = Scheduler()
+        self.scheduler = Scheduler(services.clock)
         self._agenda_version = 0
         services.wake_delivery = self.delivery.wake
         services.reschedule = self.scheduler.rebuild

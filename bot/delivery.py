@@ -233,6 +233,7 @@ class DeliveryWorker:
                            error=exc.reason, count_attempt=False)
         if exc.kind == DeliveryError.BLOCKED:
             await users.mark_blocked(self.db, row.platform, row.chat_id, stamp)
+            await outbox.block_chat(self.db, row.platform, row.chat_id, exc.reason)
             return Outcome(row.id, "blocked", stamp, error=exc.reason)
         if exc.kind == DeliveryError.TRANSIENT and row.attempts + 1 < self.settings.max_attempts:
             delay = min(self.settings.backoff_max_seconds,

@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.clock import Clock, SystemClock
+
 log = logging.getLogger(__name__)
 
 
@@ -35,11 +37,12 @@ Source = Callable[[], Awaitable[list[Job]]]
 class Scheduler:
     """Keeps APScheduler's jobs equal to what the sources ask for."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
         self.aps = AsyncIOScheduler(timezone=UTC, job_defaults={
             "misfire_grace_time": None, "coalesce": True, "max_instances": 1})
+        self.clock: Clock = clock or SystemClock()
         self.sources: list[Source] = []
-        self._managed: set[str] = set()
+        self._managed: dict[str, datetime] = {}
 
     def add_source(self, source: Source) -> None:
         """Register a feature's job source."""
@@ -57,26 +60,37 @@ class Scheduler:
         for job_id in self._managed:
             if self.aps.get_job(job_id) is not None:
                 self.aps.remove_job(job_id)
-        self._managed = set()
+        self._managed = {}
+        # APScheduler runs on the wall clock; the bot's clock may be shifted (the demo) or
+        # fixed (tests): a job runs when the bot's clock reaches its time.
+        offset = datetime.now(UTC) - self.clock.now()
         for job in jobs:
             if job.at.tzinfo is None:
                 raise ValueError(f"job {job.id} has a naive time")
-            self.aps.add_job(job.run, "date", run_date=job.at, id=job.id,
-                             replace_existing=True)
-            self._managed.add(job.id)
+            self.aps.add_job(_await, "date", args=[job.run], run_date=job.at + offset,
+                             id=job.id, replace_existing=True)
+            self._managed[job.id] = job.at
         log.info("scheduled %d jobs", len(jobs))
 
     def every(self, seconds: float, run: Callable[[], Awaitable[None]], job_id: str) -> None:
         """Run `run` every `seconds` (a job that rebuilds leave alone)."""
-        self.aps.add_job(run, "interval", seconds=seconds, id=job_id, replace_existing=True)
+        self.aps.add_job(_await, "interval", args=[run], seconds=seconds, id=job_id,
+                         replace_existing=True)
 
     def jobs(self) -> list[tuple[str, datetime]]:
-        """Return (id, next run time) of every job the sources asked for."""
-        return [(job.id, job.next_run_time) for job in self.aps.get_jobs()
-                if job.id in self._managed]
+        """Return (id, time on the bot's clock) of every job still waiting, by time."""
+        waiting = {job.id for job in self.aps.get_jobs()}
+        return sorted(((job_id, at) for job_id, at in self._managed.items()
+                       if job_id in waiting), key=lambda item: (item[1], item[0]))
 
     def shutdown(self) -> None:
         """Stop without running what is pending (the database keeps it)."""
         if self.aps.running:
             self.aps.shutdown(wait=False)
 
+
+
+async def _await(run: Callable[[], Awaitable[None]]) -> None:
+    """Run a job on the event loop: APScheduler awaits only coroutine functions (anything
+    else goes to a thread pool, where a returned coroutine would never run)."""
+    await run()

@@ -53,8 +53,9 @@ def build_messages(services: Services, broadcast_id: int, body: str,
                    people: list[registrations.Recipient]) -> list[NewMessage]:
     """Return every recipient's outbox rows, each in their language."""
     rows: list[NewMessage] = []
+    texts = {lang: render(services, lang, body) for lang in {p.language for p in people}}
     for person in people:
-        text = render(services, person.language, body)
+        text = texts[person.language]
         rows += messages_for(f"b{broadcast_id}:{person.platform}:{person.chat_id}",
                              person.platform, person.chat_id, text,
                              delegate_id=person.delegate_id, broadcast_id=broadcast_id)

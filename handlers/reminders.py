@@ -30,15 +30,15 @@ PREFIX = "rem"
 SKIP_LOG_WINDOW = timedelta(days=1)
 
 
-def render(services: Services, language: str | None, session: Session, offset: int) -> str:
-    """Return a reminder in one language."""
+def render(services: Services, language: str | None, session: Session, minutes: int) -> str:
+    """Return a reminder in one language, the session starting in `minutes`."""
     texts, tz = services.texts, services.config.event.tz
     start = from_iso(session.starts_at).astimezone(tz)
     end = from_iso(session.ends_at).astimezone(tz)
     return texts.t(language, "reminder.text", title=session.title,
                    start=start.strftime("%H:%M"), end=end.strftime("%H:%M"),
                    date=start.strftime("%d/%m/%Y"), location=session.location or "—",
-                   wait=duration_text(texts, language, offset))
+                   wait=duration_text(texts, language, minutes))
 
 
 def reminder_key(session: Session, offset: int) -> str:
@@ -58,13 +58,15 @@ async def send(services: Services, session_id: int, offset: int, starts_at: str)
     people = [p for p in await registrations.recipients(services.db, {"type": "all"})
               if not p.reminders_off and in_audience(session.audience, p.kind, p.delegation)]
     key = reminder_key(session, offset)
+    left = round((from_iso(session.starts_at) - now).total_seconds() / 60)  # late: less
+    texts = {lang: render(services, lang, session, left)
+             for lang in {person.language for person in people}}
 
     def build(broadcast_id: int) -> list[NewMessage]:
         rows: list[NewMessage] = []
         for person in people:
             rows += messages_for(f"{key}:{person.platform}:{person.chat_id}", person.platform,
-                                 person.chat_id, render(services, person.language, session,
-                                                        offset),
+                                 person.chat_id, texts[person.language],
                                  delegate_id=person.delegate_id, broadcast_id=broadcast_id)
         return rows
 

@@ -13,6 +13,9 @@ from typing import Any
 from storage.db import Database
 
 STATES = ("pending", "sending", "sent", "failed", "blocked")
+# One chat's messages go in order: a row waits while an earlier one to the same chat does.
+_IN_ORDER = ("NOT EXISTS (SELECT 1 FROM outbox e WHERE e.platform = o.platform"
+             " AND e.chat_id = o.chat_id AND e.id < o.id AND e.state IN ('pending', 'sending'))")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +63,10 @@ async def insert(conn: Any, messages: Iterable[NewMessage], now: str) -> int:
 async def claim_due(db: Database, now: str, limit: int) -> list[Claimed]:
     """Mark up to `limit` due pending rows as sending, oldest first, and return them."""
     async with db.write() as conn, conn.execute(
-        "UPDATE outbox SET state = 'sending' WHERE id IN (SELECT id FROM outbox"
-        " WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id"
-        " LIMIT ?) RETURNING id, platform, chat_id, text, attempts, broadcast_id",
+        "UPDATE outbox SET state = 'sending' WHERE id IN (SELECT id FROM outbox o"
+        f" WHERE state = 'pending' AND next_attempt_at <= ? AND {_IN_ORDER}"
+        " ORDER BY next_attempt_at, id LIMIT ?)"
+        " RETURNING id, platform, chat_id, text, attempts, broadcast_id",
         (now, limit),
     ) as cur:
         rows = await cur.fetchall()
@@ -98,9 +102,19 @@ async def record(db: Database, outcomes: Sequence[Outcome]) -> None:
         )
 
 
+async def block_chat(db: Database, platform: str, chat_id: str, reason: str) -> int:
+    """Mark every message still waiting for a chat that blocked the bot as blocked."""
+    return await db.execute(
+        "UPDATE outbox SET state = 'blocked', last_error = ? WHERE platform = ?"
+        " AND chat_id = ? AND state = 'pending'", (reason, platform, chat_id),
+    )
+
+
 async def next_due(db: Database) -> str | None:
-    """Return when the next pending row is due, or None when nothing is pending."""
-    return await db.scalar("SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'")
+    """Return when the next row that may be claimed falls due, or None when none waits."""
+    return await db.scalar(
+        f"SELECT min(next_attempt_at) FROM outbox o WHERE state = 'pending' AND {_IN_ORDER}"
+    )
 
 
 async def counts(db: Database, broadcast_id: int) -> dict[str, int]:

@@ -11,8 +11,8 @@ import sys
 from typing import TextIO
 
 from bot.app import App
+from bot.channels import numbered
 from bot.model import Choice, Incoming, Reply, parse_command
-from bot.text import html_to_plain
 
 PLATFORM = "console"
 
@@ -51,15 +51,10 @@ class ConsoleChannel:
 
     async def send(self, platform: str, chat_id: str, reply: Reply) -> None:
         """Print a reply as plain text with its choices numbered."""
-        lines = [html_to_plain(reply.text)]
-        lang = self.app.texts.default
         if reply.choices:
-            lines += [f"  {i}. {c.label}" for i, c in enumerate(reply.choices, 1)]
-            lines.append(html_to_plain(self.app.texts.t(lang, "console.choose")))
             self._choices = reply.choices
-        if reply.request_contact:
-            lines.append(html_to_plain(self.app.texts.t(lang, "console.contact_unavailable")))
-        self.stdout.write("\n".join(lines) + "\n\n")
+        self.stdout.write(numbered.render(reply, self.app.texts, self.app.texts.default)
+                          + "\n\n")
         self.stdout.flush()
 
     def to_incoming(self, line: str) -> Incoming:
@@ -77,10 +72,7 @@ class ConsoleChannel:
         return base
 
     def _match_choice(self, text: str) -> Choice | None:
-        if text.isdigit() and 1 <= int(text) <= len(self._choices):
-            return self._choices[int(text) - 1]
-        folded = text.casefold()
-        return next((c for c in self._choices if c.label.casefold() == folded), None)
+        return numbered.match(text, [(c.label, c.data) for c in self._choices])
 
     async def handle_line(self, line: str) -> None:
         """Answer one line of input."""
