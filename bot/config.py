@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 TELEGRAM_API = "https://api.telegram.org"
+ZALO_API = "https://bot-api.zaloplatforms.com"
 ENV_CONFIG = "DELEGATE_BOT_CONFIG"
 ENV_TELEGRAM_TOKEN = "DELEGATE_BOT_TELEGRAM_TOKEN"
+ENV_ZALO_TOKEN = "DELEGATE_BOT_ZALO_TOKEN"
 
 
 class ConfigError(Exception):
@@ -103,6 +105,7 @@ class DeliveryConfig:
     """[delivery]: how the outbox is sent (announcements, reminders, notices)."""
 
     telegram_rate: float = 25.0
+    zalo_rate: float = 10.0
     per_chat_interval: float = 1.0
     max_attempts: int = 5
     backoff_seconds: float = 2.0
@@ -112,8 +115,9 @@ class DeliveryConfig:
     def check(self) -> dict[str, str]:
         """Return {key: reason} for bad values."""
         bad = {}
-        if not 0 < self.telegram_rate <= 10_000:
-            bad["telegram_rate"] = "must be more than 0 and at most 10000 messages per second"
+        for key in ("telegram_rate", "zalo_rate"):
+            if not 0 < getattr(self, key) <= 10_000:
+                bad[key] = "must be more than 0 and at most 10000 messages per second"
         for key in ("per_chat_interval", "backoff_seconds", "report_interval"):
             if not 0 <= getattr(self, key) <= 3600:
                 bad[key] = "must be between 0 and 3600 seconds"
@@ -208,6 +212,54 @@ class TelegramConfig:
 
 
 @dataclass(frozen=True)
+class ZaloWebhookConfig:
+    """[zalo.webhook]: where the Zalo Bot Platform posts updates in webhook mode."""
+
+    url: str = ""
+    listen: str = "127.0.0.1"
+    port: int = 8444
+    secret_token: str = field(default="", repr=False)
+
+    def check(self) -> dict[str, str]:
+        """Return {key: reason} for bad values."""
+        bad = {}
+        if self.url and not self.url.startswith("https://"):
+            bad["url"] = "must start with https://"
+        if not 1 <= self.port <= 65535:
+            bad["port"] = "must be between 1 and 65535"
+        if self.secret_token and not 8 <= len(self.secret_token) <= 256:
+            bad["secret_token"] = "must be 8-256 characters"
+        return bad
+
+
+@dataclass(frozen=True)
+class ZaloConfig:
+    """[zalo]: the Zalo Bot Platform channel."""
+
+    enabled: bool = False
+    token: str = field(default="", repr=False)
+    api_base_url: str = ZALO_API
+    mode: str = "polling"
+    webhook: ZaloWebhookConfig = field(default_factory=ZaloWebhookConfig)
+
+    def check(self) -> dict[str, str]:
+        """Return {key: reason} for bad values."""
+        bad = {}
+        if self.mode not in ("polling", "webhook"):
+            bad["mode"] = f'must be "polling" or "webhook", not {self.mode!r}'
+        if not self.api_base_url.startswith(("https://", "http://")):
+            bad["api_base_url"] = "must be an http(s) URL"
+        if self.enabled and not self.token:
+            bad["token"] = f"required when enabled (or set {ENV_ZALO_TOKEN})"
+        if self.enabled and self.mode == "webhook":
+            if not self.webhook.url:
+                bad["webhook.url"] = "required in webhook mode"
+            if not self.webhook.secret_token:
+                bad["webhook.secret_token"] = "required in webhook mode"
+        return bad
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration; `base_dir` is the folder of the file it came from."""
 
@@ -219,6 +271,7 @@ class Config:
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     results: ResultsConfig = field(default_factory=ResultsConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
+    zalo: ZaloConfig = field(default_factory=ZaloConfig)
     base_dir: Path = field(default_factory=Path.cwd, metadata={"internal": True})
 
     @property
@@ -287,9 +340,10 @@ def parse_config(data: dict[str, Any], *, file: str, base_dir: Path,
                  env: dict[str, str] | None = None) -> Config:
     """Validate a parsed TOML document into a Config; environment secrets win over the file."""
     env = os.environ if env is None else env
-    token = env.get(ENV_TELEGRAM_TOKEN)
-    if token:
-        data = {**data, "telegram": {**data.get("telegram", {}), "token": token}}
+    for section, name in (("telegram", ENV_TELEGRAM_TOKEN), ("zalo", ENV_ZALO_TOKEN)):
+        token = env.get(name)
+        if token and isinstance(data.get(section, {}), dict):
+            data = {**data, section: {**data.get(section, {}), "token": token}}
     config = _build(Config, data, "", file)
     return dataclasses.replace(config, base_dir=base_dir)
 

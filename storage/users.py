@@ -85,3 +85,20 @@ async def set_reminders_off(db: Database, platform: str, user_id: str, off: bool
         "UPDATE chat_users SET reminders_off = ? WHERE platform = ? AND user_id = ?",
         (int(off), platform, user_id),
     )
+
+
+async def get_choices(db: Database, platform: str, user_id: str) -> list[tuple[str, str]]:
+    """Return the (label, data) choices last offered to this account as a numbered list."""
+    value = await db.scalar(
+        "SELECT choices FROM chat_users WHERE platform = ? AND user_id = ?", (platform, user_id)
+    )
+    return [(label, data) for label, data in json.loads(value or "[]")]
+
+
+async def set_choices(db: Database, platform: str, user_id: str,
+                      choices: list[tuple[str, str]]) -> None:
+    """Remember the choices just offered to this account (an empty list forgets them)."""
+    await db.execute(
+        "UPDATE chat_users SET choices = ? WHERE platform = ? AND user_id = ?",
+        (json.dumps(choices, ensure_ascii=False), platform, user_id),
+    )

@@ -1,0 +1,33 @@
+"""Choices as a numbered list, for platforms without buttons (Zalo, the console).
+
+A reply's choices are printed as "1. …" lines; the person answers with the number or the
+text of a choice. The last list offered is kept per person in the database.
+"""
+
+from __future__ import annotations
+
+from bot.i18n import Translator
+from bot.model import Choice, Reply
+from bot.text import html_to_plain
+
+
+def render(reply: Reply, texts: Translator, language: str | None) -> str:
+    """Return a reply as plain text with its choices numbered."""
+    lines = [html_to_plain(reply.text)]
+    if reply.choices:
+        lines += [f"  {i}. {c.label}" for i, c in enumerate(reply.choices, 1)]
+        lines.append(html_to_plain(texts.t(language, "console.choose")))
+    if reply.request_contact:
+        lines.append(html_to_plain(texts.t(language, "console.contact_unavailable")))
+    return "\n".join(lines)
+
+
+def match(text: str, choices: list[tuple[str, str]]) -> Choice | None:
+    """Return the choice a typed answer picks (its number or its text), or None."""
+    answer = text.strip()
+    if answer.isdigit() and 1 <= int(answer) <= len(choices):
+        label, data = choices[int(answer) - 1]
+        return Choice(label, data)
+    folded = answer.casefold()
+    return next((Choice(label, data) for label, data in choices if label.casefold() == folded),
+                None)

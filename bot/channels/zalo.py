@@ -1,0 +1,271 @@
+"""The Zalo channel, over httpx, for the Zalo Bot Platform API.
+
+Long polling (`getUpdates`: one update per call, error 408 when nothing came) or a webhook
+(`setWebhook` with a secret, checked in constant time against `X-Bot-Api-Secret-Token`).
+Zalo has no buttons: choices are numbered lists, answered by number or by text, and kept in
+the database so that a restart does not lose them. Messages are plain text, split at 2,000
+characters; ids are strings; dates come in milliseconds. Updates of one person are handled
+in order; different people in parallel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import html
+import json
+import logging
+from typing import Any
+
+import httpx
+import tornado.httpserver
+import tornado.web
+
+from bot.app import App
+from bot.channels import numbered
+from bot.config import ZaloConfig
+from bot.delivery import DeliveryError
+from bot.model import Incoming, Reply, parse_command
+from bot.text import ZALO_LIMIT, html_to_plain, split_html
+from storage import users
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "zalo"
+WEBHOOK_PATH = "/zalo"
+SECRET_HEADER = "X-Bot-Api-Secret-Token"
+NOTHING_NEW = 408
+MAX_BACKOFF = 30.0
+
+
+class ZaloError(Exception):
+    """An error answer of the Zalo Bot API (or no usable answer at all)."""
+
+    def __init__(self, status: int, error_code: int, description: str,
+                 retry_after: float = 0.0) -> None:
+        super().__init__(f"{error_code}: {description}")
+        self.status, self.error_code, self.description = status, error_code, description
+        self.retry_after = retry_after
+
+
+def split_plain(text: str, limit: int = ZALO_LIMIT) -> list[str]:
+    """Split plain text at clean boundaries into parts of at most `limit` characters."""
+    return [html.unescape(part) for part in split_html(html.escape(text, quote=False), limit)]
+
+
+class ZaloChannel:
+    """Runs one bot account on the Zalo Bot Platform."""
+
+    platform = PLATFORM
+
+    def __init__(self, app: App, config: ZaloConfig, *, poll_timeout: int = 30,
+                 request_timeout: float = 10.0) -> None:
+        self.app = app
+        self.config = config
+        self.poll_timeout = poll_timeout
+        self.request_timeout = request_timeout
+        self.base = f"{config.api_base_url.rstrip('/')}/bot{config.token}"
+        self.http: httpx.AsyncClient | None = None
+        self.handled = 0  # updates fully handled, for monitoring and tests
+        self._handled_changed = asyncio.Condition()
+        self._poller: asyncio.Task[None] | None = None
+        self._server: tornado.httpserver.HTTPServer | None = None
+        self._last: dict[str, asyncio.Task[None]] = {}  # each person's latest update task
+        self._running = False
+
+    async def call(self, method: str, **params: Any) -> Any:
+        """Call a Bot API method; return its result or raise ZaloError."""
+        assert self.http is not None, "the channel is not started"
+        timeout = self.request_timeout + float(params.get("timeout", 0))
+        response = await self.http.post(f"{self.base}/{method}", json=params, timeout=timeout)
+        try:
+            body = response.json()
+        except ValueError:
+            raise ZaloError(response.status_code, response.status_code,
+                            "not a JSON answer") from None
+        if isinstance(body, dict) and body.get("ok"):
+            return body.get("result")
+        body = body if isinstance(body, dict) else {}
+        retry_after = float(response.headers.get("Retry-After", 0) or 0)
+        raise ZaloError(response.status_code, int(body.get("error_code") or response.status_code),
+                        str(body.get("description") or ""), retry_after)
+
+    async def start(self) -> None:
+        """Check the token, then start polling or the webhook server."""
+        self.http = httpx.AsyncClient()
+        self._running = True
+        me = await self.call("getMe")
+        log.info("zalo bot %s is up", (me or {}).get("display_name") or (me or {}).get("id"))
+        if self.config.mode == "webhook":
+            hook = self.config.webhook
+            await self.call("setWebhook", url=hook.url, secret_token=hook.secret_token)
+            app = tornado.web.Application([(WEBHOOK_PATH, _WebhookHandler, {"channel": self})])
+            self._server = tornado.httpserver.HTTPServer(app)
+            self._server.listen(hook.port, address=hook.listen)
+        else:
+            try:
+                await self.call("deleteWebhook")
+            except ZaloError as exc:
+                log.debug("deleteWebhook: %s", exc)
+            self._poller = asyncio.create_task(self._poll())
+
+    async def stop(self) -> None:
+        """Stop receiving, let the updates in flight finish, close the connection."""
+        self._running = False
+        if self._poller is not None:
+            self._poller.cancel()
+            await asyncio.gather(self._poller, return_exceptions=True)
+        if self._server is not None:
+            self._server.stop()
+        await asyncio.gather(*self._last.values(), return_exceptions=True)
+        if self.http is not None:
+            await self.http.aclose()
+
+    async def _poll(self) -> None:
+        backoff = 1.0
+        while self._running:
+            try:
+                update = await self.call("getUpdates", timeout=self.poll_timeout)
+            except ZaloError as exc:
+                if exc.error_code == NOTHING_NEW:
+                    continue
+                log.warning("zalo getUpdates failed: %s", exc)
+            except httpx.HTTPError as exc:
+                log.warning("zalo getUpdates failed: %s", type(exc).__name__)
+            else:
+                backoff = 1.0
+                for item in update if isinstance(update, list) else [update]:
+                    if isinstance(item, dict):
+                        self.dispatch(item)
+                continue
+            await asyncio.sleep(backoff)
+            backoff = min(MAX_BACKOFF, backoff * 2)
+
+    def dispatch(self, update: dict[str, Any]) -> None:
+        """Handle an update in the background, after the same person's earlier ones."""
+        sender = str(((update.get("message") or {}).get("from") or {}).get("id", ""))
+        previous = self._last.get(sender)
+        task = asyncio.create_task(self._handle(update, previous))
+        self._last[sender] = task
+        task.add_done_callback(lambda done: self._forget(sender, done))
+
+    def _forget(self, sender: str, task: asyncio.Task[None]) -> None:
+        if self._last.get(sender) is task:
+            del self._last[sender]
+
+    async def _handle(self, update: dict[str, Any], previous: asyncio.Task[None] | None) -> None:
+        if previous is not None:
+            await asyncio.gather(previous, return_exceptions=True)
+        try:
+            msg = await self.to_incoming(update)
+            if msg is not None:
+                for reply in await self.app.handle(msg):
+                    await self._reply(msg, reply)
+        except Exception:
+            log.exception("error handling a zalo update (%s)", update.get("event_name"))
+            await self._apologise(update)
+        finally:
+            async with self._handled_changed:
+                self.handled += 1
+                self._handled_changed.notify_all()
+
+    async def wait_handled(self, count: int) -> None:
+        """Wait until `count` updates have been handled in all (replies sent)."""
+        async with self._handled_changed:
+            await self._handled_changed.wait_for(lambda: self.handled >= count)
+
+    async def to_incoming(self, update: dict[str, Any]) -> Incoming | None:
+        """Turn a private message into an Incoming; None for what the bot does not read."""
+        message = update.get("message")
+        if not isinstance(message, dict):
+            return None
+        sender, chat = message.get("from") or {}, message.get("chat") or {}
+        if sender.get("is_bot") or not sender.get("id"):
+            return None
+        user_id, chat_id = str(sender["id"]), str(chat.get("id") or sender["id"])
+        name = str(sender.get("display_name") or "")
+        event = str(update.get("event_name") or "")
+        text = str(message.get("text") or "") if event.endswith("text.received") else ""
+        command, args = parse_command(text)
+        if command is not None:
+            return Incoming(PLATFORM, user_id, chat_id, name, None, text, command, args)
+        offered = await users.get_choices(self.app.services.db, PLATFORM, user_id)
+        chosen = numbered.match(text, offered) if text and offered else None
+        if chosen is not None:
+            return Incoming(PLATFORM, user_id, chat_id, name, None, text, choice=chosen.data)
+        return Incoming(PLATFORM, user_id, chat_id, name, None, text)
+
+    async def _reply(self, msg: Incoming, reply: Reply) -> None:
+        db = self.app.services.db
+        language = (await users.get(db, PLATFORM, msg.user_id) or users.ChatUser(
+            PLATFORM, msg.user_id, msg.chat_id)).language
+        await users.set_choices(db, PLATFORM, msg.user_id,
+                                [(c.label, c.data) for c in reply.choices])
+        await self._send_text(msg.chat_id, numbered.render(reply, self.app.texts, language))
+
+    async def _send_text(self, chat_id: str, text: str) -> str:
+        message_id = ""
+        for part in split_plain(text):
+            result = await self.call("sendMessage", chat_id=chat_id, text=part)
+            message_id = str((result or {}).get("message_id", ""))
+        return message_id
+
+    async def _apologise(self, update: dict[str, Any]) -> None:
+        chat = ((update.get("message") or {}).get("chat") or {}).get("id")
+        if not chat:
+            return
+        try:
+            await self._send_text(str(chat), html_to_plain(self.app.texts.t(None,
+                                                                            "error.internal")))
+        except (ZaloError, httpx.HTTPError) as exc:
+            log.warning("could not tell the zalo user about the error: %s", exc)
+
+    async def send(self, platform: str, chat_id: str, reply: Reply) -> None:
+        """Send a reply to a chat now (choices numbered)."""
+        await self._send_text(chat_id, numbered.render(reply, self.app.texts, None))
+
+    async def deliver(self, chat_id: str, text: str) -> str:
+        """Send one outbox message as plain text; raise DeliveryError when it fails."""
+        try:
+            return await self._send_text(chat_id, html_to_plain(text))
+        except ZaloError as exc:
+            reason = f"{exc.error_code}: {exc.description}"
+            if exc.error_code == 429 or exc.status == 429:
+                raise DeliveryError(DeliveryError.RETRY_AFTER, reason,
+                                    exc.retry_after or 1.0) from exc
+            if exc.error_code == 403 or exc.status == 403:
+                raise DeliveryError(DeliveryError.BLOCKED, reason) from exc
+            if exc.status >= 500 or exc.error_code >= 500:
+                raise DeliveryError(DeliveryError.TRANSIENT, reason) from exc
+            raise DeliveryError(DeliveryError.REJECTED, reason) from exc
+        except httpx.HTTPError as exc:
+            raise DeliveryError(DeliveryError.TRANSIENT, type(exc).__name__) from exc
+
+    async def edit(self, chat_id: str, message_id: str, text: str) -> None:
+        """Zalo cannot edit a sent message: progress is not shown, the final summary is."""
+
+
+class _WebhookHandler(tornado.web.RequestHandler):
+    """Receives updates posted by Zalo; refuses calls without the right secret."""
+
+    def initialize(self, channel: ZaloChannel) -> None:
+        self.channel = channel
+
+    async def post(self) -> None:
+        expected = self.channel.config.webhook.secret_token.encode()
+        given = self.request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, expected):
+            self.set_status(403)
+            self.finish({"ok": False, "error_code": 403, "description": "Forbidden"})
+            return
+        try:
+            update = json.loads(self.request.body or b"{}")
+        except ValueError:
+            self.set_status(400)
+            self.finish({"ok": False, "error_code": 400, "description": "Bad Request"})
+            return
+        if isinstance(update, dict) and isinstance(update.get("result"), dict):
+            update = update["result"]  # the platform wraps it: {"ok": true, "result": {...}}
+        if isinstance(update, dict):
+            self.channel.dispatch(update)
+        self.finish({"ok": True})
