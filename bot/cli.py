@@ -33,6 +33,8 @@ def _setup_logging(verbose: bool) -> None:
     # httpx logs every URL, and Telegram URLs hold the bot token.
     for noisy in ("httpx", "httpcore", "apscheduler", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # python-telegram-bot logs whole updates at debug level: invite codes, phone numbers.
+    logging.getLogger("telegram").setLevel(logging.INFO)
 
 
 async def _run(config: Config) -> int:
@@ -43,8 +45,12 @@ async def _run(config: Config) -> int:
     try:
         if config.telegram.enabled:
             app.add_channel(TelegramChannel(app, config.telegram))
+        if config.zalo.enabled:
+            from bot.channels.zalo import ZaloChannel
+
+            app.add_channel(ZaloChannel(app, config.zalo))
         if not app.channels:
-            log.error("no channel is enabled: set [telegram] enabled = true")
+            log.error("no channel is enabled: set [telegram] or [zalo] enabled = true")
             return EXIT_USAGE
         stop = asyncio.Event()
         main = asyncio.current_task()

@@ -8,7 +8,7 @@ from bot.context import Context
 from bot.i18n import join
 from bot.model import Choice, Reply
 from bot.router import Router
-from storage import delegates, registrations
+from storage import delegates, registrations, users
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +85,10 @@ async def unlink(ctx: Context) -> Reply:
              len(accounts))
     texts = ctx.services.texts
     for account in accounts:
+        person = await users.get(ctx.db, account.platform, account.user_id)
         await ctx.services.send(account.platform, account.chat_id,
-                                Reply(texts.t(None, "unlink.notice")))
+                                Reply(texts.t(person.language if person else None,
+                                              "unlink.notice")))
     return ctx.reply("unlink.done", name=delegate.full_name, code=delegate.code,
                      count=len(accounts))
 

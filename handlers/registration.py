@@ -26,6 +26,7 @@ STEP_CODE = "registration.code"
 STEP_CONFIRM = "registration.confirm"
 PREFIX = "reg"
 FORGET = "forget"
+STEP_FORGET = "forget.confirm"
 
 
 async def current_delegate(ctx: Context) -> Delegate | None:
@@ -91,6 +92,7 @@ async def check_code(ctx: Context, raw: str) -> Reply:
     """Look the invite code up and ask the sender to confirm who they are."""
     minutes = await _locked_for(ctx)
     if minutes:
+        await ctx.set_step(STEP_CODE)  # after the wait, the code can simply be typed
         return ctx.reply("registration.locked", minutes=minutes)
     code = normalize_invite_code(raw)
     delegate = await delegates.find_by_invite_code(ctx.db, code) if code else None
@@ -196,12 +198,16 @@ async def me(ctx: Context) -> Reply:
 
 async def forget(ctx: Context) -> Reply:
     """Ask before unlinking the sender and deleting their chat data."""
+    await ctx.set_step(STEP_FORGET)
     return Reply(ctx.t("forget.ask"), (ctx.choice("forget.yes", f"{FORGET}:yes"),
                                        ctx.choice("forget.no", f"{FORGET}:no")), columns=2)
 
 
 async def on_forget(ctx: Context) -> Reply:
     """Delete the sender's link and chat data, or keep them."""
+    if ctx.user.step != STEP_FORGET:
+        return ctx.reply("error.stale_choice")
+    await ctx.clear_step()
     if ctx.payload != "yes":
         return ctx.reply("forget.kept")
     await registrations.forget_account(ctx.db, ctx.msg.platform, ctx.msg.user_id)

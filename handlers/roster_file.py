@@ -42,7 +42,9 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "invite_code": ("mamoi", "invitecode", "invitationcode"),
 }
 _FIELD_BY_ALIAS = {alias: name for name, aliases in _ALIASES.items() for alias in aliases}
-_IGNORED_HEADERS = frozenset({"stt", "tt", "sott", "sothutu", "no"})  # row ordinals
+# Row ordinals, and the columns `roster export` adds (so an export imports back cleanly).
+_IGNORED_HEADERS = frozenset({"stt", "tt", "sott", "sothutu", "no", "dadangkytren",
+                              "lienkettelegram", "registeredon", "telegramlink"})
 _REQUIRED = {
     "code": "roster.problem.missing_code_column",
     "full_name": "roster.problem.missing_name_column",
