@@ -75,6 +75,17 @@ class Reply:
     columns: int = 1
 
 
+MAX_ID_DIGITS = 12
+
+
+def parse_id(text: str) -> int | None:
+    """Read a number from callback data or an argument: ASCII digits only, of sane length
+    ("²" is a digit to Python but not a number to int(); a 30-digit id overflows SQLite)."""
+    if text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS:
+        return int(text)
+    return None
+
+
 def parse_command(text: str) -> tuple[str | None, tuple[str, ...]]:
     """Split '/cmd@bot a b' into ('cmd', ('a', 'b')); return (None, ()) for other text."""
     if not text.startswith("/") or len(text) < 2:

@@ -47,10 +47,11 @@ async def publish_results(config: Config, result_id: int) -> int:
     app = await App.open(config)
     services, lang = app.services, config.event.language
     try:
-        published = await results.publish(services, result_id, "cli")
+        item = await stored.get(services.db, result_id)
+        published = await results.publish(services, result_id, "cli") if item else None
         if published is None:
-            print(html_to_plain(services.texts.t(lang, "results.not_draft", id=result_id)),
-                  file=sys.stderr)
+            key = "results.not_draft" if item else "results.unknown"
+            print(html_to_plain(services.texts.t(lang, key, id=result_id)), file=sys.stderr)
             return EXIT_PROBLEMS
         print(html_to_plain(services.texts.t(lang, "results.published", id=result_id,
                                              count=published[1], broadcast=published[0])))

@@ -149,11 +149,11 @@ class Router:
             if self.on_document:
                 return await self.on_document(ctx)
             return ctx.reply("error.no_document")
+        if not msg.text.strip():  # a sticker or a photo is no answer to a question
+            return ctx.reply("error.unsupported")
         step = self.steps.get(ctx.user.step or "")
         if step is not None:
             return await step(ctx)
-        if not msg.text.strip():
-            return ctx.reply("error.unsupported")
         return await self.on_text(ctx) if self.on_text else ctx.reply("fallback.text")
 
     async def _command(self, ctx: Context, name: str) -> Result:

@@ -6,6 +6,7 @@ one) and for their delegation; organisers see every session; others see those fo
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -13,7 +14,7 @@ from bot.clock import from_iso, to_iso
 from bot.context import Context
 from bot.i18n import Markup, Translator, join
 from bot.localtime import parse_date
-from bot.model import Reply
+from bot.model import Reply, parse_id
 from bot.router import Router
 from storage import agenda, delegates, registrations
 from storage.agenda import Session
@@ -42,7 +43,15 @@ def in_audience(audience: str, kind: str | None, delegation: str | None) -> bool
         return True
     if audience == "official":
         return kind == "official"
-    return delegation is not None and delegation.casefold() == audience.casefold()
+    return delegation is not None and _same_name(delegation, audience)
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Compare names as people read them: case, spacing and Unicode form do not matter
+    (Excel and phones write Vietnamese letters composed or decomposed)."""
+    def norm(text: str) -> str:
+        return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+    return norm(a) == norm(b)
 
 
 async def viewer_of(ctx: Context) -> Viewer:
@@ -126,7 +135,8 @@ def _short(text: str, size: int = 36) -> str:
 
 async def on_session(ctx: Context) -> Reply:
     """Show one session in full."""
-    session = await agenda.get(ctx.db, int(ctx.payload)) if ctx.payload.isdigit() else None
+    session_id = parse_id(ctx.payload)
+    session = await agenda.get(ctx.db, session_id) if session_id is not None else None
     if session is None or not (await viewer_of(ctx)).sees(session):
         return ctx.reply("error.stale_choice")
     return Reply(details(ctx, session))

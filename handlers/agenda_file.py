@@ -140,6 +140,15 @@ class _Record:
     missing: tuple[str, ...] = ()  # required TOML keys that are absent altogether
 
 
+def is_programme(table: Table) -> bool:
+    """Tell whether a table's header (in its first rows) names a day and a start time."""
+    for row in table.rows[:_HEADER_SEARCH_ROWS]:
+        fields = {_FIELD_BY_ALIAS.get(_fold(cell)) for cell in row.cells}
+        if {"day", "start"} <= fields:
+            return True
+    return False
+
+
 @lru_cache(maxsize=4096)
 def _fold(text: str) -> str:
     """Return `text` without accents, case, spaces or punctuation ("Giải lao" -> "giailao")."""

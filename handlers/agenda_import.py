@@ -74,7 +74,7 @@ def _data(row: SessionRow) -> SessionData:
 
 def _kind_of_change(old: Session, new: SessionData) -> str | None:
     if (old.starts_at, old.ends_at) != (new.starts_at, new.ends_at):
-        return "moved"
+        return "moved_relocated" if old.location != new.location else "moved"
     if old.location != new.location:
         return "relocated"
     same = (old.title, old.presenter, old.description, old.kind, old.audience) == (
@@ -210,19 +210,19 @@ async def check_file(ctx: Context, file_name: str, data: bytes) -> Reply:
                        limit=LIST_LIMIT)
     if not plan.ok:
         return Reply(text)
-    await staging.stage_file(ctx.db, ctx.msg.platform, ctx.msg.user_id, PURPOSE, file_name,
-                             data, to_iso(ctx.services.clock.now()))
-    return Reply(text, (ctx.choice("agenda_import.confirm", f"{PREFIX}:apply"),
-                        ctx.choice("roster.chat.cancel", f"{PREFIX}:cancel")))
+    token = await staging.stage_file(ctx.db, ctx.msg.platform, ctx.msg.user_id, PURPOSE,
+                                     file_name, data, to_iso(ctx.services.clock.now()))
+    return Reply(text, (ctx.choice("agenda_import.confirm", f"{PREFIX}:apply:{token}"),
+                        ctx.choice("roster.chat.cancel", f"{PREFIX}:cancel:{token}")))
 
 
 async def on_choice(ctx: Context) -> Reply:
     """Apply the staged programme file, or discard it."""
-    staged = await staging.staged_file(ctx.db, ctx.msg.platform, ctx.msg.user_id, PURPOSE)
+    action, _, token = ctx.payload.partition(":")
+    staged = await staging.take(ctx.db, ctx.msg.platform, ctx.msg.user_id, PURPOSE, token)
     if staged is None:
         return ctx.reply("error.stale_choice")
-    await staging.drop_staged_file(ctx.db, ctx.msg.platform, ctx.msg.user_id, PURPOSE)
-    if ctx.payload != "apply":
+    if action != "apply":
         return ctx.reply("agenda_import.cancelled")
     file_name, data = staged
     plan = await plan_from_bytes(ctx.services, data, file_name)

@@ -19,7 +19,7 @@ from bot.context import Context, Services
 from bot.delivery import messages_for
 from bot.i18n import join
 from bot.localtime import parse_when
-from bot.model import Reply
+from bot.model import Reply, parse_id
 from bot.router import Router
 from bot.scheduler import Job
 from storage import audit, broadcasts, delegates, registrations
@@ -131,8 +131,9 @@ def _audience(action: str, value: str, data: dict[str, object]) -> dict[str, str
     if action == "k" and value in KINDS:
         return {"type": "kind", "value": value}
     names = data.get("delegations")
-    if action == "d" and value.isdigit() and isinstance(names, list) and int(value) < len(names):
-        return {"type": "delegation", "value": str(names[int(value)])}
+    index = parse_id(value)
+    if action == "d" and index is not None and isinstance(names, list) and index < len(names):
+        return {"type": "delegation", "value": str(names[index])}
     return None
 
 
@@ -217,13 +218,14 @@ async def scheduled(ctx: Context) -> Reply:
 
 
 async def _unschedule(ctx: Context, value: str) -> Reply:
-    if not value.isdigit():
+    broadcast_id = parse_id(value)
+    if broadcast_id is None:
         return ctx.reply("error.stale_choice")
     now = to_iso(ctx.services.clock.now())
-    if not await broadcasts.set_status(ctx.db, int(value), "cancelled", expect="scheduled"):
+    if not await broadcasts.set_status(ctx.db, broadcast_id, "cancelled", expect="scheduled"):
         return ctx.reply("announce.too_late", id=value)
     await audit.record(ctx.db, actor=ctx.actor, action="announce.cancelled", now=now,
-                       details={"broadcast": int(value)})
+                       details={"broadcast": broadcast_id})
     await ctx.services.reschedule()
     return ctx.reply("announce.unscheduled", id=value)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.i18n import join
-from bot.model import Reply
+from bot.model import Reply, parse_id
 from bot.router import Router
 from storage import broadcasts, delegates, outbox
 
@@ -26,7 +26,8 @@ async def deliveries(ctx: Context) -> Reply:
                                failed=counts["failed"], blocked=counts["blocked"]))
         return Reply(join(lines))
     raw = ctx.msg.args[0].lstrip("#")
-    item = await broadcasts.get(ctx.db, int(raw)) if raw.isdigit() else None
+    broadcast_id = parse_id(raw)
+    item = await broadcasts.get(ctx.db, broadcast_id) if broadcast_id is not None else None
     if item is None:
         return ctx.reply("deliveries.unknown", id=raw[:20])
     counts = await outbox.counts(ctx.db, item.id)

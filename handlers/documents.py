@@ -14,16 +14,15 @@ from bot.model import Reply
 from bot.router import Router
 from bot.tabular import TableError, read_table_bytes
 from handlers import agenda_import, results, roster
+from handlers.agenda_file import is_programme
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
-HEADER_ROWS = 10
-AGENDA_WORDS = {"day", "ngay", "start", "bat dau", "gio bat dau"}
-RESULT_KEYS = {"title", "tieu de", "kind", "loai"}
+RESULT_KEYS = {"title", "tieude", "kind", "loai"}
 
 
 def _fold(text: str) -> str:
     text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return " ".join("".join(c for c in text if not unicodedata.combining(c)).lower().split())
+    return "".join(c for c in text.casefold() if c.isalnum())
 
 
 def kind_of(file_name: str, data: bytes) -> str:
@@ -34,10 +33,8 @@ def kind_of(file_name: str, data: bytes) -> str:
         table = read_table_bytes(data, file_name)
     except TableError:
         return "roster"  # its checker reports why the file cannot be read
-    for row in table.rows[:HEADER_ROWS]:
-        cells = {_fold(cell) for cell in row.cells}
-        if len(cells & AGENDA_WORDS) >= 2:
-            return "agenda"
+    if is_programme(table):
+        return "agenda"
     first = table.rows[0].cells if table.rows else []
     if first and _fold(first[0]) in RESULT_KEYS:
         return "results"

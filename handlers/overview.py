@@ -6,7 +6,7 @@ import logging
 
 from bot.context import Context
 from bot.i18n import join
-from bot.model import Choice, Reply
+from bot.model import Choice, Reply, parse_id
 from bot.router import Router
 from storage import delegates, registrations, users
 
@@ -67,7 +67,7 @@ async def _page(ctx: Context, page: int) -> Reply:
 
 async def on_page(ctx: Context) -> Reply:
     """Show another page of the delegates who have not registered."""
-    return await _page(ctx, int(ctx.payload) if ctx.payload.isdigit() else 0)
+    return await _page(ctx, parse_id(ctx.payload) or 0)
 
 
 async def unlink(ctx: Context) -> Reply:

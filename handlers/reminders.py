@@ -87,18 +87,22 @@ async def jobs(services: Services) -> list[Job]:
     offsets = services.config.reminders.offsets_minutes
     for session in await agenda.all_sessions(services.db):
         starts = from_iso(session.starts_at)
+        missed = []
         for offset in offsets:
             fire = starts - timedelta(minutes=offset)
             if fire > now:
                 out.append(Job(f"remind:{reminder_key(session, offset)}", fire,
                                _runner(services, session, offset)))
             elif starts > now:
-                log.info("reminder %s was due at %s while the bot was down: sending it late",
-                         reminder_key(session, offset), to_iso(fire))
-                await send(services, session.id, offset, session.starts_at)
+                missed.append(offset)
             elif now - fire < SKIP_LOG_WINDOW:
                 log.info("reminder %s was missed and its session has started: skipped",
                          reminder_key(session, offset))
+        if missed:  # several missed reminders of one session make one late message
+            latest = min(missed)
+            log.info("reminder %s was due while the bot was down: sending it late",
+                     reminder_key(session, latest))
+            await send(services, session.id, latest, session.starts_at)
     return out
 
 

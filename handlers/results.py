@@ -18,7 +18,7 @@ from bot.clock import to_iso
 from bot.context import Context, Services
 from bot.delivery import messages_for
 from bot.i18n import Markup, join
-from bot.model import Reply
+from bot.model import Reply, parse_id
 from bot.router import Router
 from bot.tabular import Problem
 from handlers.results_file import CandidateRow, ResultFile, read_results
@@ -172,6 +172,13 @@ async def publish(services: Services, result_id: int, actor: str) -> tuple[int, 
     item = await results.get(services.db, result_id)
     if item is None or item.status != "draft":
         return None
+    current = await results.published_titled(services.db, item.title)
+    if current is not None and current.id != item.corrects:
+        # Another draft of this title was published after this one was imported: this one
+        # corrects that, and says what changes from it.
+        await results.set_corrects(services.db, item.id, current.id)
+        item = await results.get(services.db, result_id)
+        assert item is not None
     people = await registrations.recipients(services.db, {"type": "all"})
     texts = {lang: await notice_for(services, lang, item)
              for lang in {p.language or services.config.event.language for p in people}}
@@ -221,9 +228,9 @@ async def _preview(ctx: Context, result_id: int) -> Reply:
 async def on_organiser_choice(ctx: Context) -> Reply:
     """Publish or discard a draft (organisers only)."""
     action, _, raw = ctx.payload.partition(":")
-    if not raw.isdigit():
+    result_id = parse_id(raw)
+    if result_id is None or action not in ("view", "discard", "publish"):
         return ctx.reply("error.stale_choice")
-    result_id = int(raw)
     if action == "view":
         item = await results.get(ctx.db, result_id)
         return await _preview(ctx, result_id) if item and item.status == "draft" else (
@@ -265,7 +272,8 @@ def _short(text: str, size: int = 40) -> str:
 
 async def on_open(ctx: Context) -> Reply:
     """Show a published result in full."""
-    item = await results.get(ctx.db, int(ctx.payload)) if ctx.payload.isdigit() else None
+    result_id = parse_id(ctx.payload)
+    item = await results.get(ctx.db, result_id) if result_id is not None else None
     if item is None or item.status not in ("published", "superseded"):
         return ctx.reply("error.stale_choice")
     text = render(ctx.services, ctx.lang, item.data)

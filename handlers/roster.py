@@ -196,26 +196,26 @@ async def check_file(ctx: Context, file_name: str, data: bytes) -> Reply:
     text = render_plan(ctx.t, plan, state="check", limit=CHAT_LIST_MAX)
     if not plan.ok:
         return Reply(text)
-    await staging.stage_file(ctx.db, ctx.msg.platform, ctx.msg.user_id, PURPOSE,
-                             file_name, data, to_iso(ctx.services.clock.now()))
-    choices = [ctx.choice("roster.chat.confirm", f"{PREFIX}:import")]
+    token = await staging.stage_file(ctx.db, ctx.msg.platform, ctx.msg.user_id, PURPOSE,
+                                     file_name, data, to_iso(ctx.services.clock.now()))
+    choices = [ctx.choice("roster.chat.confirm", f"{PREFIX}:import:{token}")]
     if plan.missing:
-        choices.append(ctx.choice("roster.chat.confirm_prune", f"{PREFIX}:prune",
+        choices.append(ctx.choice("roster.chat.confirm_prune", f"{PREFIX}:prune:{token}",
                                   count=len(plan.missing)))
-    choices.append(ctx.choice("roster.chat.cancel", f"{PREFIX}:cancel"))
+    choices.append(ctx.choice("roster.chat.cancel", f"{PREFIX}:cancel:{token}"))
     return Reply(text, tuple(choices))
 
 
 async def on_choice(ctx: Context) -> Reply:
     """Import the staged roster file (optionally pruning), or discard it."""
-    staged = await staging.staged_file(ctx.db, ctx.msg.platform, ctx.msg.user_id, PURPOSE)
+    action, _, token = ctx.payload.partition(":")
+    staged = await staging.take(ctx.db, ctx.msg.platform, ctx.msg.user_id, PURPOSE, token)
     if staged is None:
         return ctx.reply("error.stale_choice")
-    await staging.drop_staged_file(ctx.db, ctx.msg.platform, ctx.msg.user_id, PURPOSE)
-    if ctx.payload == "cancel":
+    if action == "cancel":
         return ctx.reply("roster.chat.cancelled")
     file_name, data = staged
-    plan = await plan_from_bytes(ctx.db, data, file_name, prune=ctx.payload == "prune")
+    plan = await plan_from_bytes(ctx.db, data, file_name, prune=action == "prune")
     if plan.ok:
         await apply_plan(ctx.db, plan, to_iso(ctx.services.clock.now()))
     return Reply(render_plan(ctx.t, plan, state="done", limit=CHAT_LIST_MAX))

@@ -94,6 +94,12 @@ async def publish(db: Database, result_id: int, *, actor: str, now: str,
         return broadcast_id
 
 
+async def set_corrects(db: Database, result_id: int, corrects: int) -> None:
+    """Record which published result a draft corrects."""
+    await db.execute("UPDATE results SET corrects = ? WHERE id = ? AND status = 'draft'",
+                     (corrects, result_id))
+
+
 async def discard(db: Database, result_id: int) -> bool:
     """Discard a draft; False if it was not a draft."""
     return await db.execute(

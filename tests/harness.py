@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from bot.config import TelegramConfig
 from tests.fake_telegram import FakeTelegram
 
 Message = dict[str, Any]
+_TOKEN = re.compile(r"[0-9a-f]{10}")  # storage.staging.token_of
 
 
 def telegram_config(fake: FakeTelegram, **overrides: Any) -> TelegramConfig:
@@ -58,7 +60,20 @@ class TelegramChat:
         return [m["text"] for m in await self.send(user_id, text, **kwargs)]
 
     async def press(self, user_id: int, data: str, **kwargs: Any) -> list[Message]:
-        """Press an inline button with this callback data."""
+        """Press an inline button with this callback data.
+
+        Buttons that act on a staged file carry its token (`roster:import:<token>`): given
+        the data without it, the button of that action under the message is pressed; with
+        no such button the data is sent as it is (a forged or stale press).
+        """
+        chat_id = kwargs.get("chat_id", user_id)
+        message_id = kwargs.get("message_id") or self.fake._last_bot_message.get(chat_id)
+        message = self.fake._messages.get((chat_id, message_id or 0)) or {}
+        for _, button_data in buttons(message):
+            if button_data.startswith(f"{data}:") and _TOKEN.fullmatch(
+                    button_data[len(data) + 1:]):
+                data = button_data
+                break
         return await self._exchange(
             user_id, lambda: self.fake.push_callback(user_id, data, **kwargs))
 
@@ -76,6 +91,12 @@ class TelegramChat:
     async def push(self, user_id: int, push: Callable[[], int]) -> list[Message]:
         """Push any update built by the fake server; return the bot's messages to user_id."""
         return await self._exchange(user_id, push)
+
+
+def actions(message: Message) -> list[tuple[str, str]]:
+    """Return (label, callback data without a staged file's token) of a message's keyboard."""
+    return [(label, data.rsplit(":", 1)[0] if _TOKEN.fullmatch(data.rsplit(":", 1)[-1])
+             else data) for label, data in buttons(message)]
 
 
 def buttons(message: Message) -> list[tuple[str, str]]:

@@ -30,7 +30,7 @@ from storage import delegates, registrations, staging
 from storage.db import Database
 from storage.delegates import Delegate
 from tests.conftest import DELEGATE_ID, ORGANISER_ID
-from tests.harness import TelegramChat, buttons, start_channel
+from tests.harness import TelegramChat, actions, start_channel
 
 TEXTS = Translator.load()
 BOT = "delegate_test_bot"
@@ -455,7 +455,7 @@ async def test_organiser_sends_a_roster_sees_the_report_and_imports_on_confirm(
     (report,) = await tg.send_document(ORGANISER_ID, name, content)
     assert report["text"].startswith(f"📋 Tệp {name} hợp lệ. Khi nhập:")
     assert all(line in report["text"] for line in report_counts(3, 0, 0, 0))
-    assert buttons(report) == [("Nhập danh sách", "roster:import"), ("Hủy", "roster:cancel")]
+    assert actions(report) == [("Nhập danh sách", "roster:import"), ("Hủy", "roster:cancel")]
     assert await roster(app) == {}  # nothing before the confirmation
     (done,) = await tg.press(ORGANISER_ID, "roster:import")
     assert done["text"].startswith(f"✅ Đã nhập tệp {name}:")
@@ -488,7 +488,7 @@ async def test_missing_delegates_are_kept_on_import_and_removed_and_unlinked_on_
     (report,) = await tg.send_document(ORGANISER_ID, "ds2.csv", csv_bytes([HA, BINH]))
     assert all(line in report["text"] for line in report_counts(0, 0, 2, 1))
     assert "• DB003 — Phạm Khách" in report["text"]
-    assert buttons(report) == [("Nhập danh sách", "roster:import"),
+    assert actions(report) == [("Nhập danh sách", "roster:import"),
                                ("Nhập và xóa 1 đại biểu thiếu", "roster:prune"),
                                ("Hủy", "roster:cancel")]
     (kept,) = await tg.press(ORGANISER_ID, "roster:import")

@@ -28,6 +28,12 @@ def match(text: str, choices: list[tuple[str, str]]) -> Choice | None:
     if answer.isdigit() and 1 <= int(answer) <= len(choices):
         label, data = choices[int(answer) - 1]
         return Choice(label, data)
-    folded = answer.casefold()
-    return next((Choice(label, data) for label, data in choices if label.casefold() == folded),
-                None)
+    folded = _words(answer)
+    return next((Choice(label, data) for label, data in choices
+                 if folded and _words(label) == folded), None)
+
+
+def _words(text: str) -> str:
+    """Return the words of a text, case-folded, without emoji or punctuation around them."""
+    kept = "".join(c if c.isalnum() or c.isspace() else " " for c in text.casefold())
+    return " ".join(kept.split())

@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 WEBHOOK_PATH = "telegram"
+POOL_SIZE = 8
+POOL_TIMEOUT = 30.0
 
 
 def _inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -97,6 +99,10 @@ class TelegramChannel:
             .base_url(f"{base}/bot")
             .base_file_url(f"{base}/file/bot")
             .concurrent_updates(True)
+            # httpcore checks every pooled connection on every request: a small pool is
+            # much faster than the default 256 (bench/updates.py), waiting a bit for a slot.
+            .connection_pool_size(POOL_SIZE)
+            .pool_timeout(POOL_TIMEOUT)
             .read_timeout(read_timeout)
             .get_updates_read_timeout(read_timeout + poll_timeout)
             .build()

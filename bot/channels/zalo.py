@@ -143,7 +143,7 @@ class ZaloChannel:
 
     def dispatch(self, update: dict[str, Any]) -> None:
         """Handle an update in the background, after the same person's earlier ones."""
-        sender = str(((update.get("message") or {}).get("from") or {}).get("id", ""))
+        sender = str(_field(_field(update, "message"), "from").get("id", ""))
         previous = self._last.get(sender)
         task = asyncio.create_task(self._handle(update, previous))
         self._last[sender] = task
@@ -176,10 +176,8 @@ class ZaloChannel:
 
     async def to_incoming(self, update: dict[str, Any]) -> Incoming | None:
         """Turn a private message into an Incoming; None for what the bot does not read."""
-        message = update.get("message")
-        if not isinstance(message, dict):
-            return None
-        sender, chat = message.get("from") or {}, message.get("chat") or {}
+        message = _field(update, "message")
+        sender, chat = _field(message, "from"), _field(message, "chat")
         if sender.get("is_bot") or not sender.get("id"):
             return None
         user_id, chat_id = str(sender["id"]), str(chat.get("id") or sender["id"])
@@ -211,7 +209,7 @@ class ZaloChannel:
         return message_id
 
     async def _apologise(self, update: dict[str, Any]) -> None:
-        chat = ((update.get("message") or {}).get("chat") or {}).get("id")
+        chat = _field(_field(update, "message"), "chat").get("id")
         if not chat:
             return
         try:
@@ -243,6 +241,12 @@ class ZaloChannel:
 
     async def edit(self, chat_id: str, message_id: str, text: str) -> None:
         """Zalo cannot edit a sent message: progress is not shown, the final summary is."""
+
+
+def _field(value: object, key: str) -> dict[str, Any]:
+    """Return value[key] when both are JSON objects, else an empty one (malformed updates)."""
+    found = value.get(key) if isinstance(value, dict) else None
+    return found if isinstance(found, dict) else {}
 
 
 class _WebhookHandler(tornado.web.RequestHandler):
