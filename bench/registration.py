@@ -348,7 +348,8 @@ async def registration_bot(folder: Path, count: int, timeout: float) -> JSON:
                 clock, fake, confirm,
                 lambda c: fake.push_text(c, _as_typed(by_chat[c].invite_code, c), first_name=name),
                 handled(2), timeout)
-            done = {c: _is(t("vi", "registration.done", name=d.full_name))
+            next_steps = t("vi", "registration.next_steps")
+            done = {c: _is(f"{t('vi', 'registration.done', name=d.full_name)}\n\n{next_steps}")
                     for c, d in by_chat.items()}
             yes = await run_round(clock, fake, done, lambda c: fake.push_callback(c, "reg:yes"),
                                   handled(3), timeout)
@@ -646,7 +647,8 @@ def main(argv: list[str] | None = None) -> None:
         headers += (f"bot, pool {small}", f"baseline, pool {small}")
     print_table(
         f"Registration: {args.delegates} delegates at the same moment; PTB polling the fake "
-        "Bot API server in the same process; httpx pool 256 (PTB default) unless stated",
+        "Bot API server in the same process; httpx pool: PTB's default 256 for the baseline, "
+        "delegate-bot's own 8, unless stated",
         registration_rows(runs, args.delegates), headers,
     )
 
