@@ -4,7 +4,8 @@ The database is the source of truth: `jobs` turns every (session, offset) still 
 a scheduler job, at start-up and after each agenda change. A reminder is one broadcast with
 a unique key per session, offset and start time, and one outbox row per account, so it is
 never sent twice, across restarts too. Policy for a reminder missed while the bot was down:
-sent late if its session has not started yet, skipped (and logged) otherwise.
+sent late if its session has not started yet, skipped (and logged) otherwise; several
+missed reminders of one session make one message. Breaks get no reminder.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 PREFIX = "rem"
 SKIP_LOG_WINDOW = timedelta(days=1)
+QUIET_KINDS = frozenset({"break"})  # nobody needs a reminder for a coffee break
 
 
 def render(services: Services, language: str | None, session: Session, minutes: int) -> str:
@@ -86,6 +88,8 @@ async def jobs(services: Services) -> list[Job]:
     out: list[Job] = []
     offsets = services.config.reminders.offsets_minutes
     for session in await agenda.all_sessions(services.db):
+        if session.kind in QUIET_KINDS:
+            continue
         starts = from_iso(session.starts_at)
         missed = []
         for offset in offsets:
