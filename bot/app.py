@@ -102,7 +102,11 @@ class App:
         worker: asyncio.Task[None] | None = None
         try:
             for channel in self.channels:
-                await channel.start()
+                try:
+                    await channel.start()
+                except BaseException:
+                    await channel.stop()  # let it close what it opened before failing
+                    raise
                 started.append(channel)
                 log.info("%s channel started", channel.platform)
             worker = asyncio.create_task(self.delivery.run(stop))

@@ -131,11 +131,22 @@ def changes_between(services: Services, language: str | None, old: dict[str, Any
     return lines or [t("results.change.none")]
 
 
+async def corrected_by(services: Services, item: Result) -> int | None:
+    """Return the published result a result corrects: for a draft, the one now published
+    under its title (another draft may have been published since this one came in)."""
+    if item.status == "draft":
+        current = await results.published_titled(services.db, item.title)
+        if current is not None and current.id != item.id:
+            return current.id
+    return item.corrects
+
+
 async def notice_for(services: Services, language: str | None, item: Result) -> Markup:
     """Return a stored result's notice: with what changed when it is a correction."""
-    if item.corrects is None:
+    corrects = await corrected_by(services, item)
+    if corrects is None:
         return render(services, language, item.data)
-    old = await results.get(services.db, item.corrects)
+    old = await results.get(services.db, corrects)
     changes = changes_between(services, language, old.data, item.data) if old else []
     return render(services, language, item.data, changes)
 
@@ -172,11 +183,11 @@ async def publish(services: Services, result_id: int, actor: str) -> tuple[int, 
     item = await results.get(services.db, result_id)
     if item is None or item.status != "draft":
         return None
-    current = await results.published_titled(services.db, item.title)
-    if current is not None and current.id != item.corrects:
+    corrects = await corrected_by(services, item)
+    if corrects != item.corrects and corrects is not None:
         # Another draft of this title was published after this one was imported: this one
         # corrects that, and says what changes from it.
-        await results.set_corrects(services.db, item.id, current.id)
+        await results.set_corrects(services.db, item.id, corrects)
         item = await results.get(services.db, result_id)
         assert item is not None
     people = await registrations.recipients(services.db, {"type": "all"})
@@ -218,7 +229,8 @@ async def _preview(ctx: Context, result_id: int) -> Reply:
     item = await results.get(ctx.db, result_id)
     assert item is not None
     count = len(await registrations.recipients(ctx.db, {"type": "all"}))
-    head = ctx.t("results.preview_correction" if item.corrects else "results.preview", id=item.id)
+    correction = await corrected_by(ctx.services, item) is not None
+    head = ctx.t("results.preview_correction" if correction else "results.preview", id=item.id)
     text = join([head, await notice_for(ctx.services, ctx.lang, item)], "\n\n")
     return Reply(text, (
         ctx.choice("results.publish", f"{ORGANISER_PREFIX}:publish:{item.id}", count=count),
