@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import html
 import logging
-import warnings
+import os
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -44,6 +44,10 @@ from bot.text import TELEGRAM_LIMIT, split_html
 
 log = logging.getLogger(__name__)
 
+# python-telegram-bot 22 is moving durations (RetryAfter.retry_after) to timedelta and warns on
+# every read of the old int; opt in to the new type (the code below takes either).
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
 PLATFORM = "telegram"
 WEBHOOK_PATH = "telegram"
 POOL_SIZE = 8
@@ -65,9 +69,7 @@ def _classified() -> Iterator[None]:
     try:
         yield
     except RetryAfter as exc:
-        with warnings.catch_warnings():  # PTB 22 warns that retry_after becomes a timedelta
-            warnings.simplefilter("ignore")
-            wait = exc.retry_after
+        wait = exc.retry_after
         seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
         raise DeliveryError(DeliveryError.RETRY_AFTER, exc.message, seconds) from exc
     except Forbidden as exc:
