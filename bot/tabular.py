@@ -15,7 +15,9 @@ import csv
 import datetime as dt
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 __all__ = ["SUFFIXES", "Table", "TableError", "TableRow", "read_table", "read_table_bytes"]
@@ -214,6 +216,14 @@ def _cell_text(value: object) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value).strip()
+
+
+@lru_cache(maxsize=8192)
+def fold(text: str) -> str:
+    """Return a header as importers compare it: no accents, case, spaces or punctuation
+    ("Mã ĐB" -> "madb", "Hợp lệ:" -> "hople")."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed.casefold() if ch.isalnum())
 
 
 def problem_from(error: TableError) -> Problem:

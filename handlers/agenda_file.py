@@ -14,17 +14,15 @@ from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.localtime import parse_date, parse_time
-from bot.tabular import Problem, Table, TableError, TableRow, problem_from, read_table_bytes
+from bot.tabular import Problem, Table, TableError, TableRow, fold, problem_from, read_table_bytes
 
 __all__ = [
     "MAX_CELL_CHARS",
@@ -143,17 +141,10 @@ class _Record:
 def is_programme(table: Table) -> bool:
     """Tell whether a table's header (in its first rows) names a day and a start time."""
     for row in table.rows[:_HEADER_SEARCH_ROWS]:
-        fields = {_FIELD_BY_ALIAS.get(_fold(cell)) for cell in row.cells}
+        fields = {_FIELD_BY_ALIAS.get(fold(cell)) for cell in row.cells}
         if {"day", "start"} <= fields:
             return True
     return False
-
-
-@lru_cache(maxsize=4096)
-def _fold(text: str) -> str:
-    """Return `text` without accents, case, spaces or punctuation ("Giải lao" -> "giailao")."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in decomposed.casefold() if ch.isalnum())
 
 
 def read_agenda(data: bytes, file_name: str, tz: ZoneInfo) -> AgendaFile:
@@ -257,7 +248,7 @@ def _key_line(lines: Sequence[str], key: str) -> int:
 def _header_index(rows: Sequence[TableRow]) -> int:
     """Return the index of the first of the top rows naming every required column, else 0."""
     for index, row in enumerate(rows[:_HEADER_SEARCH_ROWS]):
-        if {_FIELD_BY_ALIAS.get(_fold(cell)) for cell in row.cells}.issuperset(_REQUIRED):
+        if {_FIELD_BY_ALIAS.get(fold(cell)) for cell in row.cells}.issuperset(_REQUIRED):
             return index
     return 0
 
@@ -339,7 +330,7 @@ class _Checker:
         """Return {field: column index} for a header row, reporting odd and missing columns."""
         columns: dict[str, int] = {}
         for index, label in enumerate(header.cells):
-            folded = _fold(label)
+            folded = fold(label)
             name = _FIELD_BY_ALIAS.get(folded)
             if name is None:
                 if label and folded not in _IGNORED_HEADERS:
@@ -361,7 +352,7 @@ class _Checker:
         values: dict[str, str] = {}
         labels: dict[str, str] = {}
         for key, value in session.items():
-            name = _FIELD_BY_ALIAS.get(_fold(key))
+            name = _FIELD_BY_ALIAS.get(fold(key))
             if name is None:
                 self.warn(line, key, "agenda.warning.unknown_key")
                 continue
@@ -422,7 +413,7 @@ class _Checker:
         if raw_end and end is None:
             self.problem(line, labels["end"], "agenda.problem.bad_time", value=raw_end)
         raw_kind = values.get("kind", "")
-        kind = _KINDS.get(_fold(raw_kind))
+        kind = _KINDS.get(fold(raw_kind))
         if kind is None:
             self.problem(line, labels["kind"], "agenda.problem.unknown_kind", value=raw_kind)
         key = self._key(line, values, labels)
@@ -451,13 +442,13 @@ class _Checker:
                 presenter=values.get("presenter", ""),
                 description=values.get("description", ""),
                 kind=kind or "plenary",
-                audience=_AUDIENCES.get(_fold(audience_text), audience_text),
+                audience=_AUDIENCES.get(fold(audience_text), audience_text),
             )
         )
 
     def _key(self, line: int, values: dict[str, str], labels: dict[str, str]) -> str:
         """Return the session's stable key: its explicit id, else "<folded title>#<n>"."""
-        title = _fold(values.get("title", ""))
+        title = fold(values.get("title", ""))
         count = self.titles.get(title, 0) + 1
         self.titles[title] = count
         generated = f"{title}#{count}"
@@ -483,7 +474,7 @@ class _Checker:
         """Warn at the later line when two sessions in the same room overlap in time."""
         by_room: dict[str, list[SessionRow]] = {}
         for row in self.rows:
-            room = _fold(row.location)
+            room = fold(row.location)
             if not room:
                 continue
             earlier = by_room.setdefault(room, [])

@@ -7,22 +7,15 @@ table is taken as a roster (whose checker says what is missing).
 
 from __future__ import annotations
 
-import unicodedata
-
 from bot.context import Context
 from bot.model import Reply
 from bot.router import Router
-from bot.tabular import TableError, read_table_bytes
+from bot.tabular import TableError, fold, read_table_bytes
 from handlers import agenda_import, results, roster
 from handlers.agenda_file import is_programme
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 RESULT_KEYS = {"title", "tieude", "kind", "loai"}
-
-
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in text.casefold() if c.isalnum())
 
 
 def kind_of(file_name: str, data: bytes) -> str:
@@ -36,7 +29,7 @@ def kind_of(file_name: str, data: bytes) -> str:
     if is_programme(table):
         return "agenda"
     first = table.rows[0].cells if table.rows else []
-    if first and _fold(first[0]) in RESULT_KEYS:
+    if first and fold(first[0]) in RESULT_KEYS:
         return "results"
     return "roster"
 

@@ -36,10 +36,9 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Literal
 
-from bot.tabular import Problem, Table, TableError, TableRow, problem_from, read_table_bytes
+from bot.tabular import Problem, Table, TableError, TableRow, fold, problem_from, read_table_bytes
 
 __all__ = [
     "MAX_CELL_CHARS",
@@ -156,13 +155,6 @@ class _Entry:
     text: str
 
 
-@lru_cache(maxsize=4096)
-def _fold(text: str) -> str:
-    """Return `text` without accents, case, spaces or punctuation ("Hợp lệ" -> "hople")."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in decomposed.casefold() if ch.isalnum())
-
-
 def _name_key(name: str) -> str:
     """Return a name for comparison: case and spacing do not tell names apart, accents do."""
     return _SPACES.sub(" ", unicodedata.normalize("NFC", name)).casefold()
@@ -206,13 +198,13 @@ def _table_start(rows: Sequence[TableRow]) -> tuple[int | None, Kind | None]:
     the kind is left to the key block; failing that too, there is no table: (None, None).
     """
     for index, row in enumerate(rows):
-        names = {_COLUMN_BY_ALIAS.get(_fold(cell)) for cell in row.cells}
+        names = {_COLUMN_BY_ALIAS.get(fold(cell)) for cell in row.cells}
         for kind, needed in _TABLE_COLUMNS.items():
             if names.issuperset(needed):
                 return index, kind
     for index in range(1, len(rows)):
         row = rows[index]
-        if row.line > rows[index - 1].line + 1 and _fold(row.cells[0]) not in _KEY_BY_ALIAS:
+        if row.line > rows[index - 1].line + 1 and fold(row.cells[0]) not in _KEY_BY_ALIAS:
             return index, None
     return None, None
 
@@ -272,7 +264,7 @@ class _Checker:
             if not label:
                 self.warn(row.line, None, "results.warning.no_key")
                 continue
-            name = _KEY_BY_ALIAS.get(_fold(label))
+            name = _KEY_BY_ALIAS.get(fold(label))
             if name is None:
                 self.warn(row.line, None, "results.warning.unknown_key", key=_shown(label))
                 continue
@@ -314,7 +306,7 @@ class _Checker:
         entry = self._value("kind")
         if entry is None:
             return None
-        kind = _KINDS.get(_fold(entry.text))
+        kind = _KINDS.get(fold(entry.text))
         if kind is None:
             self.problem(entry.line, None, "results.problem.unknown_kind", value=_shown(entry.text))
         return kind
@@ -397,7 +389,7 @@ class _Checker:
         columns: dict[str, int] = {}
         before = len(self.problems)
         for index, label in enumerate(header.cells):
-            folded = _fold(label)
+            folded = fold(label)
             name = _COLUMN_BY_ALIAS.get(folded)
             if name is None:
                 if label and folded not in _IGNORED_COLUMNS:

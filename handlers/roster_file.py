@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Literal
 
-from bot.tabular import Problem, Table, TableRow
+from bot.tabular import Problem, Table, TableRow, fold
 
 Kind = Literal["official", "alternate", "guest"]
 
@@ -94,13 +92,6 @@ class RosterFile:
     def ok(self) -> bool:
         """Return whether the roster may be imported (no problems, warnings allowed)."""
         return not self.problems
-
-
-@lru_cache(maxsize=4096)
-def _fold(text: str) -> str:
-    """Return `text` without accents, case, spaces or punctuation ("Mã ĐB" -> "madb")."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in decomposed.casefold() if ch.isalnum())
 
 
 def normalize_phone(text: str) -> str | None:
@@ -191,7 +182,7 @@ def parse_roster(table: Table) -> RosterFile:
 def _header_index(rows: Sequence[TableRow]) -> int:
     """Return the index of the first of the top rows naming every required column, else 0."""
     for index, row in enumerate(rows[:_HEADER_SEARCH_ROWS]):
-        names = {_FIELD_BY_ALIAS.get(_fold(cell)) for cell in row.cells}
+        names = {_FIELD_BY_ALIAS.get(fold(cell)) for cell in row.cells}
         if names.issuperset(_REQUIRED):
             return index
     return 0
@@ -217,7 +208,7 @@ class _Checker:
                 self.problems.append(Problem(file_name, header.line, None, key))
 
     def _map_column(self, line: int, index: int, label: str) -> None:
-        folded = _fold(label)
+        folded = fold(label)
         name = _FIELD_BY_ALIAS.get(folded)
         if name is None:
             if label and folded not in _IGNORED_HEADERS:
@@ -249,7 +240,7 @@ class _Checker:
             elif not value and name in _REQUIRED:
                 self._problem(line, name, "roster.problem.empty_required")
         code, raw_kind, raw_phone = values["code"], values.get("kind", ""), values.get("phone", "")
-        kind = _KINDS.get(_fold(raw_kind))
+        kind = _KINDS.get(fold(raw_kind))
         if kind is None:
             self._problem(line, "kind", "roster.problem.unknown_kind", value=raw_kind)
         phone = normalize_phone(raw_phone) if raw_phone else None
