@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 MAX_BATCH = 200
+CONCURRENCY = 16  # sends in flight at once (each channel keeps as many connections for them)
 IDLE_SECONDS = 5.0  # how soon rows queued by another process (the CLI) go out
 
 
@@ -90,7 +91,7 @@ class DeliveryWorker:
 
     def __init__(self, db: Database, clock: Clock, settings: DeliveryConfig,
                  texts: Translator, *, sleep: Sleep = asyncio.sleep,
-                 concurrency: int = 32) -> None:
+                 concurrency: int = CONCURRENCY) -> None:
         self.db, self.clock, self.settings, self.texts = db, clock, settings, texts
         self.sleep = sleep
         self.transports: dict[str, Transport] = {}
@@ -164,7 +165,8 @@ class DeliveryWorker:
         raise RuntimeError("outbox did not drain")
 
     async def step(self) -> int:
-        """Claim one batch of due rows, send them, record the outcomes; return the count."""
+        """Claim one batch of due rows, send them, record the outcomes; return how many it
+        tried to send (0 when every row had to wait: a paused platform, a busy chat)."""
         claimed = await outbox.claim_due(self.db, to_iso(self.clock.now()), self.batch)
         if not claimed:
             return 0
@@ -186,7 +188,7 @@ class DeliveryWorker:
         outcomes += await asyncio.gather(*tasks)
         await outbox.record(self.db, outcomes)
         await self._report({row.broadcast_id for row in claimed if row.broadcast_id})
-        return len(claimed)
+        return len(tasks)
 
     def _hold(self, row: Claimed) -> Outcome | None:
         """Return a 'later' outcome when the platform is paused or the chat was just sent to."""
@@ -282,7 +284,9 @@ class DeliveryWorker:
                             sent=counts["sent"], failed=counts["failed"],
                             blocked=counts["blocked"],
                             pending=counts["pending"] + counts["sending"])
+        platform = transport.platform  # report messages count against the platform's rate
         try:
+            await self._pace(platform)
             if item.report_message_id is None:
                 message_id = await transport.deliver(item.report_chat_id, text)
                 await broadcasts.set_report_message(self.db, item.id, message_id)
@@ -292,6 +296,7 @@ class DeliveryWorker:
                 summary = self.texts.t(item.report_language, "delivery.finished", id=item.id,
                                        total=total, sent=counts["sent"],
                                        failed=counts["failed"], blocked=counts["blocked"])
+                await self._pace(platform)
                 await transport.deliver(item.report_chat_id, summary)
         except DeliveryError as exc:
             log.warning("could not update the report of broadcast %s: %s", item.id, exc.reason)

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from telegram import (
+    Bot,
     BotCommand,
     BotCommandScopeChat,
     BotCommandScopeDefault,
@@ -35,6 +36,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.app import App
 from bot.config import TelegramConfig
@@ -52,6 +54,9 @@ PLATFORM = "telegram"
 WEBHOOK_PATH = "telegram"
 POOL_SIZE = 8
 POOL_TIMEOUT = 30.0
+# The outbox has connections of its own, so a broadcast never keeps a reply waiting for one;
+# as many as the delivery worker sends at once (bot.delivery.CONCURRENCY).
+OUTBOX_POOL_SIZE = 16
 
 
 def _inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -109,6 +114,11 @@ class TelegramChannel:
             .get_updates_read_timeout(read_timeout + poll_timeout)
             .build()
         )
+        self.outbox_bot = Bot(
+            config.token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot",
+            request=HTTPXRequest(connection_pool_size=OUTBOX_POOL_SIZE,
+                                 pool_timeout=POOL_TIMEOUT, read_timeout=read_timeout),
+        )
         private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
         self.application.add_handler(MessageHandler(private, self._on_message))
         self.application.add_handler(CallbackQueryHandler(self._on_callback))
@@ -122,6 +132,7 @@ class TelegramChannel:
     async def start(self) -> None:
         """Connect, publish the command menus, and start polling or the webhook server."""
         await self.application.initialize()
+        await self.outbox_bot.initialize()
         await self.set_commands()
         await self.application.start()
         updater = self.application.updater
@@ -147,6 +158,7 @@ class TelegramChannel:
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
+        await self.outbox_bot.shutdown()
 
     async def set_commands(self) -> None:
         """Publish the command menu in each language, and the organisers' longer one."""
@@ -190,7 +202,7 @@ class TelegramChannel:
     async def deliver(self, chat_id: str, text: str) -> str:
         """Send one outbox message (within the limit); raise DeliveryError when it fails."""
         with _classified():
-            message = await self.application.bot.send_message(
+            message = await self.outbox_bot.send_message(
                 int(chat_id), text, parse_mode=ParseMode.HTML, disable_web_page_preview=True)
         return str(message.message_id)
 
@@ -198,7 +210,7 @@ class TelegramChannel:
         """Replace the text of a message the bot sent; raise DeliveryError when it fails."""
         try:
             with _classified():
-                await self.application.bot.edit_message_text(
+                await self.outbox_bot.edit_message_text(
                     text, chat_id=int(chat_id), message_id=int(message_id),
                     parse_mode=ParseMode.HTML, disable_web_page_preview=True)
         except DeliveryError as exc:
