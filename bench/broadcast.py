@@ -16,8 +16,8 @@ process, so the peak RSS printed is that phase's own.
     python-telegram-bot `Bot.send_message` loop, same text, same concurrency (32), against
     the same fake: no outbox, no SQLite, no pacing; and at concurrency 4. Then both again
     with the fake answering each sendMessage after `--rtt` ms, as a distant Telegram would:
-    the sends in flight (the worker's 32, or fewer if the channel's HTTP connection pool is
-    smaller) then bound the rate to in-flight / RTT.
+    the sends in flight (`[delivery] connections`, 8 by default) then bound the rate to
+    in-flight / RTT.
 (b) Pacing: the fake answers 429 above 30 sendMessage/editMessageText per second (sliding
     one-second window, as the fake enforces it); the bot runs at `--b-rate` (default 29).
     Figures: total time against the ideal N / 30 s, and the 429 answers, each stamped,
@@ -61,7 +61,7 @@ from bench.common import peak_rss_mb, percentile, print_table
 TOKEN = "123456:BENCH-TOKEN"
 ORGANISER = 9001
 HELP_USERS = 950_000          # /help senders are chat ids from here on (not recipients)
-CONCURRENCY = 32              # the worker's default, used by the bare baseline too
+CONCURRENCY = 32              # the bare baseline's concurrency
 POLL = 0.02                   # seconds between two looks at the outbox for "all sent"
 BODY = ("Phiên khai mạc Đại hội bắt đầu lúc 8 giờ 00 tại Hội trường lớn. Đề nghị các đồng chí "
         "đại biểu có mặt trước 7 giờ 45 để ổn định chỗ ngồi.")
@@ -342,11 +342,10 @@ async def phase_throughput(recipients: int, rate: float, rtt: float, profile: bo
 
 
 def _pool_size() -> int:
-    """Return the Telegram channel's HTTP connection pool size (python-telegram-bot's 256
-    unless the channel sets its own)."""
-    from bot.channels import telegram
+    """Return the outbox's connections (and sends in flight): `[delivery] connections`."""
+    from bot.config import DeliveryConfig
 
-    return int(getattr(telegram, "POOL_SIZE", 256))
+    return DeliveryConfig().connections
 
 
 async def phase_bare(recipients: int, concurrency: int, rtt: float) -> Json:
@@ -491,8 +490,8 @@ def report_throughput(recipients: int, rtt: float, profile: bool) -> None:
         (f"outbox, unpaced, sendMessage answered after {rtt:g} ms (a round trip)",
          f"{recipients / far['seconds']:,.0f} msg/s", "≥ 1,000 msg/s",
          f"{recipients / bare_far['seconds']:,.0f} msg/s"),
-        (f"  bound: min({CONCURRENCY} sends in flight, {far['pool']} pooled connections)"
-         f" / {rtt:g} ms", f"{min(CONCURRENCY, far['pool']) / (rtt / 1000):,.0f} msg/s", "",
+        (f"  bound: {far['pool']} sends in flight ([delivery] connections) / {rtt:g} ms",
+         f"{far['pool'] / (rtt / 1000):,.0f} msg/s", "",
          f"{CONCURRENCY / (rtt / 1000):,.0f} msg/s"),
     ]
     rows += [("peak RSS of the bot, unpaced / rate 1000",

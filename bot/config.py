@@ -106,6 +106,7 @@ class DeliveryConfig:
 
     telegram_rate: float = 25.0
     zalo_rate: float = 10.0
+    connections: int = 8
     per_chat_interval: float = 1.0
     max_attempts: int = 5
     backoff_seconds: float = 2.0
@@ -123,6 +124,8 @@ class DeliveryConfig:
                 bad[key] = "must be between 0 and 3600 seconds"
         if not 1 <= self.max_attempts <= 100:
             bad["max_attempts"] = "must be between 1 and 100"
+        if not 1 <= self.connections <= 256:
+            bad["connections"] = "must be between 1 and 256"
         if not self.backoff_seconds <= self.backoff_max_seconds <= 86_400:
             bad["backoff_max_seconds"] = "must be at least backoff_seconds and at most 86400"
         return bad

@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 MAX_BATCH = 200
-CONCURRENCY = 16  # sends in flight at once (each channel keeps as many connections for them)
 IDLE_SECONDS = 5.0  # how soon rows queued by another process (the CLI) go out
 
 
@@ -91,7 +90,7 @@ class DeliveryWorker:
 
     def __init__(self, db: Database, clock: Clock, settings: DeliveryConfig,
                  texts: Translator, *, sleep: Sleep = asyncio.sleep,
-                 concurrency: int = CONCURRENCY) -> None:
+                 concurrency: int | None = None) -> None:
         self.db, self.clock, self.settings, self.texts = db, clock, settings, texts
         self.sleep = sleep
         self.transports: dict[str, Transport] = {}
@@ -101,7 +100,7 @@ class DeliveryWorker:
         self._last_to_chat: dict[tuple[str, str], float] = {}
         self._reports: dict[int, _Report] = {}
         self._wake = asyncio.Event()
-        self._limit = asyncio.Semaphore(concurrency)
+        self._limit = asyncio.Semaphore(concurrency or settings.connections)
 
     def add_transport(self, transport: Transport, rate: float) -> None:
         """Let the worker send on a platform at `rate` messages per second."""

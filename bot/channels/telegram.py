@@ -54,9 +54,6 @@ PLATFORM = "telegram"
 WEBHOOK_PATH = "telegram"
 POOL_SIZE = 8
 POOL_TIMEOUT = 30.0
-# The outbox has connections of its own, so a broadcast never keeps a reply waiting for one;
-# as many as the delivery worker sends at once (bot.delivery.CONCURRENCY).
-OUTBOX_POOL_SIZE = 16
 
 
 def _inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -93,7 +90,7 @@ class TelegramChannel:
     platform = PLATFORM
 
     def __init__(self, app: App, config: TelegramConfig, *, read_timeout: float = 10.0,
-                 poll_timeout: int = 30) -> None:
+                 poll_timeout: int = 30, outbox_connections: int | None = None) -> None:
         self.app = app
         self.config = config
         self.poll_timeout = poll_timeout
@@ -114,9 +111,12 @@ class TelegramChannel:
             .get_updates_read_timeout(read_timeout + poll_timeout)
             .build()
         )
+        # The outbox has connections of its own, so a broadcast never keeps a reply waiting
+        # for one: as many as the delivery worker sends at once ([delivery] connections).
+        connections = outbox_connections or app.services.config.delivery.connections
         self.outbox_bot = Bot(
             config.token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot",
-            request=HTTPXRequest(connection_pool_size=OUTBOX_POOL_SIZE,
+            request=HTTPXRequest(connection_pool_size=connections,
                                  pool_timeout=POOL_TIMEOUT, read_timeout=read_timeout),
         )
         private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
