@@ -162,6 +162,33 @@ class ResultsConfig:
         return bad
 
 
+def _webhook_problems(url: str, port: int) -> dict[str, str]:
+    """Return the problems of a webhook's public URL and local port."""
+    bad = {}
+    if url and not url.startswith("https://"):
+        bad["url"] = "must start with https://"
+    if not 1 <= port <= 65535:
+        bad["port"] = "must be between 1 and 65535"
+    return bad
+
+
+def _channel_problems(channel: TelegramConfig | ZaloConfig, token_env: str) -> dict[str, str]:
+    """Return the problems a channel section shares with the other one."""
+    bad = {}
+    if channel.mode not in ("polling", "webhook"):
+        bad["mode"] = f'must be "polling" or "webhook", not {channel.mode!r}'
+    if not channel.api_base_url.startswith(("https://", "http://")):
+        bad["api_base_url"] = "must be an http(s) URL"
+    if channel.enabled and not channel.token:
+        bad["token"] = f"required when enabled (or set {token_env})"
+    if channel.enabled and channel.mode == "webhook":
+        if not channel.webhook.url:
+            bad["webhook.url"] = "required in webhook mode"
+        if not channel.webhook.secret_token:
+            bad["webhook.secret_token"] = "required in webhook mode"
+    return bad
+
+
 @dataclass(frozen=True)
 class WebhookConfig:
     """[telegram.webhook]: where Telegram posts updates in webhook mode."""
@@ -173,11 +200,7 @@ class WebhookConfig:
 
     def check(self) -> dict[str, str]:
         """Return {key: reason} for bad values."""
-        bad = {}
-        if self.url and not self.url.startswith("https://"):
-            bad["url"] = "must start with https://"
-        if not 1 <= self.port <= 65535:
-            bad["port"] = "must be between 1 and 65535"
+        bad = _webhook_problems(self.url, self.port)
         token = self.secret_token
         if token and (not 1 <= len(token) <= 256 or not all(
             c.isascii() and (c.isalnum() or c in "_-") for c in token
@@ -199,19 +222,7 @@ class TelegramConfig:
 
     def check(self) -> dict[str, str]:
         """Return {key: reason} for bad values."""
-        bad = {}
-        if self.mode not in ("polling", "webhook"):
-            bad["mode"] = f'must be "polling" or "webhook", not {self.mode!r}'
-        if not self.api_base_url.startswith(("https://", "http://")):
-            bad["api_base_url"] = "must be an http(s) URL"
-        if self.enabled and not self.token:
-            bad["token"] = f"required when enabled (or set {ENV_TELEGRAM_TOKEN})"
-        if self.enabled and self.mode == "webhook":
-            if not self.webhook.url:
-                bad["webhook.url"] = "required in webhook mode"
-            if not self.webhook.secret_token:
-                bad["webhook.secret_token"] = "required in webhook mode"
-        return bad
+        return _channel_problems(self, ENV_TELEGRAM_TOKEN)
 
 
 @dataclass(frozen=True)
@@ -225,11 +236,7 @@ class ZaloWebhookConfig:
 
     def check(self) -> dict[str, str]:
         """Return {key: reason} for bad values."""
-        bad = {}
-        if self.url and not self.url.startswith("https://"):
-            bad["url"] = "must start with https://"
-        if not 1 <= self.port <= 65535:
-            bad["port"] = "must be between 1 and 65535"
+        bad = _webhook_problems(self.url, self.port)
         if self.secret_token and not 8 <= len(self.secret_token) <= 256:
             bad["secret_token"] = "must be 8-256 characters"
         return bad
@@ -247,19 +254,7 @@ class ZaloConfig:
 
     def check(self) -> dict[str, str]:
         """Return {key: reason} for bad values."""
-        bad = {}
-        if self.mode not in ("polling", "webhook"):
-            bad["mode"] = f'must be "polling" or "webhook", not {self.mode!r}'
-        if not self.api_base_url.startswith(("https://", "http://")):
-            bad["api_base_url"] = "must be an http(s) URL"
-        if self.enabled and not self.token:
-            bad["token"] = f"required when enabled (or set {ENV_ZALO_TOKEN})"
-        if self.enabled and self.mode == "webhook":
-            if not self.webhook.url:
-                bad["webhook.url"] = "required in webhook mode"
-            if not self.webhook.secret_token:
-                bad["webhook.secret_token"] = "required in webhook mode"
-        return bad
+        return _channel_problems(self, ENV_ZALO_TOKEN)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from bot.i18n import Markup, join
 from bot.model import Reply
 from bot.router import Router
 from bot.tabular import Problem
+from handlers import reports
 from handlers.agenda import in_audience
 from handlers.agenda_file import SessionRow, read_agenda
 from storage import agenda, audit, registrations, staging
@@ -126,12 +127,10 @@ def render_plan(t: Translate, plan: AgendaPlan, tz: object, *, state: str,
     `state` is "check" (to confirm), "dry_run" (nothing written) or "done" (applied).
     """
     def cut(lines: list[str]) -> list[str]:
-        if limit is None or len(lines) <= limit:
-            return lines
-        return [*lines[:limit], t("roster.report.more", count=len(lines) - limit)]
+        return reports.cut(t, lines, limit)
 
     def located(p: Problem) -> Markup:
-        return join([f"{p.file}:{p.line}:", t(p.key, **p.params)], " ")
+        return reports.problem_line(t, p, column=False)
 
     if not plan.ok:
         head = t("agenda_import.problems", file=plan.file_name, count=len(plan.problems))

@@ -20,7 +20,8 @@ from bot.delivery import messages_for
 from bot.i18n import Markup, join
 from bot.model import Reply, parse_id
 from bot.router import Router
-from bot.tabular import Problem
+from handlers import reports
+from handlers.reports import problem_line
 from handlers.results_file import CandidateRow, ResultFile, read_results
 from handlers.tally import Rule, Tally, tally
 from storage import audit, registrations, results
@@ -170,12 +171,9 @@ async def import_file(services: Services, data: bytes, file_name: str,
 
 def problems_text(t: Any, parsed: ResultFile) -> Markup:
     """List a result file's problems as `file:line: reason`."""
-    def located(p: Problem) -> Markup:
-        return join([f"{p.file}:{p.line}:", t(p.key, **p.params)], " ")
-
     head = t("results.problems", file=parsed.file_name, count=len(parsed.problems))
-    shown = [located(p) for p in parsed.problems[:LIST_LIMIT]]
-    return join([head, *shown])
+    return join([head, *reports.cut(
+        t, [problem_line(t, p, column=False) for p in parsed.problems], LIST_LIMIT)])
 
 
 async def publish(services: Services, result_id: int, actor: str) -> tuple[int, int] | None:

@@ -19,6 +19,8 @@ from bot.i18n import Markup, join
 from bot.model import Reply
 from bot.router import Router
 from bot.tabular import Problem, Table, TableError, problem_from, read_table_bytes
+from handlers import reports
+from handlers.reports import problem_line
 from handlers.roster_file import RosterFile, fill_invite_codes, parse_roster
 from storage import delegates, staging
 from storage.db import Database
@@ -117,11 +119,6 @@ async def apply_plan(db: Database, plan: RosterPlan, now: str,
                                  remove_codes=removed, now=now, progress=progress)
 
 
-def problem_line(t: Translate, problem: Problem) -> Markup:
-    """Return "file:line:column: reason" for one problem (the location escaped once)."""
-    return join([f"{problem.format_location()}:", t(problem.key, **problem.params)], " ")
-
-
 def render_plan(t: Translate, plan: RosterPlan, *, state: str,
                 limit: int | None = None) -> Markup:
     """Describe a plan: its problems, or its counts, warnings and missing delegates.
@@ -129,9 +126,7 @@ def render_plan(t: Translate, plan: RosterPlan, *, state: str,
     `state` is "check" (to confirm), "dry_run" (nothing written) or "done" (applied).
     """
     def cut(lines: list[str]) -> list[str]:
-        if limit is None or len(lines) <= limit:
-            return lines
-        return [*lines[:limit], t("roster.report.more", count=len(lines) - limit)]
+        return reports.cut(t, lines, limit)
 
     if not plan.ok:
         head = t("roster.report.problems", file=plan.file_name, count=len(plan.problems))

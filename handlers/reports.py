@@ -1,0 +1,23 @@
+"""Pieces of the import reports shared by the roster, programme and result importers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from bot.i18n import Markup, join
+from bot.tabular import Problem
+
+Translate = Callable[..., Markup]
+
+
+def problem_line(t: Translate, problem: Problem, *, column: bool = True) -> Markup:
+    """Return "file:line[:column]: reason" for one problem (file values escaped once)."""
+    where = problem.format_location() if column else f"{problem.file}:{problem.line}"
+    return join([f"{where}:", t(problem.key, **problem.params)], " ")
+
+
+def cut(t: Translate, lines: Sequence[str], limit: int | None) -> list[str]:
+    """Return at most `limit` lines, and a line saying how many more there were."""
+    if limit is None or len(lines) <= limit:
+        return list(lines)
+    return [*lines[:limit], t("roster.report.more", count=len(lines) - limit)]
