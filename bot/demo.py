@@ -14,16 +14,18 @@ from bot.app import App
 from bot.clock import ShiftedClock, to_iso
 from bot.config import Config, StorageConfig, load_config
 from bot.tabular import read_table
-from handlers import agenda_import
+from handlers import agenda_import, results
 from handlers.agenda_file import read_agenda
 from handlers.roster import apply_plan, plan_from_table
 from storage import agenda, delegates
+from storage import results as results_store
 
 log = logging.getLogger(__name__)
 
 CONSOLE_DELEGATE = "delegate"
 CONSOLE_ORGANISER = "organiser"
 AGENDA_FILE = "agenda.toml"
+RESULT_FILES = ("results-election.csv", "results-resolution.csv")
 BEFORE_FIRST_SESSION = timedelta(minutes=20)
 
 
@@ -63,6 +65,11 @@ async def seed(app: App) -> None:
         path = examples_dir() / AGENDA_FILE
         programme = await agenda_import.plan_from_bytes(services, path.read_bytes(), path.name)
         await agenda_import.apply_plan(services, programme, actor="demo", notify=False)
+    if not any([await results_store.with_status(db, status)
+                for status in ("draft", "published", "discarded")]):
+        for name in RESULT_FILES:  # drafts: the organiser publishes them with /results
+            path = examples_dir() / name
+            await results.import_file(services, path.read_bytes(), path.name, "demo")
 
 
 async def sample_invite_code(app: App) -> str:
