@@ -269,12 +269,11 @@ async def list_results(ctx: Context) -> Reply:
     choices = [ctx.choice("results.open", f"{PREFIX}:{r.id}", title=_short(r.title))
                for r in shown[-20:]]
     if drafts:
-        lines += [""] if lines else []
         lines.append(ctx.t("results.drafts_head"))
         lines += [ctx.t("results.list_line", id=r.id, title=r.title) for r in drafts]
         choices += [ctx.choice("results.open_draft", f"{ORGANISER_PREFIX}:view:{r.id}",
                                id=r.id) for r in drafts[-10:]]
-    return Reply(join(lines), tuple(choices))
+    return Reply(Markup(join(lines).lstrip("\n")), tuple(choices))
 
 
 def _short(text: str, size: int = 40) -> str:
