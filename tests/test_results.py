@@ -751,7 +751,8 @@ async def test_results_lists_only_published_results_and_each_opens_in_full(
     assert await press(tg, f"res:{draft}", vi_id) == vi("error.stale_choice")
     # The organisers see it among the drafts, and can preview it again.
     (listing,) = await tg.send(ORGANISER_ID, "/results")
-    assert listing["text"] == "\n".join([vi("results.drafts_head"), f"#{draft} {SEED_TITLE}"])
+    assert listing["text"] == "\n".join([vi("results.drafts_head").lstrip("\n"),
+                                         f"#{draft} {SEED_TITLE}"])
     assert buttons(listing) == [(f"Xem bản nháp #{draft}", f"resp:view:{draft}")]
     again = await tg.press(ORGANISER_ID, f"resp:view:{draft}")
     assert joined(again) == preview
