@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,8 @@ from bot.model import Choice, Incoming, Reply
 from storage import users
 from storage.db import Database
 from storage.users import ChatUser
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from bot.router import Router
@@ -43,11 +46,19 @@ class Services:
         """Tell whether this platform account belongs to an organiser."""
         return user_id in self.organisers.get(platform, set())
 
-    async def send(self, platform: str, chat_id: str, reply: Reply) -> None:
-        """Send a message now to a chat on a platform (no-op for a platform not running)."""
+    async def send(self, platform: str, chat_id: str, reply: Reply) -> bool:
+        """Send a message now to a chat on a platform; False if it could not go (the person
+        blocked the bot, the platform is down, the channel is not running): logged, and the
+        handler goes on."""
         sender = self.senders.get(platform)
-        if sender is not None:
+        if sender is None:
+            return False
+        try:
             await sender(platform, chat_id, reply)
+        except Exception as exc:
+            log.warning("could not send to a %s chat: %s", platform, type(exc).__name__)
+            return False
+        return True
 
 
 @dataclass

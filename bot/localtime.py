@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DATE_VN = re.compile(r"^(\d{1,2})[/.](\d{1,2})(?:[/.](\d{4}))?$")
 _TIME = re.compile(r"^(\d{1,2})[:hH.](\d{2})$")
+YEARS = range(1900, 2201)  # what a congress date can be; beyond, time zones overflow
 
 
 def parse_date(text: str, *, default_year: int) -> date | None:
@@ -20,13 +21,15 @@ def parse_date(text: str, *, default_year: int) -> date | None:
     text = text.strip()
     try:
         if match := _DATE_ISO.match(text):
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        if match := _DATE_VN.match(text):
+            day = date(int(match[1]), int(match[2]), int(match[3]))
+        elif match := _DATE_VN.match(text):
             year = int(match[3]) if match[3] else default_year
-            return date(year, int(match[2]), int(match[1]))
+            day = date(year, int(match[2]), int(match[1]))
+        else:
+            return None
     except ValueError:
         return None
-    return None
+    return day if day.year in YEARS else None
 
 
 def parse_time(text: str) -> time | None:

@@ -63,7 +63,7 @@ class Router:
     def __init__(self) -> None:
         self.commands: dict[str, Command] = {}
         self.choices: dict[str, tuple[Handler, bool]] = {}
-        self.steps: dict[str, Handler] = {}
+        self.steps: dict[str, tuple[Handler, bool]] = {}
         self.on_contact: Handler | None = None
         self.on_document: Handler | None = None
         self.on_text: Handler | None = None
@@ -82,11 +82,12 @@ class Router:
             raise ValueError(f"bad or duplicate choice prefix {prefix!r}")
         self.choices[prefix] = (handler, organiser)
 
-    def step(self, name: str, handler: Handler) -> None:
-        """Route the next message of a person whose stored step is `name` to `handler`."""
+    def step(self, name: str, handler: Handler, *, organiser: bool = False) -> None:
+        """Route the next message of a person whose stored step is `name` to `handler`
+        (organisers' steps end, refused, for anyone who is no longer one)."""
         if name in self.steps:
             raise ValueError(f"step {name!r} registered twice")
-        self.steps[name] = handler
+        self.steps[name] = (handler, organiser)
 
     def contact(self, handler: Handler) -> None:
         """Route shared contacts (phone numbers) to `handler`."""
@@ -153,7 +154,11 @@ class Router:
             return ctx.reply("error.unsupported")
         step = self.steps.get(ctx.user.step or "")
         if step is not None:
-            return await step(ctx)
+            handler, organiser = step
+            if organiser and not ctx.is_organiser:
+                await ctx.clear_step()
+                return ctx.reply("error.organisers_only")
+            return await handler(ctx)
         return await self.on_text(ctx) if self.on_text else ctx.reply("fallback.text")
 
     async def _command(self, ctx: Context, name: str) -> Result:

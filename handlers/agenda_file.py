@@ -273,7 +273,7 @@ def _read_date(text: str, default_year: int | None) -> date | None:
     if _DATE_DASHED.fullmatch(text):
         text = text.replace("-", "/")
     if _HAS_YEAR.search(text):
-        return parse_date(text, default_year=1)  # the year is written: the default is unused
+        return parse_date(text, default_year=2000)  # the year is written: the default is unused
     return None if default_year is None else parse_date(text, default_year=default_year)
 
 

@@ -267,7 +267,7 @@ def register(router: Router) -> None:
     """Add /announce and /scheduled for organisers."""
     router.command("announce", start, organiser=True)
     router.command("scheduled", scheduled, organiser=True)
-    router.step(STEP_TEXT, on_text)
-    router.step("announce.audience", on_text)
-    router.step(STEP_WHEN, on_when)
+    router.step(STEP_TEXT, on_text, organiser=True)
+    router.step("announce.audience", on_text, organiser=True)
+    router.step(STEP_WHEN, on_when, organiser=True)
     router.choice(PREFIX, on_choice, organiser=True)

@@ -104,6 +104,8 @@ async def check_code(ctx: Context, raw: str) -> Reply:
 async def _ask_confirmation(ctx: Context, delegate: Delegate, method: str) -> Reply:
     holder = await registrations.account_of(ctx.db, ctx.msg.platform, delegate.id)
     if holder is not None and holder.user_id != ctx.msg.user_id:
+        await registrations.record_failure(ctx.db, ctx.msg.platform, ctx.msg.user_id,
+                                           to_iso(ctx.services.clock.now()))
         await _seat_taken(ctx, delegate)
         await ctx.clear_step()
         return ctx.reply("registration.taken")

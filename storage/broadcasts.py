@@ -142,7 +142,11 @@ async def release(db: Database, broadcast_id: int, now: str,
         )
         if cur.rowcount != 1:
             return None
-        return await insert(conn, build(broadcast_id), now)
+        added = await insert(conn, build(broadcast_id), now)
+        if added == 0:  # nobody to send to any more: nothing will ever finish it
+            await conn.execute("UPDATE broadcasts SET status = 'done', finished_at = ?"
+                               " WHERE id = ?", (now, broadcast_id))
+        return added
 
 
 async def recent(db: Database, limit: int = 10) -> list[Broadcast]:

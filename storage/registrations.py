@@ -66,9 +66,10 @@ async def unlink_delegate(db: Database, delegate_id: int) -> list[Account]:
 
 
 async def forget_account(db: Database, platform: str, user_id: str) -> None:
-    """Delete everything held about a chat account: its link, attempts, files and the account."""
+    """Delete what is held about a chat account: its link, files and the account. Its failed
+    registration attempts stay until they expire, or /forget would reset the lock-out."""
     async with db.write() as conn:
-        for table in ("registrations", "login_failures", "staged_files", "chat_users"):
+        for table in ("registrations", "staged_files", "chat_users"):
             await conn.execute(
                 f"DELETE FROM {table} WHERE platform = ? AND user_id = ?", (platform, user_id)
             )

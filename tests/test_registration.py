@@ -416,13 +416,13 @@ async def test_forget_asks_then_unlinks_and_deletes_chat_data_but_not_the_roster
     assert await users.get(db, "telegram", str(DELEGATE_ID)) is None
     kept = await delegates.find_by_code(db, "DB001")
     assert kept is not None and kept.invite_code == HA_CODE
-    # An account's failed attempts go too.
+    # An account's failed attempts stay until they expire: /forget must not lift a lock-out.
     await tg.send(OTHER_ID, "/start")
     await tg.send(OTHER_ID, "WRONGCODE")
     assert await failures(app, OTHER_ID) == 1
     await tg.send(OTHER_ID, "/forget")
     await tg.press(OTHER_ID, "forget:yes")
-    assert await failures(app, OTHER_ID) == 0
+    assert await failures(app, OTHER_ID) == 1
     assert await users.get(db, "telegram", str(OTHER_ID)) is None
     # The delegate can register again.
     await register(tg, DELEGATE_ID, HA_CODE, "Trần Thị Hà")

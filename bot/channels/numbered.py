@@ -7,7 +7,7 @@ text of a choice. The last list offered is kept per person in the database.
 from __future__ import annotations
 
 from bot.i18n import Translator
-from bot.model import Choice, Reply
+from bot.model import Choice, Reply, parse_id
 from bot.text import html_to_plain
 
 
@@ -25,8 +25,9 @@ def render(reply: Reply, texts: Translator, language: str | None) -> str:
 def match(text: str, choices: list[tuple[str, str]]) -> Choice | None:
     """Return the choice a typed answer picks (its number or its text), or None."""
     answer = text.strip()
-    if answer.isdigit() and 1 <= int(answer) <= len(choices):
-        label, data = choices[int(answer) - 1]
+    number = parse_id(answer)
+    if number is not None and 1 <= number <= len(choices):
+        label, data = choices[number - 1]
         return Choice(label, data)
     folded = _words(answer)
     return next((Choice(label, data) for label, data in choices
