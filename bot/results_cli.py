@@ -47,10 +47,9 @@ async def publish_results(config: Config, result_id: int) -> int:
     app = await App.open(config)
     services, lang = app.services, config.event.language
     try:
-        item = await stored.get(services.db, result_id)
-        published = await results.publish(services, result_id, "cli") if item else None
+        published = await results.publish(services, result_id, "cli")
         if published is None:
-            key = "results.not_draft" if item else "results.unknown"
+            key = await results.why_not_published(services, result_id)
             print(html_to_plain(services.texts.t(lang, key, id=result_id)), file=sys.stderr)
             return EXIT_PROBLEMS
         print(html_to_plain(services.texts.t(lang, "results.published", id=result_id,

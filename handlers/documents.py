@@ -16,6 +16,7 @@ from handlers.agenda_file import is_programme
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 RESULT_KEYS = {"title", "tieude", "kind", "loai"}
+HEADER_ROWS = 10
 
 
 def kind_of(file_name: str, data: bytes) -> str:
@@ -28,9 +29,8 @@ def kind_of(file_name: str, data: bytes) -> str:
         return "roster"  # its checker reports why the file cannot be read
     if is_programme(table):
         return "agenda"
-    first = table.rows[0].cells if table.rows else []
-    if first and fold(first[0]) in RESULT_KEYS:
-        return "results"
+    if any(row.cells and fold(row.cells[0]) in RESULT_KEYS for row in table.rows[:HEADER_ROWS]):
+        return "results"  # minutes may open with a heading such as "BIÊN BẢN KIỂM PHIẾU"
     return "roster"
 
 

@@ -182,6 +182,9 @@ async def publish(services: Services, result_id: int, actor: str) -> tuple[int, 
     if item is None or item.status != "draft":
         return None
     corrects = await corrected_by(services, item)
+    current = await results.get(services.db, corrects) if corrects is not None else None
+    if current is not None and current.data == item.data:
+        return None  # the same figures as the published result: nothing to correct
     if corrects != item.corrects and corrects is not None:
         # Another draft of this title was published after this one was imported: this one
         # corrects that, and says what changes from it.
@@ -213,6 +216,14 @@ async def publish(services: Services, result_id: int, actor: str) -> tuple[int, 
     log.info("result %s published by %s to %d accounts", result_id, actor, len(people))
     services.wake_delivery()
     return broadcast_id, len(people)
+
+
+async def why_not_published(services: Services, result_id: int) -> str:
+    """Return the text key saying why a draft could not be published."""
+    item = await results.get(services.db, result_id)
+    if item is None:
+        return "results.unknown"
+    return "results.unchanged" if item.status == "draft" else "results.not_draft"
 
 
 async def check_file(ctx: Context, file_name: str, data: bytes) -> Reply:
@@ -253,7 +264,7 @@ async def on_organiser_choice(ctx: Context) -> Reply:
         return ctx.reply("results.discarded", id=result_id)
     published = await publish(ctx.services, result_id, ctx.actor)
     if published is None:
-        return ctx.reply("results.not_draft", id=result_id)
+        return ctx.reply(await why_not_published(ctx.services, result_id), id=result_id)
     return ctx.reply("results.published", id=result_id, count=published[1],
                      broadcast=published[0])
 
