@@ -1027,3 +1027,33 @@ async def test_the_audit_log_records_every_import_publication_and_discard(
     ]
     entries = await audit.entries(app.services.db, limit=20)
     assert all(e.at.startswith("2026-08-11T00:30") for e in entries if e.actor == ORGANISER)
+
+
+# ---------------------------------------------------------------------------- review fixes
+async def test_the_same_figures_twice_make_no_empty_correction(
+    app: App, tg: TelegramChat, clock: FixedClock
+) -> None:
+    """The same file sent twice and both drafts published: the second is refused, and
+    delegates get the result once, with no 'correction' that changes nothing."""
+    people, _ = await delegates(app, 3)
+    content = csv_bytes(election([("Lê Văn An", 90), ("Trần Thị Bình", 80), ("Phạm Cúc", 70)]))
+    first, _ = await import_in_chat(tg, "kq.csv", content)
+    second, _ = await import_in_chat(tg, "kq-lan-2.csv", content)
+    await press(tg, f"resp:publish:{first}")
+    answer = await press(tg, f"resp:publish:{second}")
+    assert answer == vi("results.unchanged", id=second)
+    assert await status_of(app, second) == "draft"
+    await drain(app, clock)
+    head = vi("results.head.election", title=SMALL_TITLE)
+    for user_id in people:
+        got = [t for t in tg.fake.sent_texts(user_id) if head in t]
+        assert len(got) == 1 and vi("results.correction_head") not in got[0]
+
+
+async def test_minutes_under_a_heading_are_a_result_in_chat(app: App, tg: TelegramChat) -> None:
+    """Minutes that open with 'BIÊN BẢN KIỂM PHIẾU' are checked as a result, not a roster."""
+    rows = [["BIÊN BẢN KIỂM PHIẾU"], [],
+            *election([("Lê Văn An", 90), ("Trần Thị Bình", 80)])]
+    draft, preview = await import_in_chat(tg, "bien-ban.csv", csv_bytes(rows))
+    assert preview.startswith(vi("results.preview", id=draft))
+    assert await status_of(app, draft) == "draft"
