@@ -220,3 +220,16 @@ async def test_delegate_is_refused_every_organiser_command_and_button(
     assert sorted(d.code for d in await delegates.all_delegates(app.services.db)) == sorted(roster)
     assert await staging.staged_file(app.services.db, "telegram", str(ORGANISER_ID),
                                      "roster") is not None
+
+
+async def test_unlink_of_a_delegate_who_blocked_the_bot_still_succeeds(
+    app: App, tg: TelegramChat
+) -> None:
+    """The notice to the unlinked delegate cannot go (403): the organiser still hears that
+    the unlink is done, and it is."""
+    roster = await load(app, people(2))
+    await register(tg, DELEGATE_ID, roster["DB001"])
+    tg.fake.fail_next("sendMessage", 403)  # the notice to the delegate
+    answer = await tg.texts(ORGANISER_ID, "/unlink DB001")
+    assert answer == [vi("unlink.done", name=roster["DB001"].full_name, code="DB001", count=1)]
+    assert await linked(app, DELEGATE_ID) is None
