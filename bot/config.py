@@ -15,6 +15,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 TELEGRAM_API = "https://api.telegram.org"
 ZALO_API = "https://bot-api.zaloplatforms.com"
@@ -162,11 +163,13 @@ class ResultsConfig:
         return bad
 
 
-def _webhook_problems(url: str, port: int) -> dict[str, str]:
-    """Return the problems of a webhook's public URL and local port."""
+def _webhook_problems(url: str, port: int, path: str) -> dict[str, str]:
+    """Return the problems of a webhook's public URL (served at `path`) and local port."""
     bad = {}
     if url and not url.startswith("https://"):
         bad["url"] = "must start with https://"
+    elif url and not urlsplit(url).path.rstrip("/").endswith(path):
+        bad["url"] = f"must end with {path} (the path the bot serves)"
     if not 1 <= port <= 65535:
         bad["port"] = "must be between 1 and 65535"
     return bad
@@ -200,7 +203,7 @@ class WebhookConfig:
 
     def check(self) -> dict[str, str]:
         """Return {key: reason} for bad values."""
-        bad = _webhook_problems(self.url, self.port)
+        bad = _webhook_problems(self.url, self.port, "/telegram")
         token = self.secret_token
         if token and (not 1 <= len(token) <= 256 or not all(
             c.isascii() and (c.isalnum() or c in "_-") for c in token
@@ -236,7 +239,7 @@ class ZaloWebhookConfig:
 
     def check(self) -> dict[str, str]:
         """Return {key: reason} for bad values."""
-        bad = _webhook_problems(self.url, self.port)
+        bad = _webhook_problems(self.url, self.port, "/zalo")
         if self.secret_token and not 8 <= len(self.secret_token) <= 256:
             bad["secret_token"] = "must be 8-256 characters"
         return bad

@@ -99,6 +99,7 @@ class DeliveryWorker:
         self._paused_until: dict[str, float] = {}
         self._last_to_chat: dict[tuple[str, str], float] = {}
         self._reports: dict[int, _Report] = {}
+        self._touched: set[int] = set()  # other broadcasts whose rows a step changed
         self._wake = asyncio.Event()
         self._limit = asyncio.Semaphore(concurrency or settings.connections)
 
@@ -186,7 +187,8 @@ class DeliveryWorker:
             tasks.append(asyncio.create_task(self._send(row)))
         outcomes += await asyncio.gather(*tasks)
         await outbox.record(self.db, outcomes)
-        await self._report({row.broadcast_id for row in claimed if row.broadcast_id})
+        touched, self._touched = self._touched, set()
+        await self._report(touched | {row.broadcast_id for row in claimed if row.broadcast_id})
         return len(tasks)
 
     def _hold(self, row: Claimed) -> Outcome | None:
@@ -234,7 +236,8 @@ class DeliveryWorker:
                            error=exc.reason, count_attempt=False)
         if exc.kind == DeliveryError.BLOCKED:
             await users.mark_blocked(self.db, row.platform, row.chat_id, stamp)
-            await outbox.block_chat(self.db, row.platform, row.chat_id, exc.reason)
+            self._touched |= await outbox.block_chat(self.db, row.platform, row.chat_id,
+                                                     exc.reason)
             return Outcome(row.id, "blocked", stamp, error=exc.reason)
         if exc.kind == DeliveryError.TRANSIENT and row.attempts + 1 < self.settings.max_attempts:
             delay = min(self.settings.backoff_max_seconds,

@@ -112,22 +112,25 @@ class Database:
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:
         """Run the block in one BEGIN IMMEDIATE transaction: all of it, or none of it."""
         async with self._write_lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
             try:
+                await self.conn.execute("BEGIN IMMEDIATE")
                 yield self.conn
             except BaseException:
-                await self.conn.execute("ROLLBACK")
+                # Even when cancelled (a BEGIN may have run in aiosqlite's thread), never leave
+                # the one connection inside a transaction.
+                if self.conn.in_transaction:
+                    await asyncio.shield(self.conn.execute("ROLLBACK"))
                 raise
             await self.conn.execute("COMMIT")
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        """Return the first row of a query, or None."""
-        async with self.conn.execute(sql, params) as cur:
+        """Return the first row of a query, or None (never a write half done)."""
+        async with self._write_lock, self.conn.execute(sql, params) as cur:
             return await cur.fetchone()
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        """Return every row of a query."""
-        async with self.conn.execute(sql, params) as cur:
+        """Return every row of a query (never a write half done)."""
+        async with self._write_lock, self.conn.execute(sql, params) as cur:
             return list(await cur.fetchall())
 
     async def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -147,7 +150,9 @@ class Database:
             await conn.executemany(sql, rows)
 
     async def backup(self, target: Path) -> None:
-        """Write an online, consistent copy of the database to `target`."""
+        """Write an online, consistent copy of the database to `target` (never itself)."""
+        if target.exists() and target.resolve() == self.path.resolve():
+            raise DatabaseError(f"{target}: that is the database itself; choose another file")
         if target.exists():
             target.unlink()
         dest = await aiosqlite.connect(target)

@@ -102,12 +102,15 @@ async def record(db: Database, outcomes: Sequence[Outcome]) -> None:
         )
 
 
-async def block_chat(db: Database, platform: str, chat_id: str, reason: str) -> int:
-    """Mark every message still waiting for a chat that blocked the bot as blocked."""
-    return await db.execute(
+async def block_chat(db: Database, platform: str, chat_id: str, reason: str) -> set[int]:
+    """Mark every message still waiting for a chat that blocked the bot as blocked; return
+    the broadcasts they belonged to (their reports change)."""
+    async with db.write() as conn, conn.execute(
         "UPDATE outbox SET state = 'blocked', last_error = ? WHERE platform = ?"
-        " AND chat_id = ? AND state = 'pending'", (reason, platform, chat_id),
-    )
+        " AND chat_id = ? AND state = 'pending' RETURNING broadcast_id",
+        (reason, platform, chat_id),
+    ) as cur:
+        return {row[0] for row in await cur.fetchall() if row[0] is not None}
 
 
 async def next_due(db: Database) -> str | None:

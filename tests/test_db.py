@@ -79,3 +79,15 @@ async def test_online_backup_is_a_consistent_copy(tmp_path: Path) -> None:
     copy = sqlite3.connect(target)
     assert copy.execute("SELECT user_id FROM chat_users").fetchall() == [("1",)]
     copy.close()
+
+
+async def test_backup_onto_the_database_itself_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    db = await Database.open(path)
+    try:
+        with pytest.raises(DatabaseError, match="the database itself"):
+            await db.backup(path)
+        assert await db.scalar("SELECT count(*) FROM chat_users") == 0  # still there
+    finally:
+        await db.close()
+    assert path.exists()

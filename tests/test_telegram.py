@@ -177,3 +177,14 @@ async def test_webhook_checks_the_secret_token(app: App, fake: FakeTelegram,
         assert "Các lệnh" in fake.sent_texts(DELEGATE_ID)[0]
     finally:
         await channel.stop()
+
+
+async def test_a_press_counts_even_when_answering_the_callback_fails(
+    tg: TelegramChat, fake: FakeTelegram
+) -> None:
+    """Telegram refuses to answer a query that is too old; the choice still takes effect."""
+    await tg.send(DELEGATE_ID, "/language")
+    fake.fail_next("answerCallbackQuery", 400,
+                   description="Bad Request: query is too old and response timeout expired")
+    (done,) = await tg.press(DELEGATE_ID, "lang:en")
+    assert done["text"] == "Switched to English."

@@ -272,7 +272,10 @@ class TelegramChannel:
         query, user = update.callback_query, update.effective_user
         if query is None or user is None:
             return
-        await query.answer()
+        try:
+            await query.answer()
+        except TelegramError as exc:  # e.g. "query is too old": the press still counts
+            log.debug("could not answer the callback query: %s", exc)
         message = query.message
         chat_id = message.chat.id if message is not None else user.id
         if message is not None and getattr(message, "reply_markup", None) is not None:

@@ -86,9 +86,10 @@ class ZaloChannel:
         if isinstance(body, dict) and body.get("ok"):
             return body.get("result")
         body = body if isinstance(body, dict) else {}
-        retry_after = float(response.headers.get("Retry-After", 0) or 0)
-        raise ZaloError(response.status_code, int(body.get("error_code") or response.status_code),
-                        str(body.get("description") or ""), retry_after)
+        raise ZaloError(response.status_code,
+                        _number(body.get("error_code"), response.status_code),
+                        str(body.get("description") or ""),
+                        _number(response.headers.get("Retry-After"), 0))
 
     async def start(self) -> None:
         """Check the token, then start polling or the webhook server."""
@@ -132,6 +133,8 @@ class ZaloChannel:
                 log.warning("zalo getUpdates failed: %s", exc)
             except httpx.HTTPError as exc:
                 log.warning("zalo getUpdates failed: %s", type(exc).__name__)
+            except Exception:  # polling must go on whatever one answer holds
+                log.exception("zalo getUpdates answer could not be used")
             else:
                 backoff = 1.0
                 for item in update if isinstance(update, list) else [update]:
@@ -241,6 +244,14 @@ class ZaloChannel:
 
     async def edit(self, chat_id: str, message_id: str, text: str) -> None:
         """Zalo cannot edit a sent message: progress is not shown, the final summary is."""
+
+
+def _number(value: object, default: int) -> int:
+    """Read an integer the platform sent (an error code, Retry-After seconds), or `default`."""
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return default
 
 
 def _field(value: object, key: str) -> dict[str, Any]:
