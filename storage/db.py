@@ -62,6 +62,7 @@ class Database:
 
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self.conn = conn
+        self.reader: aiosqlite.Connection | None = None  # opened after the migrations
         self.path = path
         self._write_lock = asyncio.Lock()
 
@@ -85,8 +86,17 @@ class Database:
             await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA foreign_keys = ON")
             await db._migrate(known)
+            # Reads go through a connection of their own: in WAL mode it sees only committed
+            # data, never another coroutine's write half done, and never waits for it.
+            db.reader = await aiosqlite.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                                                isolation_level=None)
+            db.reader.row_factory = aiosqlite.Row
+            await db.reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await db.reader.execute("PRAGMA foreign_keys = ON")
         except BaseException:
             await conn.close()
+            if db.reader is not None:
+                await db.reader.close()
             raise
         return db
 
@@ -105,7 +115,9 @@ class Database:
             raise
 
     async def close(self) -> None:
-        """Checkpoint and close the connection."""
+        """Close the connections (the writer last: it checkpoints the WAL)."""
+        if self.reader is not None:
+            await self.reader.close()
         await self.conn.close()
 
     @asynccontextmanager
@@ -124,14 +136,18 @@ class Database:
             await self.conn.execute("COMMIT")
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        """Return the first row of a query, or None (never a write half done)."""
-        async with self._write_lock, self.conn.execute(sql, params) as cur:
+        """Return the first row of a query, or None (committed data only)."""
+        async with self._read_conn.execute(sql, params) as cur:
             return await cur.fetchone()
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        """Return every row of a query (never a write half done)."""
-        async with self._write_lock, self.conn.execute(sql, params) as cur:
+        """Return every row of a query (committed data only)."""
+        async with self._read_conn.execute(sql, params) as cur:
             return list(await cur.fetchall())
+
+    @property
+    def _read_conn(self) -> aiosqlite.Connection:
+        return self.reader if self.reader is not None else self.conn
 
     async def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """Return the first column of the first row, or None."""
