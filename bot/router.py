@@ -120,14 +120,17 @@ class Router:
 
     async def _load_user(self, services: Services, msg: Incoming) -> ChatUser:
         user = await users.get(services.db, msg.platform, msg.user_id)
+        seen = (msg.chat_id, msg.display_name, msg.language)
         if user is None or user.blocked_at is not None or (
-            (user.chat_id, user.display_name) != (msg.chat_id, msg.display_name)
+            (user.chat_id, user.display_name, user.platform_language) != seen
         ):
-            fresh = ChatUser(msg.platform, msg.user_id, msg.chat_id, msg.display_name)
+            fresh = ChatUser(msg.platform, msg.user_id, msg.chat_id, msg.display_name,
+                             platform_language=msg.language)
             await users.touch(services.db, fresh, to_iso(services.clock.now()))
             if user is None:
                 return fresh
-            user.chat_id, user.display_name, user.blocked_at = msg.chat_id, msg.display_name, None
+            user.chat_id, user.display_name, user.platform_language = seen
+            user.blocked_at = None
         return user
 
     async def _route(self, ctx: Context) -> Result:

@@ -125,7 +125,8 @@ async def recipients(db: Database, audience: dict[str, str]) -> list[Recipient]:
         "kind": ("d.kind = ?", (audience.get("value", ""),)),
     }[kind]
     rows = await db.fetchall(
-        "SELECT d.id, r.platform, u.chat_id, u.language, d.kind, d.delegation,"
+        "SELECT d.id, r.platform, u.chat_id, coalesce(u.language, u.platform_language),"
+        " d.kind, d.delegation,"
         " u.reminders_off = 1 FROM registrations r"
         " JOIN delegates d ON d.id = r.delegate_id"
         " JOIN chat_users u ON u.platform = r.platform AND u.user_id = r.user_id"

@@ -22,6 +22,7 @@ class ChatUser:
     step_data: dict[str, Any] = field(default_factory=dict)
     blocked_at: str | None = None
     reminders_off: bool = False
+    platform_language: str | None = None
 
 
 def _from_row(row: Any) -> ChatUser:
@@ -29,7 +30,7 @@ def _from_row(row: Any) -> ChatUser:
         platform=row["platform"], user_id=row["user_id"], chat_id=row["chat_id"],
         display_name=row["display_name"], language=row["language"], step=row["step"],
         step_data=json.loads(row["step_data"]), blocked_at=row["blocked_at"],
-        reminders_off=bool(row["reminders_off"]),
+        reminders_off=bool(row["reminders_off"]), platform_language=row["platform_language"],
     )
 
 
@@ -44,12 +45,14 @@ async def get(db: Database, platform: str, user_id: str) -> ChatUser | None:
 async def touch(db: Database, user: ChatUser, now: str) -> None:
     """Create the account or refresh its chat id and display name; it is reachable again."""
     await db.execute(
-        "INSERT INTO chat_users (platform, user_id, chat_id, display_name, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)"
+        "INSERT INTO chat_users (platform, user_id, chat_id, display_name, platform_language,"
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (platform, user_id) DO UPDATE SET chat_id = excluded.chat_id,"
-        " display_name = excluded.display_name, updated_at = excluded.updated_at,"
+        " display_name = excluded.display_name,"
+        " platform_language = excluded.platform_language, updated_at = excluded.updated_at,"
         " blocked_at = NULL",
-        (user.platform, user.user_id, user.chat_id, user.display_name, now, now),
+        (user.platform, user.user_id, user.chat_id, user.display_name, user.platform_language,
+         now, now),
     )
 
 

@@ -438,3 +438,20 @@ async def test_delegate_pressing_forged_buttons_is_refused(
     items = await broadcasts.recent(app.services.db)
     assert [(b.id, b.status) for b in items] == [(1, "scheduled")]
     assert [e.action for e in await audit.entries(app.services.db)] == ["announce.scheduled"]
+
+
+async def test_a_delegate_whose_app_is_in_english_gets_announcements_in_english(
+    app: App, tg: TelegramChat, fake: FakeTelegram, clock: FixedClock
+) -> None:
+    """Without /language, a broadcast follows the language the person's app reports, as a
+    direct reply does; a choice made with /language still wins."""
+    people = await seed(app, 3)
+    english, chosen, plain = (p.user_id or 0 for p in people)
+    await tg.send(english, "/help", language_code="en")
+    await tg.send(chosen, "/language vi", language_code="en")
+    await queue(tg, "Họp lúc 8 giờ")
+    await drain(app, clock)
+    assert announcements_to(fake, english) == [
+        "📢 <b>Announcement from the organisers</b>\n\nHọp lúc 8 giờ"]
+    assert announcements_to(fake, chosen) == [HEADER_VI + "Họp lúc 8 giờ"]
+    assert announcements_to(fake, plain) == [HEADER_VI + "Họp lúc 8 giờ"]
