@@ -19,6 +19,14 @@ Wire format of the real API, as mirrored here:
 - an update is ``{"event_name": "message.text.received", "message": {"from": {...},
   "chat": {...}, "text": ..., "message_id": <hex>, "date": <ms>}}``; ids are hex strings
   and ``date`` is in milliseconds since the epoch;
+- the platform promises no one shape of update (see the README's "Zalo: the shapes of an
+  update"), so the fake writes the updates it builds in the ``shape`` it is given: with or
+  without ``event_name`` (the documented getUpdates sample has none), the sender's name under
+  ``display_name``, ``name`` or ``first_name`` (the documented sample), with or without
+  ``is_bot``; ``DOCUMENTED`` is the sample's shape and ``SHAPES`` every combination seen;
+- with ``webhook_delivery_url`` set (the tests' local listener standing in for the public
+  HTTPS url given to ``setWebhook``), updates pushed while a webhook is set are POSTed there,
+  in order, as Zalo does, instead of waiting for ``getUpdates``;
 - a webhook delivery is a POST of ``{"ok": true, "result": <update>}`` carrying the header
   ``X-Bot-Api-Secret-Token``; ``getUpdates`` answers 409 while a webhook is set;
 - ``sendChatAction`` answers ``{"ok": true}`` without a result, as documented.
@@ -53,6 +61,8 @@ _BY_LOWER = {name.lower(): name for name in _METHODS}
 _RATE_COUNTED = frozenset({"sendMessage"})
 _CHAT_ACTIONS = frozenset({"typing", "upload_photo"})
 _NO_RESULT = object()  # a method whose success envelope has no "result" (sendChatAction)
+NAME_KEYS = ("display_name", "name", "first_name")  # where senders' names have been seen
+PHOTO_KEYS = ("photo", "photo_url")  # where an image message's picture has been seen
 _DESCRIPTIONS = {
     400: "Bad Request",
     401: "Unauthorized",
@@ -65,6 +75,35 @@ _DESCRIPTIONS = {
     502: "Bad Gateway",
     503: "Service Unavailable",
 }
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How the fake writes the updates it builds: which of the seen variants it uses."""
+
+    event_name: bool = True  # "event_name": "message.<kind>.received" (observed clients)
+    name_key: str = "display_name"  # one of NAME_KEYS
+    is_bot: bool = True  # "from" carries "is_bot": false
+
+    def __post_init__(self) -> None:
+        if self.name_key not in NAME_KEYS:
+            raise ValueError(f"name_key must be one of {NAME_KEYS}, got {self.name_key!r}")
+
+    @property
+    def label(self) -> str:
+        """A short name for test ids, e.g. "event-display_name" or "bare-first_name"."""
+        return f"{'event' if self.event_name else 'bare'}-{self.name_key}"
+
+
+DOCUMENTED = Shape(event_name=False, name_key="first_name", is_bot=False)  # getUpdates sample
+SHAPES = tuple(Shape(event, key) for event in (True, False) for key in NAME_KEYS)
+DOCUMENTED_SAMPLE: JSON = {  # the documented getUpdates sample's result, as published
+    "message": {
+        "chat": {"id": "e4ea2cd5189df1c3a88c", "chat_type": "PRIVATE"},
+        "text": "Xin chào", "message_id": "16f6366b3f02645a3d15", "date": 1766619597466,
+        "from": {"id": "e4ea2cd5189df1c3a88c", "first_name": "Nguyen Van A"},
+    },
+}  # fmt: skip
 
 
 @dataclass
@@ -155,9 +194,11 @@ class _Handler(tornado.web.RequestHandler):
 class FakeZalo:
     """An in-process fake Zalo Bot Platform API server (see the module docstring)."""
 
-    def __init__(self, token: str = "zalo-test-token", *, bot_name: str = "Trợ lý Đại hội") -> None:
+    def __init__(self, token: str = "zalo-test-token", *, bot_name: str = "Trợ lý Đại hội",
+                 shape: Shape | None = None) -> None:
         """Prepare the fake; call start() (or use ``async with``) to listen."""
         self.token = token
+        self.shape = shape or Shape()  # how the updates built by make_update/push_* look
         self.bot_info: JSON = {
             "id": hashlib.sha1(token.encode()).hexdigest()[:16], "account_name": "bot.daihoi",
             "account_type": "BASIC", "can_join_groups": False, "display_name": bot_name,
@@ -168,6 +209,9 @@ class FakeZalo:
         self.webhook_url: str | None = None  # set by setWebhook; getUpdates answers 409 then
         self.webhook_secret: str | None = None
         self.webhook_updated_at = 0
+        self.webhook_delivery_url: str | None = None  # where pushed updates are POSTed then
+        self.webhook_statuses: list[int] = []  # HTTP status of each such delivery, in order
+        self._delivery: asyncio.Task[None] | None = None  # the latest webhook delivery
         self._server: tornado.httpserver.HTTPServer | None = None
         self._port = 0
         self._stop_event = asyncio.Event()
@@ -200,6 +244,8 @@ class FakeZalo:
             return
         self._stop_event.set()
         self._wake("_update_event")
+        if self._delivery is not None:
+            await asyncio.gather(self._delivery, return_exceptions=True)
         self._server.stop()
         await asyncio.sleep(0)  # let released handlers answer before connections are closed
         await self._server.close_all_connections()
@@ -308,10 +354,22 @@ class FakeZalo:
 
     # ------------------------------------------------------------------ update injection
     def push_update(self, update: JSON) -> JSON:
-        """Queue a raw update for getUpdates; return it."""
+        """Queue a raw update for getUpdates (or POST it to the webhook, see above); return it."""
+        if self.webhook_url is not None and self.webhook_delivery_url is not None:
+            self._delivery = asyncio.create_task(self._deliver(self._delivery, update))
+            return update
         self._updates.append(update)
         self._wake("_update_event")
         return update
+
+    async def _deliver(self, previous: asyncio.Task[None] | None, update: JSON) -> None:
+        """POST an update to the webhook after the ones pushed before it."""
+        if previous is not None:
+            await asyncio.gather(previous, return_exceptions=True)
+        assert self.webhook_delivery_url is not None
+        status = await self.post_webhook(self.webhook_delivery_url, update,
+                                         secret_token=self.webhook_secret)
+        self.webhook_statuses.append(status)
 
     def make_update(
         self, user_id: str, text: str, *, display_name: str = "Đại biểu",
@@ -336,10 +394,13 @@ class FakeZalo:
         return self.push_update(update)
 
     def push_image(
-        self, user_id: str, *, caption: str | None = None, display_name: str = "Đại biểu"
-    ) -> JSON:
-        """Queue an image message (no text; an optional caption)."""
-        extra: JSON = {"photo": f"https://zalo.example/photo/{self._hex_id()}.jpg"}
+        self, user_id: str, *, caption: str | None = None, display_name: str = "Đại biểu",
+        photo_key: str = "photo",
+    ) -> JSON:  # fmt: skip
+        """Queue an image message (no text; an optional caption; the URL under `photo_key`)."""
+        if photo_key not in PHOTO_KEYS:
+            raise ValueError(f"photo_key must be one of {PHOTO_KEYS}, got {photo_key!r}")
+        extra: JSON = {photo_key: f"https://zalo.example/photo/{self._hex_id()}.jpg"}
         if caption is not None:
             extra["caption"] = caption
         update = self._update("message.image.received", user_id, display_name, None, extra)
@@ -369,12 +430,17 @@ class FakeZalo:
         self, event_name: str, user_id: str, display_name: str, chat_id: str | None, extra: JSON
     ) -> JSON:
         chat_id = user_id if chat_id is None else chat_id
+        shape = self.shape
+        sender: JSON = {"id": user_id, shape.name_key: display_name}
+        if shape.is_bot:
+            sender["is_bot"] = False
         message = {
-            "from": {"id": user_id, "display_name": display_name, "is_bot": False},
+            "from": sender,
             "chat": {"id": chat_id, "chat_type": "PRIVATE" if chat_id == user_id else "GROUP"},
             **extra, "message_id": self._hex_id(), "date": _now_ms(),
         }  # fmt: skip
-        return {"event_name": event_name, "message": message}
+        return {"event_name": event_name, "message": message} if shape.event_name else {
+            "message": message}
 
     # ------------------------------------------------------------------ serving
     def _wake(self, attr: str) -> None:

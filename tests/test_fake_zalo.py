@@ -14,7 +14,15 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
-from tests.fake_zalo import SECRET_HEADER, FakeZalo
+from tests.fake_zalo import (
+    DOCUMENTED,
+    DOCUMENTED_SAMPLE,
+    NAME_KEYS,
+    SECRET_HEADER,
+    SHAPES,
+    FakeZalo,
+    Shape,
+)
 
 USER = "8a1f3c5e7b9d0f21"
 OTHER = "4c2e6a8b0d1f3e57"
@@ -340,3 +348,73 @@ async def test_post_webhook(fake: FakeZalo) -> None:
     assert httpx.Response(200, content=body).json() == {"ok": True, "result": update}
     assert httpx.Response(200, content=bare).json() == update
     assert fake.pending_updates == 0 and fake.calls == []  # make_update does not queue
+
+
+def keys(update: dict[str, Any]) -> dict[str, set[str]]:
+    """The field names of an update at each level: the update, message, from, chat."""
+    message = update["message"]
+    return {"update": set(update), "message": set(message), "from": set(message["from"]),
+            "chat": set(message["chat"])}
+
+
+def test_the_documented_shape_is_the_documented_sample() -> None:
+    """With the DOCUMENTED shape the fake builds updates exactly as the getUpdates sample is
+    laid out: no event_name, the name under first_name, no is_bot."""
+    fake = FakeZalo(shape=DOCUMENTED)
+    update = fake.make_update(USER, "Xin chào", display_name="Nguyen Van A")
+    assert keys(update) == keys(DOCUMENTED_SAMPLE)
+    assert update["message"]["from"] == {"id": USER, "first_name": "Nguyen Van A"}
+    assert update["message"]["chat"] == {"id": USER, "chat_type": "PRIVATE"}
+
+
+def test_every_shape_names_the_sender_under_its_key() -> None:
+    """SHAPES covers with and without event_name times each name key, nothing twice."""
+    assert {(s.event_name, s.name_key) for s in SHAPES} == {
+        (event, key) for event in (True, False) for key in NAME_KEYS}
+    assert len(SHAPES) == 6 and len({s.label for s in SHAPES}) == 6
+    for shape in SHAPES:
+        fake = FakeZalo(shape=shape)
+        built = [fake.make_update(USER, "x", display_name="Hà"),
+                 fake.push_sticker(USER, display_name="Hà"),
+                 fake.push_image(USER, photo_key="photo_url", display_name="Hà")]
+        for update in built:
+            assert ("event_name" in update) is shape.event_name
+            assert update["message"]["from"] == {"id": USER, shape.name_key: "Hà"} | (
+                {"is_bot": False} if shape.is_bot else {})
+        if shape.event_name:
+            assert [u["event_name"] for u in built] == [
+                "message.text.received", "message.sticker.received", "message.image.received"]
+        assert "photo_url" in built[2]["message"] and "photo" not in built[2]["message"]
+    with pytest.raises(ValueError, match="name_key"):
+        Shape(name_key="username")
+    with pytest.raises(ValueError, match="photo_key"):
+        FakeZalo().push_image(USER, photo_key="image")
+
+
+async def test_pushed_updates_go_to_the_webhook_in_order_once_one_is_set(
+    fake: FakeZalo, client: httpx.AsyncClient
+) -> None:
+    """With webhook_delivery_url set, pushes while a webhook is set are POSTed there with
+    the secret given to setWebhook, one after the other; nothing is queued for getUpdates."""
+    app = tornado.web.Application([("/hook", _WebhookHandler)])
+    server = tornado.httpserver.HTTPServer(app)
+    (sock,) = tornado.netutil.bind_sockets(0, "127.0.0.1")
+    server.add_sockets([sock])
+    fake.webhook_delivery_url = f"http://127.0.0.1:{sock.getsockname()[1]}/hook"
+    try:
+        queued = fake.push_text(USER, "before the webhook")  # no webhook set yet: queued
+        assert fake.pending_updates == 1 and fake.webhook_statuses == []
+        await call(client, fake, "setWebhook", url="https://bot.example.org/zalo",
+                   secret_token="s3cret-token")
+        before = len(_WebhookHandler.received)
+        pushed = [fake.push_text(USER, str(i)) for i in range(5)]
+        await fake.stop()  # waits for the deliveries in flight
+    finally:
+        server.stop()
+        await server.close_all_connections()
+    assert fake.webhook_statuses == [200] * 5 and fake.pending_updates == 1
+    received = _WebhookHandler.received[before:]
+    assert [secret for secret, _ in received] == ["s3cret-token"] * 5
+    assert [httpx.Response(200, content=body).json() for _, body in received] == [
+        {"ok": True, "result": update} for update in pushed]
+    assert queued["message"]["text"] == "before the webhook"

@@ -3,7 +3,8 @@
 `ZaloChat` pushes an update, waits until the channel has handled it completely (replies
 sent), and returns the texts the bot sent to that chat meanwhile, as the fake server
 recorded them. `start_zalo` builds, registers (as a delivery transport too) and starts a
-channel for an App; `ClockedZalo` notes the injected time of every outbox send, so pacing
+channel for an App, long polling or (`deliver_by_webhook`) receiving every update the fake
+pushes at its webhook; `ClockedZalo` notes the injected time of every outbox send, so pacing
 is measured on the test clock, never on the wall clock.
 """
 
@@ -18,9 +19,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.app import App
-from bot.channels.zalo import ZaloChannel
+from bot.channels.zalo import WEBHOOK_PATH, ZaloChannel
 from bot.clock import FixedClock
-from bot.config import ZaloConfig
+from bot.config import ZaloConfig, ZaloWebhookConfig
 from bot.delivery import DeliveryError, Transport
 from tests.fake_zalo import FakeZalo
 
@@ -32,12 +33,23 @@ def zalo_config(fake: FakeZalo, **overrides: Any) -> ZaloConfig:
 
 
 async def start_zalo(app: App, fake: FakeZalo, *, request_timeout: float = 5.0,
-                     **overrides: Any) -> ZaloChannel:
-    """Start a Zalo channel for `app` against `fake` (polling unless overridden)."""
+                     deliver_by_webhook: bool = False, **overrides: Any) -> ZaloChannel:
+    """Start a Zalo channel for `app` against `fake` (polling unless overridden).
+
+    With `deliver_by_webhook` the channel runs in webhook mode on a free local port, and the
+    fake POSTs every update pushed from then on to it, as Zalo does once a webhook is set.
+    """
+    port = free_port() if deliver_by_webhook else 0
+    if deliver_by_webhook:
+        overrides = {"mode": "webhook", "webhook": ZaloWebhookConfig(
+            url="https://bot.example.org/zalo", listen="127.0.0.1", port=port,
+            secret_token="s3cret-token"), **overrides}
     channel = ZaloChannel(app, zalo_config(fake, **overrides), poll_timeout=1,
                           request_timeout=request_timeout)
     app.add_channel(channel)
     await channel.start()
+    if deliver_by_webhook:
+        fake.webhook_delivery_url = f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
     return channel
 
 

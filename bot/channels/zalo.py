@@ -22,7 +22,7 @@ import tornado.httpserver
 import tornado.web
 
 from bot.app import App
-from bot.channels import numbered
+from bot.channels import numbered, zalo_updates
 from bot.config import ZaloConfig
 from bot.delivery import DeliveryError
 from bot.model import Incoming, Reply, parse_command
@@ -96,7 +96,7 @@ class ZaloChannel:
         self.http = httpx.AsyncClient()
         self._running = True
         me = await self.call("getMe")
-        log.info("zalo bot %s is up", (me or {}).get("display_name") or (me or {}).get("id"))
+        log.info("zalo bot %s is up", zalo_updates.bot_name(me))
         if self.config.mode == "webhook":
             hook = self.config.webhook
             await self.call("setWebhook", url=hook.url, secret_token=hook.secret_token)
@@ -179,14 +179,10 @@ class ZaloChannel:
 
     async def to_incoming(self, update: dict[str, Any]) -> Incoming | None:
         """Turn a private message into an Incoming; None for what the bot does not read."""
-        message = _field(update, "message")
-        sender, chat = _field(message, "from"), _field(message, "chat")
-        if sender.get("is_bot") or not sender.get("id"):
+        read = zalo_updates.parse_update(update)
+        if read is None or read.is_bot:
             return None
-        user_id, chat_id = str(sender["id"]), str(chat.get("id") or sender["id"])
-        name = str(sender.get("display_name") or "")
-        event = str(update.get("event_name") or "")
-        text = str(message.get("text") or "") if event.endswith("text.received") else ""
+        user_id, chat_id, name, text = read.user_id, read.chat_id, read.name, read.text
         command, args = parse_command(text)
         if command is not None:
             return Incoming(PLATFORM, user_id, chat_id, name, None, text, command, args)
