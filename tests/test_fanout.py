@@ -34,6 +34,7 @@ from tests.test_announcements import queue
 from tests.test_reminders import reminder_text, wait_text
 from tests.test_results import SMALL, csv_bytes, election
 
+OTHER_ID = 7777
 BODY = "Họp lúc 8 giờ"
 
 
@@ -149,3 +150,19 @@ async def test_every_message_to_many_follows_the_same_rule(
     for user, language in expected.items():
         assert got[user] == [texts[0](language)], user
 
+
+async def test_a_notice_to_one_other_person_follows_the_same_rule(
+    app: App, tg: TelegramChat, fake: FakeTelegram
+) -> None:
+    """The notice to an unlinked delegate and the organisers' alert about a taken seat go
+    in their readers' language by the same rule (here: each one's app, Vietnamese)."""
+    await tg.send(ORGANISER_ID, "/start")  # an app in Vietnamese, nothing chosen
+    (person,) = await seed(app, 1)
+    assert person.user_id is not None
+    await tg.send(person.user_id, "/reminders", language_code="vi")
+    await tg.send(OTHER_ID, f"/start {person.delegate.invite_code}", language_code="en")
+    assert fake.sent_texts(ORGANISER_ID)[-1] == TEXTS.t(
+        "vi", "registration.alert_taken", account="Test", platform="telegram",
+        user_id=OTHER_ID, name=person.delegate.full_name, code=person.delegate.code)
+    await tg.send(ORGANISER_ID, f"/unlink {person.delegate.code}")
+    assert fake.sent_texts(person.user_id)[-1] == TEXTS.t("vi", "unlink.notice")
