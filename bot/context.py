@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.fanout import language_for
 from bot.i18n import Markup, Translator
 from bot.model import Choice, Incoming, Reply
 from storage import users
@@ -77,11 +78,8 @@ class Context:
 
     @property
     def lang(self) -> str:
-        """Return the language to answer in: chosen, else the platform's, else the event's."""
-        texts = self.services.texts
-        return self.user.language or texts.language(
-            self.msg.language or self.services.config.event.language
-        )
+        """Return the language to answer in: chosen, else the app's, else the event's."""
+        return language_for(self.services, self.user.language, self.msg.language)
 
     @property
     def actor(self) -> str:

@@ -83,13 +83,17 @@ class Translator:
         """Load the packaged locale files."""
         return cls(load_texts(), default)
 
-    def language(self, wanted: str | None) -> str:
-        """Return the supported language closest to a platform language code."""
+    def supported(self, wanted: str | None) -> str | None:
+        """Return the supported language a language code names ("en-GB": "en"), or None."""
         if wanted:
             short = wanted.split("-")[0].lower()
             if short in self.texts:
                 return short
-        return self.default
+        return None
+
+    def language(self, wanted: str | None) -> str:
+        """Return the supported language closest to a platform language code."""
+        return self.supported(wanted) or self.default
 
     def t(self, lang: str | None, key: str, /, **params: object) -> Markup:
         """Return the text for `key` in `lang` with the values escaped and filled in."""

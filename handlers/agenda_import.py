@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from bot.clock import from_iso, to_iso
 from bot.context import Context, Services
-from bot.delivery import messages_for
+from bot.fanout import outbox_rows
 from bot.i18n import Markup, join
 from bot.model import Reply
 from bot.router import Router
@@ -151,22 +151,24 @@ async def apply_plan(services: Services, plan: AgendaPlan, *, actor: str,
         raise ValueError("a plan with problems cannot be applied")
     now = services.clock.now()
     changes = [c for c in plan.changes if _still_relevant(c, to_iso(now))]
-    people: list[tuple[registrations.Recipient, list[Change]]] = []
+    people: list[registrations.Recipient] = []
+    told: dict[tuple[int, ...], list[registrations.Recipient]] = {}  # by the changes they get
     if notify and not plan.first and changes:
         for person in await registrations.recipients(services.db, {"type": "all"}):
-            mine = [c for c in changes
-                    if any(in_audience(a, person.kind, person.delegation) for a in c.audience)]
+            mine = tuple(i for i, c in enumerate(changes)
+                         if any(in_audience(a, person.kind, person.delegation) for a in c.audience))
             if mine:
-                people.append((person, mine))
+                people.append(person)
+                told.setdefault(mine, []).append(person)
     notice = None
     if people:
         def build(broadcast_id: int) -> list[NewMessage]:
             rows: list[NewMessage] = []
-            for person, mine in people:
-                rows += messages_for(f"a{broadcast_id}:{person.platform}:{person.chat_id}",
-                                     person.platform, person.chat_id,
-                                     notice_text(services, person.language, mine),
-                                     delegate_id=person.delegate_id, broadcast_id=broadcast_id)
+            for mine, group in told.items():
+                rows += outbox_rows(
+                    services, group,
+                    lambda lang, mine=mine: notice_text(services, lang, [changes[i] for i in mine]),
+                    key=f"a{broadcast_id}", broadcast_id=broadcast_id)
             return rows
 
         notice = NewBroadcast("agenda_change", {"type": "all"}, plan.file_name, actor, build)

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from bot.clock import from_iso, to_iso
 from bot.context import Context, Services
-from bot.delivery import messages_for
+from bot.fanout import outbox_rows
 from bot.i18n import join
 from bot.localtime import parse_when
 from bot.model import Reply, parse_id
@@ -52,14 +52,8 @@ def audience_label(ctx: Context, audience: dict[str, str]) -> str:
 def build_messages(services: Services, broadcast_id: int, body: str,
                    people: list[registrations.Recipient]) -> list[NewMessage]:
     """Return every recipient's outbox rows, each in their language."""
-    rows: list[NewMessage] = []
-    texts = {lang: render(services, lang, body) for lang in {p.language for p in people}}
-    for person in people:
-        text = texts[person.language]
-        rows += messages_for(f"b{broadcast_id}:{person.platform}:{person.chat_id}",
-                             person.platform, person.chat_id, text,
-                             delegate_id=person.delegate_id, broadcast_id=broadcast_id)
-    return rows
+    return outbox_rows(services, people, lambda lang: render(services, lang, body),
+                       key=f"b{broadcast_id}", broadcast_id=broadcast_id)
 
 
 async def start(ctx: Context) -> Reply:

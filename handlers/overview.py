@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.context import Context
+from bot.fanout import language_for
 from bot.i18n import join
 from bot.model import Choice, Reply, parse_id
 from bot.router import Router
@@ -86,9 +87,10 @@ async def unlink(ctx: Context) -> Reply:
     texts = ctx.services.texts
     for account in accounts:
         person = await users.get(ctx.db, account.platform, account.user_id)
+        language = language_for(ctx.services, person.language if person else None,
+                                person.platform_language if person else None)
         await ctx.services.send(account.platform, account.chat_id,
-                                Reply(texts.t(person.language if person else None,
-                                              "unlink.notice")))
+                                Reply(texts.t(language, "unlink.notice")))
     return ctx.reply("unlink.done", name=delegate.full_name, code=delegate.code,
                      count=len(accounts))
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from bot.clock import from_iso, to_iso
 from bot.context import Context
+from bot.fanout import language_for
 from bot.i18n import join
 from bot.model import Reply
 from bot.router import Router
@@ -130,7 +131,8 @@ async def _seat_taken(ctx: Context, delegate: Delegate) -> None:
             if account is None:
                 continue
             text = services.texts.t(
-                account.language, "registration.alert_taken", account=ctx.msg.display_name,
+                language_for(services, account.language, account.platform_language),
+                "registration.alert_taken", account=ctx.msg.display_name,
                 platform=ctx.msg.platform, user_id=ctx.msg.user_id, name=delegate.full_name,
                 code=delegate.code,
             )

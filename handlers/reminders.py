@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from bot.clock import from_iso, to_iso
 from bot.context import Context, Services
-from bot.delivery import messages_for
+from bot.fanout import outbox_rows
 from bot.model import Reply
 from bot.router import Router
 from bot.scheduler import Job
@@ -61,16 +61,10 @@ async def send(services: Services, session_id: int, offset: int, starts_at: str)
               if not p.reminders_off and in_audience(session.audience, p.kind, p.delegation)]
     key = reminder_key(session, offset)
     left = round((from_iso(session.starts_at) - now).total_seconds() / 60)  # late: less
-    texts = {lang: render(services, lang, session, left)
-             for lang in {person.language for person in people}}
 
     def build(broadcast_id: int) -> list[NewMessage]:
-        rows: list[NewMessage] = []
-        for person in people:
-            rows += messages_for(f"{key}:{person.platform}:{person.chat_id}", person.platform,
-                                 person.chat_id, texts[person.language],
-                                 delegate_id=person.delegate_id, broadcast_id=broadcast_id)
-        return rows
+        return outbox_rows(services, people, lambda lang: render(services, lang, session, left),
+                           key=key, broadcast_id=broadcast_id)
 
     queued = await broadcasts.create_queued(services.db, NewBroadcast(
         "reminder", {"type": "session", "value": str(session.id)}, session.title, "bot", build,

@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.clock import to_iso
 from bot.context import Context, Services
-from bot.delivery import messages_for
+from bot.fanout import outbox_rows
 from bot.i18n import Markup, join
 from bot.model import Reply, parse_id
 from bot.router import Router
@@ -192,17 +192,11 @@ async def publish(services: Services, result_id: int, actor: str) -> tuple[int, 
         item = await results.get(services.db, result_id)
         assert item is not None
     people = await registrations.recipients(services.db, {"type": "all"})
-    texts = {lang: await notice_for(services, lang, item)
-             for lang in {p.language or services.config.event.language for p in people}}
+    notices = {lang: await notice_for(services, lang, item) for lang in services.texts.texts}
 
     def build(broadcast_id: int) -> list[NewMessage]:
-        rows: list[NewMessage] = []
-        for person in people:
-            text = texts[person.language or services.config.event.language]
-            rows += messages_for(f"x{broadcast_id}:{person.platform}:{person.chat_id}",
-                                 person.platform, person.chat_id, text,
-                                 delegate_id=person.delegate_id, broadcast_id=broadcast_id)
-        return rows
+        return outbox_rows(services, people, notices.__getitem__, key=f"x{broadcast_id}",
+                           broadcast_id=broadcast_id)
 
     now = to_iso(services.clock.now())
     broadcast_id = await results.publish(services.db, result_id, actor=actor, now=now,

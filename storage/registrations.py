@@ -101,7 +101,8 @@ async def clear_failures(db: Database, platform: str, user_id: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    """A registered delegate's reachable chat account."""
+    """A registered delegate's reachable chat account, with the language they chose (with
+    /language) and the one their app reports, each None when unknown."""
 
     delegate_id: int
     platform: str
@@ -110,6 +111,7 @@ class Recipient:
     kind: str = "official"
     delegation: str = ""
     reminders_off: bool = False
+    platform_language: str | None = None
 
 
 async def recipients(db: Database, audience: dict[str, str]) -> list[Recipient]:
@@ -125,9 +127,8 @@ async def recipients(db: Database, audience: dict[str, str]) -> list[Recipient]:
         "kind": ("d.kind = ?", (audience.get("value", ""),)),
     }[kind]
     rows = await db.fetchall(
-        "SELECT d.id, r.platform, u.chat_id, coalesce(u.language, u.platform_language),"
-        " d.kind, d.delegation,"
-        " u.reminders_off = 1 FROM registrations r"
+        "SELECT d.id, r.platform, u.chat_id, u.language, d.kind, d.delegation,"
+        " u.reminders_off = 1, u.platform_language FROM registrations r"
         " JOIN delegates d ON d.id = r.delegate_id"
         " JOIN chat_users u ON u.platform = r.platform AND u.user_id = r.user_id"
         f" WHERE u.blocked_at IS NULL AND {where} ORDER BY d.id, r.platform",
