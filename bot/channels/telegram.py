@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import html
 import logging
 import os
@@ -41,7 +42,8 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.app import App
-from bot.config import TelegramConfig
+from bot.channels.base import Capabilities, ChannelSpec
+from bot.config import Config, TelegramConfig
 from bot.delivery import DeliveryError
 from bot.model import Contact, Document, Incoming, Reply, parse_command
 from bot.text import TELEGRAM_LIMIT, split_html
@@ -53,9 +55,35 @@ log = logging.getLogger(__name__)
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 PLATFORM = "telegram"
-WEBHOOK_PATH = "telegram"
 POOL_SIZE = 8
 POOL_TIMEOUT = 30.0
+DEEP_LINK = "https://t.me/{username}?start={{payload}}"
+
+DECLARED = Capabilities(buttons=True, contact_sharing=True, text_limit=TELEGRAM_LIMIT,
+                        rate=25.0, files=True, pictures=True)
+
+
+def capabilities(declared: Capabilities, config: Config, username: str = "") -> Capabilities:
+    """Return Telegram's capabilities under `config`: its rate, and deep links when the bot's
+    username is known (from the config, else as learnt from Telegram)."""
+    username = config.telegram.bot_username or username
+    return dataclasses.replace(
+        declared, rate=config.delivery.telegram_rate,
+        deep_link_template=DEEP_LINK.format(username=username) if username else "")
+
+
+async def discover(config: Config) -> Capabilities:
+    """Return the capabilities under `config`, asking Telegram for the bot's username when
+    the config does not give it and a token does."""
+    username = ""
+    if not config.telegram.bot_username and config.telegram.token:
+        base = config.telegram.api_base_url.rstrip("/")
+        try:
+            async with Bot(config.telegram.token, base_url=f"{base}/bot") as bot:
+                username = bot.username
+        except TelegramError:
+            log.debug("could not ask Telegram for the bot's username")
+    return capabilities(DECLARED, config, username)
 
 
 def _quiet_raw_sends() -> None:
@@ -104,6 +132,7 @@ class TelegramChannel:
         self.app = app
         self.config = config
         self.poll_timeout = poll_timeout
+        self.username = ""  # learnt at start
         self.handled = 0  # updates fully handled, for monitoring and tests
         self._handled_changed = asyncio.Condition()
         base = config.api_base_url.rstrip("/")
@@ -134,23 +163,34 @@ class TelegramChannel:
         self.application.add_handler(CallbackQueryHandler(self._on_callback))
         self.application.add_error_handler(self._on_error)
 
+    @classmethod
+    def from_config(cls, app: App, config: Config) -> TelegramChannel:
+        """Build the channel of the [telegram] section."""
+        return cls(app, config.telegram)
+
     @property
     def bot_username(self) -> str:
         """Return the bot's @username (known after start)."""
         return self.application.bot.username
 
+    @property
+    def capabilities(self) -> Capabilities:
+        """Return what Telegram can do under the app's config (deep links once started)."""
+        return capabilities(DECLARED, self.app.services.config, self.username)
+
     async def start(self) -> None:
         """Connect, publish the command menus, and start polling or the webhook server."""
         await self.application.initialize()
+        self.username = self.application.bot.username
         await self.outbox_bot.initialize()
         await self.set_commands()
         await self.application.start()
         updater = self.application.updater
         assert updater is not None
         if self.config.mode == "webhook":
-            hook = self.config.webhook
+            hook, path = self.config.webhook, self.config.WEBHOOK_PATH.lstrip("/")
             await updater.start_webhook(
-                listen=hook.listen, port=hook.port, url_path=WEBHOOK_PATH,
+                listen=hook.listen, port=hook.port, url_path=path,
                 webhook_url=hook.url, secret_token=hook.secret_token,
                 allowed_updates=["message", "callback_query"],
             )
@@ -199,7 +239,7 @@ class TelegramChannel:
             label = html.unescape(self.app.texts.t(language, "registration.share_phone"))
             markup = ReplyKeyboardMarkup([[KeyboardButton(label, request_contact=True)]],
                                          resize_keyboard=True, one_time_keyboard=True)
-        parts = split_html(reply.text, TELEGRAM_LIMIT)
+        parts = split_html(reply.text, DECLARED.text_limit)
         sent = []
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
@@ -316,3 +356,6 @@ class TelegramChannel:
             )
         except TelegramError as exc:
             log.warning("could not tell the user about the error: %s", exc)
+
+
+SPEC = ChannelSpec(PLATFORM, DECLARED, capabilities, TelegramChannel.from_config, discover)
