@@ -2,6 +2,8 @@
 
 Resources are opened in `App.open` and closed in `App.close`, which the CLI and tests call
 around the channels' lifetime (as python-telegram-bot's post_init/post_shutdown would).
+Channels get from the app what they may keep besides the platform: the choices offered to
+a person (`App.choices`); they never reach storage themselves.
 """
 
 from __future__ import annotations
@@ -9,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from typing import Protocol
 
+from bot.channels.base import Channel
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import Services
@@ -19,7 +21,7 @@ from bot.i18n import Translator
 from bot.model import Incoming, Reply
 from bot.scheduler import Scheduler
 from handlers import FEATURES, build_router
-from storage import agenda
+from storage import agenda, users
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -27,22 +29,25 @@ log = logging.getLogger(__name__)
 WATCH_SECONDS = 30.0
 
 
-class Channel(Protocol):
-    """A platform adapter: turns updates into Incoming, renders Reply, runs until stopped."""
+class StoredChoices:
+    """The choices offered to each person, kept in the database (a `ChoiceStore`)."""
 
-    platform: str
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
-    async def start(self) -> None:
-        """Connect and start receiving updates."""
-        ...
+    async def offered(self, platform: str, user_id: str) -> list[tuple[str, str]]:
+        """Return the (label, data) choices last offered to this account."""
+        return await users.get_choices(self.db, platform, user_id)
 
-    async def stop(self) -> None:
-        """Stop receiving, finish what is in flight, disconnect."""
-        ...
+    async def offer(self, platform: str, user_id: str,
+                    choices: list[tuple[str, str]]) -> None:
+        """Remember the choices just offered (an empty list forgets them)."""
+        await users.set_choices(self.db, platform, user_id, choices)
 
-    async def send(self, platform: str, chat_id: str, reply: Reply) -> None:
-        """Send a reply to a chat now."""
-        ...
+    async def language(self, platform: str, user_id: str) -> str | None:
+        """Return the language this account chose, or None."""
+        account = await users.get(self.db, platform, user_id)
+        return account.language if account is not None else None
 
 
 class App:
@@ -51,6 +56,7 @@ class App:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.channels: list[Channel] = []
+        self.choices = StoredChoices(services.db)
         self.delivery = DeliveryWorker(services.db, services.clock, services.config.delivery,
                                        services.texts)
         self.scheduler = Scheduler(services.clock)
@@ -67,10 +73,7 @@ class App:
         """Open the database and assemble the services and router."""
         db = await Database.open(config.database_path)
         texts = Translator.load(config.event.language)
-        organisers = {
-            "telegram": {str(uid) for uid in config.organisers.telegram},
-            "zalo": set(config.organisers.zalo),
-        }
+        organisers = config.organisers.by_platform()
         services = Services(db, config, texts, clock or SystemClock(), build_router(),
                             organisers)
         return cls(services)
@@ -85,12 +88,10 @@ class App:
         return await self.services.router.dispatch(self.services, msg)
 
     def add_channel(self, channel: Channel) -> None:
-        """Attach a channel; it can then send on its platform (the outbox too, if it can)."""
+        """Attach a channel; it then sends on its platform, the outbox at its rate."""
         self.channels.append(channel)
-        self.services.senders[channel.platform] = channel.send
-        if hasattr(channel, "deliver"):
-            rate = getattr(self.services.config.delivery, f"{channel.platform}_rate", 25.0)
-            self.delivery.add_transport(channel, rate)  # type: ignore[arg-type]
+        self.services.attach(channel)
+        self.delivery.add_transport(channel, channel.capabilities.rate)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Start the channels, the delivery worker and the scheduler; stop them on `stop`.

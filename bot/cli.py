@@ -38,19 +38,16 @@ def _setup_logging(verbose: bool) -> None:
 
 
 async def _run(config: Config) -> int:
+    from bot import channels
     from bot.app import App
-    from bot.channels.telegram import TelegramChannel
 
     app = await App.open(config)
     try:
-        if config.telegram.enabled:
-            app.add_channel(TelegramChannel(app, config.telegram))
-        if config.zalo.enabled:
-            from bot.channels.zalo import ZaloChannel
-
-            app.add_channel(ZaloChannel(app, config.zalo))
+        for channel in channels.build_enabled(app, config):
+            app.add_channel(channel)
         if not app.channels:
-            log.error("no channel is enabled: set [telegram] or [zalo] enabled = true")
+            sections = " or ".join(f"[{name}]" for name in config.channels())
+            log.error("no channel is enabled: set %s enabled = true", sections)
             return EXIT_USAGE
         stop = asyncio.Event()
         main = asyncio.current_task()

@@ -14,7 +14,7 @@ import typing
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 TELEGRAM_API = "https://api.telegram.org"
@@ -82,6 +82,11 @@ class OrganisersConfig:
         if any(uid <= 0 for uid in self.telegram):
             return {"telegram": "user ids are positive numbers"}
         return {}
+
+    def by_platform(self) -> dict[str, set[str]]:
+        """Return the organisers' user ids (as the platforms send them) by platform."""
+        return {f.name: {str(uid) for uid in getattr(self, f.name)}
+                for f in dataclasses.fields(self)}
 
 
 @dataclass(frozen=True)
@@ -163,101 +168,102 @@ class ResultsConfig:
         return bad
 
 
-def _webhook_problems(url: str, port: int, path: str) -> dict[str, str]:
-    """Return the problems of a webhook's public URL (served at `path`) and local port."""
-    bad = {}
-    if url and not url.startswith("https://"):
-        bad["url"] = "must start with https://"
-    elif url and not urlsplit(url).path.rstrip("/").endswith(path):
-        bad["url"] = f"must end with {path} (the path the bot serves)"
-    if not 1 <= port <= 65535:
-        bad["port"] = "must be between 1 and 65535"
-    return bad
-
-
-def _channel_problems(channel: TelegramConfig | ZaloConfig, token_env: str) -> dict[str, str]:
-    """Return the problems a channel section shares with the other one."""
-    bad = {}
-    if channel.mode not in ("polling", "webhook"):
-        bad["mode"] = f'must be "polling" or "webhook", not {channel.mode!r}'
-    if not channel.api_base_url.startswith(("https://", "http://")):
-        bad["api_base_url"] = "must be an http(s) URL"
-    if channel.enabled and not channel.token:
-        bad["token"] = f"required when enabled (or set {token_env})"
-    if channel.enabled and channel.mode == "webhook":
-        if not channel.webhook.url:
-            bad["webhook.url"] = "required in webhook mode"
-        if not channel.webhook.secret_token:
-            bad["webhook.secret_token"] = "required in webhook mode"
-    return bad
-
-
 @dataclass(frozen=True)
 class WebhookConfig:
-    """[telegram.webhook]: where Telegram posts updates in webhook mode."""
+    """[<channel>.webhook]: where the platform posts updates in webhook mode."""
 
     url: str = ""
     listen: str = "127.0.0.1"
     port: int = 8443
     secret_token: str = field(default="", repr=False)
 
-    def check(self) -> dict[str, str]:
-        """Return {key: reason} for bad values."""
-        bad = _webhook_problems(self.url, self.port, "/telegram")
-        token = self.secret_token
-        if token and (not 1 <= len(token) <= 256 or not all(
-            c.isascii() and (c.isalnum() or c in "_-") for c in token
-        )):
-            bad["secret_token"] = "1-256 characters: letters, digits, _ and -"
-        return bad
+
+@dataclass(frozen=True)
+class ZaloWebhookConfig(WebhookConfig):
+    """[zalo.webhook]: the same shape, on a port of its own by default."""
+
+    port: int = 8444
 
 
 @dataclass(frozen=True)
-class TelegramConfig:
-    """[telegram]: the Telegram channel."""
+class ChannelConfig:
+    """The shape every channel section shares ([telegram], [zalo], ...), checked once.
+
+    A subclass names its token's environment variable, the path its webhook is served at
+    and its secret's rule, and adds the platform's own keys.
+    """
+
+    TOKEN_ENV: ClassVar[str] = ""
+    WEBHOOK_PATH: ClassVar[str] = ""
 
     enabled: bool = False
     token: str = field(default="", repr=False)
-    api_base_url: str = TELEGRAM_API
-    bot_username: str = ""
+    api_base_url: str = ""
     mode: str = "polling"
     webhook: WebhookConfig = field(default_factory=WebhookConfig)
 
-    def check(self) -> dict[str, str]:
-        """Return {key: reason} for bad values."""
-        return _channel_problems(self, ENV_TELEGRAM_TOKEN)
-
-
-@dataclass(frozen=True)
-class ZaloWebhookConfig:
-    """[zalo.webhook]: where the Zalo Bot Platform posts updates in webhook mode."""
-
-    url: str = ""
-    listen: str = "127.0.0.1"
-    port: int = 8444
-    secret_token: str = field(default="", repr=False)
+    def secret_problem(self, secret: str) -> str | None:
+        """Return why a webhook secret is not one the platform takes, or None."""
+        return None
 
     def check(self) -> dict[str, str]:
         """Return {key: reason} for bad values."""
-        bad = _webhook_problems(self.url, self.port, "/zalo")
-        if self.secret_token and not 8 <= len(self.secret_token) <= 256:
-            bad["secret_token"] = "must be 8-256 characters"
+        bad = {}
+        hook = self.webhook
+        if hook.url and not hook.url.startswith("https://"):
+            bad["webhook.url"] = "must start with https://"
+        elif hook.url and not urlsplit(hook.url).path.rstrip("/").endswith(self.WEBHOOK_PATH):
+            bad["webhook.url"] = f"must end with {self.WEBHOOK_PATH} (the path the bot serves)"
+        if not 1 <= hook.port <= 65535:
+            bad["webhook.port"] = "must be between 1 and 65535"
+        problem = self.secret_problem(hook.secret_token) if hook.secret_token else None
+        if problem is not None:
+            bad["webhook.secret_token"] = problem
+        if self.mode not in ("polling", "webhook"):
+            bad["mode"] = f'must be "polling" or "webhook", not {self.mode!r}'
+        if not self.api_base_url.startswith(("https://", "http://")):
+            bad["api_base_url"] = "must be an http(s) URL"
+        if self.enabled and not self.token:
+            bad["token"] = f"required when enabled (or set {self.TOKEN_ENV})"
+        if self.enabled and self.mode == "webhook":
+            if not hook.url:
+                bad["webhook.url"] = "required in webhook mode"
+            if not hook.secret_token:
+                bad["webhook.secret_token"] = "required in webhook mode"
         return bad
 
 
 @dataclass(frozen=True)
-class ZaloConfig:
+class TelegramConfig(ChannelConfig):
+    """[telegram]: the Telegram channel."""
+
+    TOKEN_ENV: ClassVar[str] = ENV_TELEGRAM_TOKEN
+    WEBHOOK_PATH: ClassVar[str] = "/telegram"
+
+    api_base_url: str = TELEGRAM_API
+    bot_username: str = ""
+
+    def secret_problem(self, secret: str) -> str | None:
+        """Return why a secret is not one Telegram takes (1-256 of A-Z a-z 0-9 _ -)."""
+        if 1 <= len(secret) <= 256 and all(c.isascii() and (c.isalnum() or c in "_-")
+                                           for c in secret):
+            return None
+        return "1-256 characters: letters, digits, _ and -"
+
+
+@dataclass(frozen=True)
+class ZaloConfig(ChannelConfig):
     """[zalo]: the Zalo Bot Platform channel."""
 
-    enabled: bool = False
-    token: str = field(default="", repr=False)
+    TOKEN_ENV: ClassVar[str] = ENV_ZALO_TOKEN
+    WEBHOOK_PATH: ClassVar[str] = "/zalo"
+
     api_base_url: str = ZALO_API
-    mode: str = "polling"
     webhook: ZaloWebhookConfig = field(default_factory=ZaloWebhookConfig)
 
-    def check(self) -> dict[str, str]:
-        """Return {key: reason} for bad values."""
-        return _channel_problems(self, ENV_ZALO_TOKEN)
+    def secret_problem(self, secret: str) -> str | None:
+        """Return why a secret is not one Zalo takes (8-256 characters)."""
+        return None if 8 <= len(secret) <= 256 else "must be 8-256 characters"
 
 
 @dataclass(frozen=True)
@@ -274,6 +280,11 @@ class Config:
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     zalo: ZaloConfig = field(default_factory=ZaloConfig)
     base_dir: Path = field(default_factory=Path.cwd, metadata={"internal": True})
+
+    def channels(self) -> dict[str, ChannelConfig]:
+        """Return the channel sections by name (the platform's), in the order declared."""
+        sections = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return {name: v for name, v in sections.items() if isinstance(v, ChannelConfig)}
 
     @property
     def database_path(self) -> Path:
@@ -341,8 +352,11 @@ def parse_config(data: dict[str, Any], *, file: str, base_dir: Path,
                  env: dict[str, str] | None = None) -> Config:
     """Validate a parsed TOML document into a Config; environment secrets win over the file."""
     env = os.environ if env is None else env
-    for section, name in (("telegram", ENV_TELEGRAM_TOKEN), ("zalo", ENV_ZALO_TOKEN)):
-        token = env.get(name)
+    hints = typing.get_type_hints(Config)
+    for section, tp in hints.items():
+        if not (isinstance(tp, type) and issubclass(tp, ChannelConfig)):
+            continue
+        token = env.get(tp.TOKEN_ENV)
         if token and isinstance(data.get(section, {}), dict):
             data = {**data, section: {**data.get(section, {}), "token": token}}
     config = _build(Config, data, "", file)

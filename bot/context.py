@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bot import channels as registry
+from bot.channels.base import Capabilities, Channel
 from bot.clock import Clock
 from bot.config import Config
 from bot.fanout import language_for
@@ -40,8 +42,22 @@ class Services:
     router: Router
     organisers: dict[str, set[str]] = field(default_factory=dict)
     senders: dict[str, Sender] = field(default_factory=dict)
+    channels: dict[str, Channel] = field(default_factory=dict)
     wake_delivery: Callable[[], None] = lambda: None
     reschedule: Callable[[], Awaitable[None]] = field(default=_nothing)
+
+    def attach(self, channel: Channel) -> None:
+        """Send on the channel's platform through it, and take its capabilities from it."""
+        self.channels[channel.platform] = channel
+        self.senders[channel.platform] = channel.send
+
+    def capabilities(self, platform: str) -> Capabilities:
+        """Return what `platform` can do: its running channel's word, else its declaration
+        under this config (a command-line run has no channel running)."""
+        channel = self.channels.get(platform)
+        if channel is not None:
+            return channel.capabilities
+        return registry.spec(platform).capabilities(self.config)
 
     def is_organiser(self, platform: str, user_id: str) -> bool:
         """Tell whether this platform account belongs to an organiser."""
@@ -85,6 +101,11 @@ class Context:
     def actor(self) -> str:
         """Return how the audit log names the sender: "platform:user_id"."""
         return f"{self.msg.platform}:{self.msg.user_id}"
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """Return what the sender's platform can do (buttons, contact sharing, ...)."""
+        return self.services.capabilities(self.msg.platform)
 
     @property
     def is_organiser(self) -> bool:

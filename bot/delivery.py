@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
+from bot.channels import text_limit
 from bot.clock import Clock, from_iso, to_iso
 from bot.config import DeliveryConfig
 from bot.i18n import Translator
-from bot.text import TELEGRAM_LIMIT, ZALO_LIMIT, split_html
+from bot.text import split_html
 from storage import audit, broadcasts, outbox, users
 from storage.db import Database
 from storage.outbox import Claimed, NewMessage, Outcome
@@ -36,18 +37,16 @@ MAX_BATCH = 200
 IDLE_SECONDS = 5.0  # how soon rows queued by another process (the CLI) go out
 
 
-LIMITS = {"telegram": TELEGRAM_LIMIT, "zalo": ZALO_LIMIT}
-
-
 def messages_for(key: str, platform: str, chat_id: str, text: str, *,
                  delegate_id: int | None = None,
                  broadcast_id: int | None = None) -> list[NewMessage]:
-    """Return the outbox rows for one recipient: the text split at the platform's limit.
+    """Return the outbox rows for one recipient: the text split at the platform's limit
+    (as its channel declares it).
 
     Parts are separate rows (keys `key`, `key#2`, ...) so a retry never resends a part that
     already went out; the per-chat interval keeps them in order.
     """
-    parts = split_html(text, LIMITS.get(platform, TELEGRAM_LIMIT))
+    parts = split_html(text, text_limit(platform))
     return [NewMessage(key if i == 0 else f"{key}#{i + 1}", platform, chat_id, part,
                        delegate_id, broadcast_id) for i, part in enumerate(parts)]
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from bot import channels
 from bot.clock import SystemClock, to_iso
 from bot.config import Config
 from bot.i18n import Markup, Translator
@@ -69,12 +70,12 @@ async def import_roster(config: Config, path: Path, *, dry_run: bool, prune: boo
 async def export_roster(config: Config, path: Path) -> int:
     """Write every delegate with invite code, registration and deep link to a file."""
     t = _translate(config)
-    username = config.telegram.bot_username or await _ask_username(config)
-    if not username:
+    deep_link = await channels.deep_linker(config)
+    if deep_link is None:
         print(html_to_plain(t("roster.cli.no_username")), file=sys.stderr)
     db = await Database.open(config.database_path)
     try:
-        rows = await export_rows(db, t, username)
+        rows = await export_rows(db, t, deep_link or _no_link)
     finally:
         await db.close()
     write_export(path, rows)
@@ -82,16 +83,6 @@ async def export_roster(config: Config, path: Path) -> int:
     return 0
 
 
-async def _ask_username(config: Config) -> str:
-    """Ask Telegram for the bot's username when a token is configured."""
-    if not config.telegram.token:
-        return ""
-    from telegram import Bot
-    from telegram.error import TelegramError
-
-    base = config.telegram.api_base_url.rstrip("/")
-    try:
-        async with Bot(config.telegram.token, base_url=f"{base}/bot") as bot:
-            return bot.username
-    except TelegramError:
-        return ""
+def _no_link(payload: str) -> None:
+    """Build no link: no channel has deep links under this config."""
+    return None

@@ -54,7 +54,7 @@ async def start(ctx: Context) -> Reply | list[Reply]:
 async def ask_code(ctx: Context) -> Reply:
     """Ask for the invite code, offering the phone button where the roster has phones."""
     await ctx.set_step(STEP_CODE)
-    by_phone = ctx.msg.platform == "telegram" and await delegates.has_phones(ctx.db)
+    by_phone = ctx.capabilities.contact_sharing and await delegates.has_phones(ctx.db)
     key = "registration.ask_code_or_phone" if by_phone else "registration.ask_code"
     return Reply(ctx.t(key), request_contact=by_phone)
 

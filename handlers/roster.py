@@ -148,16 +148,19 @@ EXPORT_COLUMNS = ("code", "full_name", "unit", "delegation", "kind", "phone", "s
                   "invite_code", "registered", "link")
 
 
-async def export_rows(db: Database, t: Translate, bot_username: str) -> list[list[str]]:
+async def export_rows(db: Database, t: Translate,
+                      deep_link: Callable[[str], str | None]) -> list[list[str]]:
     """Return the roster as rows for printing invitations, headed in the event's language.
 
-    The headers and kinds are ones the importer reads, so the file can be imported again.
+    The link opens the bot with the delegate's invite code (`deep_link`, a channel's; empty
+    where it gives none). The headers and kinds are ones the importer reads, so the file can
+    be imported again.
     """
     out = [[str(t(f"roster.export.{column}")) for column in EXPORT_COLUMNS]]
     kinds = {kind: str(t(f"roster.export.kind.{kind}")) for kind in ("official", "alternate",
                                                                       "guest")}
     for d, platforms in await db_rows(db):
-        link = f"https://t.me/{bot_username}?start={d.invite_code}" if bot_username else ""
+        link = deep_link(d.invite_code) or ""
         out.append([d.code, d.full_name, d.unit, d.delegation, kinds[d.kind], d.phone or "",
                     d.seat, d.invite_code, ", ".join(platforms), link])
     return out

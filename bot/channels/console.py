@@ -1,7 +1,8 @@
 """The console channel: chat with the bot in a terminal, or pipe lines through it.
 
-Choices are shown as a numbered list and accept the number or the text of the choice. With
-piped input it reads lines until the end, answers each one, and returns.
+Choices are shown as a numbered list and accept the number or the text of the choice (kept
+in memory: the console is one person's session). With piped input it reads lines until the
+end, answers each one, and returns. It is built by the demo, not from a config section.
 """
 
 from __future__ import annotations
@@ -12,9 +13,16 @@ from typing import TextIO
 
 from bot.app import App
 from bot.channels import numbered
+from bot.channels.base import Capabilities, ChannelSpec
 from bot.model import Choice, Incoming, Reply, parse_command
+from bot.text import TELEGRAM_LIMIT
 
 PLATFORM = "console"
+
+# A terminal takes any length, but messages stay as short as on the platforms; the outbox
+# goes at Telegram's default pace, so the demo shows a broadcast as delegates would see it.
+DECLARED = Capabilities(buttons=False, contact_sharing=False, text_limit=TELEGRAM_LIMIT,
+                        rate=25.0, files=False, pictures=False)
 
 
 class ConsoleChannel:
@@ -31,6 +39,11 @@ class ConsoleChannel:
         self.stdout = stdout or sys.stdout
         self._choices: tuple[Choice, ...] = ()
         self._sent = 0
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """Return what the console can do."""
+        return DECLARED
 
     async def start(self) -> None:
         """Nothing to connect: the console is always there."""
@@ -95,3 +108,6 @@ class ConsoleChannel:
             if not line:
                 return
             await self.handle_line(line)
+
+
+SPEC = ChannelSpec(PLATFORM, DECLARED)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import html
 import logging
 import os
+import warnings
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -37,9 +39,11 @@ from telegram.ext import (
     filters,
 )
 from telegram.request import HTTPXRequest
+from telegram.warnings import PTBUserWarning
 
 from bot.app import App
-from bot.config import TelegramConfig
+from bot.channels.base import Capabilities, ChannelSpec
+from bot.config import Config, TelegramConfig
 from bot.delivery import DeliveryError
 from bot.model import Contact, Document, Incoming, Reply, parse_command
 from bot.text import TELEGRAM_LIMIT, split_html
@@ -51,9 +55,42 @@ log = logging.getLogger(__name__)
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 PLATFORM = "telegram"
-WEBHOOK_PATH = "telegram"
 POOL_SIZE = 8
 POOL_TIMEOUT = 30.0
+DEEP_LINK = "https://t.me/{username}?start={{payload}}"
+
+DECLARED = Capabilities(buttons=True, contact_sharing=True, text_limit=TELEGRAM_LIMIT,
+                        rate=25.0, files=True, pictures=True)
+
+
+def capabilities(declared: Capabilities, config: Config, username: str = "") -> Capabilities:
+    """Return Telegram's capabilities under `config`: its rate, and deep links when the bot's
+    username is known (from the config, else as learnt from Telegram)."""
+    username = config.telegram.bot_username or username
+    return dataclasses.replace(
+        declared, rate=config.delivery.telegram_rate,
+        deep_link_template=DEEP_LINK.format(username=username) if username else "")
+
+
+async def discover(config: Config) -> Capabilities:
+    """Return the capabilities under `config`, asking Telegram for the bot's username when
+    the config does not give it and a token does."""
+    username = ""
+    if not config.telegram.bot_username and config.telegram.token:
+        base = config.telegram.api_base_url.rstrip("/")
+        try:
+            async with Bot(config.telegram.token, base_url=f"{base}/bot") as bot:
+                username = bot.username
+        except TelegramError:
+            log.debug("could not ask Telegram for the bot's username")
+    return capabilities(DECLARED, config, username)
+
+
+def _quiet_raw_sends() -> None:
+    """Silence the one warning PTB gives for `do_api_request("sendMessage")` (the outbox's
+    raw send, chosen on purpose); every other warning stays."""
+    warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage' instead of",
+                            category=PTBUserWarning, module=__name__)
 
 
 def _inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -91,9 +128,11 @@ class TelegramChannel:
 
     def __init__(self, app: App, config: TelegramConfig, *, read_timeout: float = 10.0,
                  poll_timeout: int = 30, outbox_connections: int | None = None) -> None:
+        _quiet_raw_sends()  # here: a test runner resets warning filters between tests
         self.app = app
         self.config = config
         self.poll_timeout = poll_timeout
+        self.username = ""  # learnt at start
         self.handled = 0  # updates fully handled, for monitoring and tests
         self._handled_changed = asyncio.Condition()
         base = config.api_base_url.rstrip("/")
@@ -124,23 +163,34 @@ class TelegramChannel:
         self.application.add_handler(CallbackQueryHandler(self._on_callback))
         self.application.add_error_handler(self._on_error)
 
+    @classmethod
+    def from_config(cls, app: App, config: Config) -> TelegramChannel:
+        """Build the channel of the [telegram] section."""
+        return cls(app, config.telegram)
+
     @property
     def bot_username(self) -> str:
         """Return the bot's @username (known after start)."""
         return self.application.bot.username
 
+    @property
+    def capabilities(self) -> Capabilities:
+        """Return what Telegram can do under the app's config (deep links once started)."""
+        return capabilities(DECLARED, self.app.services.config, self.username)
+
     async def start(self) -> None:
         """Connect, publish the command menus, and start polling or the webhook server."""
         await self.application.initialize()
+        self.username = self.application.bot.username
         await self.outbox_bot.initialize()
         await self.set_commands()
         await self.application.start()
         updater = self.application.updater
         assert updater is not None
         if self.config.mode == "webhook":
-            hook = self.config.webhook
+            hook, path = self.config.webhook, self.config.WEBHOOK_PATH.lstrip("/")
             await updater.start_webhook(
-                listen=hook.listen, port=hook.port, url_path=WEBHOOK_PATH,
+                listen=hook.listen, port=hook.port, url_path=path,
                 webhook_url=hook.url, secret_token=hook.secret_token,
                 allowed_updates=["message", "callback_query"],
             )
@@ -189,7 +239,7 @@ class TelegramChannel:
             label = html.unescape(self.app.texts.t(language, "registration.share_phone"))
             markup = ReplyKeyboardMarkup([[KeyboardButton(label, request_contact=True)]],
                                          resize_keyboard=True, one_time_keyboard=True)
-        parts = split_html(reply.text, TELEGRAM_LIMIT)
+        parts = split_html(reply.text, DECLARED.text_limit)
         sent = []
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
@@ -202,9 +252,10 @@ class TelegramChannel:
     async def deliver(self, chat_id: str, text: str) -> str:
         """Send one outbox message (within the limit); raise DeliveryError when it fails."""
         with _classified():
-            # The raw call: PTB's request layer and error types, without building a Message
-            # object per recipient (a tenth of the CPU of a broadcast, bench/broadcast.py).
-            result = await self.outbox_bot._post("sendMessage", {
+            # The raw call (public, though PTB warns about it; see _quiet_raw_sends): PTB's
+            # request layer and error types, without building a Message object per
+            # recipient (a tenth of the CPU of a broadcast, bench/broadcast.py).
+            result = await self.outbox_bot.do_api_request("sendMessage", {
                 "chat_id": int(chat_id), "text": text, "parse_mode": ParseMode.HTML,
                 "link_preview_options": {"is_disabled": True}})
         return str(result["message_id"])
@@ -305,3 +356,6 @@ class TelegramChannel:
             )
         except TelegramError as exc:
             log.warning("could not tell the user about the error: %s", exc)
+
+
+SPEC = ChannelSpec(PLATFORM, DECLARED, capabilities, TelegramChannel.from_config, discover)

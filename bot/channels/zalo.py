@@ -2,15 +2,16 @@
 
 Long polling (`getUpdates`: one update per call, error 408 when nothing came) or a webhook
 (`setWebhook` with a secret, checked in constant time against `X-Bot-Api-Secret-Token`).
-Zalo has no buttons: choices are numbered lists, answered by number or by text, and kept in
-the database so that a restart does not lose them. Messages are plain text, split at 2,000
-characters; ids are strings; dates come in milliseconds. Updates of one person are handled
-in order; different people in parallel.
+Zalo has no buttons: choices are numbered lists, answered by number or by text, and kept by
+the app (a `ChoiceStore`: the channel holds no storage) so that a restart does not lose
+them. Messages are plain text, split at 2,000 characters; ids are strings; dates come in
+milliseconds. Updates of one person are handled in order; different people in parallel.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hmac
 import html
 import json
@@ -23,19 +24,28 @@ import tornado.web
 
 from bot.app import App
 from bot.channels import numbered, zalo_updates
-from bot.config import ZaloConfig
+from bot.channels.base import Capabilities, ChannelSpec, ChoiceStore
+from bot.config import Config, ZaloConfig
 from bot.delivery import DeliveryError
 from bot.model import Incoming, Reply, parse_command
 from bot.text import ZALO_LIMIT, html_to_plain, split_html
-from storage import users
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "zalo"
-WEBHOOK_PATH = "/zalo"
+WEBHOOK_PATH = ZaloConfig.WEBHOOK_PATH  # the path the webhook server serves (config checks it)
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 NOTHING_NEW = 408
 MAX_BACKOFF = 30.0
+
+# Pictures: the Bot API has sendPhoto. Files: it has no way to send or receive a document.
+DECLARED = Capabilities(buttons=False, contact_sharing=False, text_limit=ZALO_LIMIT,
+                        rate=10.0, files=False, pictures=True)
+
+
+def capabilities(declared: Capabilities, config: Config) -> Capabilities:
+    """Return Zalo's capabilities under `config` (its rate)."""
+    return dataclasses.replace(declared, rate=config.delivery.zalo_rate)
 
 
 class ZaloError(Exception):
@@ -48,7 +58,7 @@ class ZaloError(Exception):
         self.retry_after = retry_after
 
 
-def split_plain(text: str, limit: int = ZALO_LIMIT) -> list[str]:
+def split_plain(text: str, limit: int = DECLARED.text_limit) -> list[str]:
     """Split plain text at clean boundaries into parts of at most `limit` characters."""
     return [html.unescape(part) for part in split_html(html.escape(text, quote=False), limit)]
 
@@ -59,9 +69,10 @@ class ZaloChannel:
     platform = PLATFORM
 
     def __init__(self, app: App, config: ZaloConfig, *, poll_timeout: int = 30,
-                 request_timeout: float = 10.0) -> None:
+                 request_timeout: float = 10.0, choices: ChoiceStore | None = None) -> None:
         self.app = app
         self.config = config
+        self.choices = choices or app.choices
         self.poll_timeout = poll_timeout
         self.request_timeout = request_timeout
         self.base = f"{config.api_base_url.rstrip('/')}/bot{config.token}"
@@ -72,6 +83,16 @@ class ZaloChannel:
         self._server: tornado.httpserver.HTTPServer | None = None
         self._last: dict[str, asyncio.Task[None]] = {}  # each person's latest update task
         self._running = False
+
+    @classmethod
+    def from_config(cls, app: App, config: Config) -> ZaloChannel:
+        """Build the channel of the [zalo] section."""
+        return cls(app, config.zalo)
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """Return what Zalo can do under the app's config."""
+        return capabilities(DECLARED, self.app.services.config)
 
     async def call(self, method: str, **params: Any) -> Any:
         """Call a Bot API method; return its result or raise ZaloError."""
@@ -186,18 +207,16 @@ class ZaloChannel:
         command, args = parse_command(text)
         if command is not None:
             return Incoming(PLATFORM, user_id, chat_id, name, None, text, command, args)
-        offered = await users.get_choices(self.app.services.db, PLATFORM, user_id)
+        offered = await self.choices.offered(PLATFORM, user_id)
         chosen = numbered.match(text, offered) if text and offered else None
         if chosen is not None:
             return Incoming(PLATFORM, user_id, chat_id, name, None, text, choice=chosen.data)
         return Incoming(PLATFORM, user_id, chat_id, name, None, text)
 
     async def _reply(self, msg: Incoming, reply: Reply) -> None:
-        db = self.app.services.db
-        language = (await users.get(db, PLATFORM, msg.user_id) or users.ChatUser(
-            PLATFORM, msg.user_id, msg.chat_id)).language
-        await users.set_choices(db, PLATFORM, msg.user_id,
-                                [(c.label, c.data) for c in reply.choices])
+        language = await self.choices.language(PLATFORM, msg.user_id)
+        await self.choices.offer(PLATFORM, msg.user_id,
+                                 [(c.label, c.data) for c in reply.choices])
         await self._send_text(msg.chat_id, numbered.render(reply, self.app.texts, language))
 
     async def _send_text(self, chat_id: str, text: str) -> str:
@@ -280,3 +299,6 @@ class _WebhookHandler(tornado.web.RequestHandler):
         if isinstance(update, dict):
             self.channel.dispatch(update)
         self.finish({"ok": True})
+
+
+SPEC = ChannelSpec(PLATFORM, DECLARED, capabilities, ZaloChannel.from_config)
