@@ -14,7 +14,6 @@ from handlers import (
     agenda_import,
     announcements,
     deliveries,
-    documents,
     fallback,
     language,
     overview,
@@ -22,12 +21,13 @@ from handlers import (
     reminders,
     results,
     roster,
+    uploads,
 )
 from handlers import help as help_
 
 FEATURES: tuple[ModuleType, ...] = (
     registration, agenda, reminders, results, help_, language,
-    roster, agenda_import, documents, overview, announcements, deliveries,
+    roster, agenda_import, uploads, overview, announcements, deliveries,
     fallback,
 )
 

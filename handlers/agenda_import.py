@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from bot.clock import from_iso, to_iso
 from bot.context import Context, Services
 from bot.fanout import outbox_rows
+from bot.formats import reports
+from bot.formats.agenda import SessionRow, read_agenda
 from bot.i18n import Markup, join
 from bot.model import Reply
 from bot.router import Router
 from bot.tabular import Problem
-from handlers import reports
 from handlers.agenda import in_audience
-from handlers.agenda_file import SessionRow, read_agenda
 from storage import agenda, audit, registrations, staging
 from storage.agenda import Session, SessionData
 from storage.broadcasts import NewBroadcast

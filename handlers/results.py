@@ -17,13 +17,13 @@ from typing import Any
 from bot.clock import to_iso
 from bot.context import Context, Services
 from bot.fanout import outbox_rows
+from bot.formats import reports
+from bot.formats.reports import problem_line
+from bot.formats.results import CandidateRow, ResultFile, read_results
 from bot.i18n import Markup, join
 from bot.model import Reply, parse_id
 from bot.router import Router
-from handlers import reports
-from handlers.reports import problem_line
-from handlers.results_file import CandidateRow, ResultFile, read_results
-from handlers.tally import Rule, Tally, tally
+from bot.tally import Rule, Tally, tally
 from storage import audit, registrations, results
 from storage.broadcasts import NewBroadcast
 from storage.outbox import NewMessage

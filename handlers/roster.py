@@ -15,13 +15,13 @@ from pathlib import Path
 
 from bot.clock import to_iso
 from bot.context import Context
+from bot.formats import reports
+from bot.formats.reports import problem_line
+from bot.formats.roster import RosterFile, fill_invite_codes, parse_roster
 from bot.i18n import Markup, join
 from bot.model import Reply
 from bot.router import Router
 from bot.tabular import Problem, Table, TableError, problem_from, read_table_bytes
-from handlers import reports
-from handlers.reports import problem_line
-from handlers.roster_file import RosterFile, fill_invite_codes, parse_roster
 from storage import delegates, staging
 from storage.db import Database
 from storage.delegates import Delegate, DelegateData

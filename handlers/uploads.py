@@ -8,11 +8,11 @@ table is taken as a roster (whose checker says what is missing).
 from __future__ import annotations
 
 from bot.context import Context
+from bot.formats.agenda import is_programme
 from bot.model import Reply
 from bot.router import Router
 from bot.tabular import TableError, fold, read_table_bytes
 from handlers import agenda_import, results, roster
-from handlers.agenda_file import is_programme
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 RESULT_KEYS = {"title", "tieude", "kind", "loai"}
