@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.formats.agenda import is_programme
+from bot.formats.results import is_result
 from bot.model import Reply
 from bot.router import Router
-from bot.tabular import TableError, fold, read_table_bytes
+from bot.tabular import TableError, read_table_bytes
 from handlers import agenda_import, results, roster
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
-RESULT_KEYS = {"title", "tieude", "kind", "loai"}
-HEADER_ROWS = 10
 
 
 def kind_of(file_name: str, data: bytes) -> str:
@@ -29,8 +28,8 @@ def kind_of(file_name: str, data: bytes) -> str:
         return "roster"  # its checker reports why the file cannot be read
     if is_programme(table):
         return "agenda"
-    if any(row.cells and fold(row.cells[0]) in RESULT_KEYS for row in table.rows[:HEADER_ROWS]):
-        return "results"  # minutes may open with a heading such as "BIÊN BẢN KIỂM PHIẾU"
+    if is_result(table):
+        return "results"
     return "roster"
 
 

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import bot.formats.agenda as agenda_file
+from bot.formats import agenda_rules, agenda_toml
 from bot.formats.agenda import (
     MAX_CELL_CHARS,
     MAX_DESCRIPTION_CHARS,
@@ -614,7 +615,8 @@ TEXTS = load_texts()
 
 
 def keys_in_code() -> set[str]:
-    source = Path(agenda_file.__file__).read_text(encoding="utf-8")
+    source = "".join(Path(module.__file__).read_text(encoding="utf-8")
+                     for module in (agenda_file, agenda_rules, agenda_toml))
     return set(re.findall(r'"((?:agenda|tabular)\.(?:problem|warning|error)\.[a-z0-9_]+)"', source))
 
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 import bot.formats.results as results_file
+from bot.formats import results_table
 from bot.formats.results import (
     MAX_CELL_CHARS,
     MAX_COUNT,
@@ -468,7 +469,7 @@ TEXTS = load_texts()
 
 
 def keys_in_code() -> set[str]:
-    source = Path(results_file.__file__).read_text()
+    source = "".join(Path(module.__file__).read_text() for module in (results_file, results_table))
     return set(re.findall(r'"(results\.(?:problem|warning)\.[a-z0-9_]+)"', source))
 
 
