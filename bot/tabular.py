@@ -297,11 +297,10 @@ class Columns:
 
     def header(self, table: Table, findings: Findings,
                required: Mapping[str, str]) -> tuple[Header, list[TableRow]]:
-        """Map the header (the first of the top rows naming every required field, else the
-        first row) and return it with the rows under it; warn about the rows above it."""
-        start = self.header_index(table.rows, required) or 0
+        """Return the header (the first top row naming every required field) and the rows below."""
+        start = self.header_index(table.rows, required) or 0  # else the first row
         header = Header(self, table.rows[start], findings, required)
-        for row in table.rows[:start]:
+        for row in table.rows[:start]:  # a title such as "DANH SÁCH ĐẠI BIỂU"
             findings.warn(row.line, None, self.above)
         return header, table.rows[start + 1 :]
 
@@ -324,8 +323,7 @@ class Header:
 
     def __init__(self, columns: Columns, row: TableRow, findings: Findings,
                  required: Mapping[str, str], *, only: Collection[str] | None = None) -> None:
-        """Map each named column to its field (fields outside `only` are passed over) and
-        report odd, repeated and missing (`required`: field -> key) columns."""
+        """Map each column to its field (but those not in `only`); report odd and missing ones."""
         self.columns, self.row, self.findings = columns, row, findings
         self.index: dict[str, int] = {}
         before = len(findings.problems)
@@ -351,8 +349,7 @@ class Header:
         self._warned: set[int] = set()
 
     def values(self, row: TableRow) -> dict[str, str]:
-        """Return a row's cells by field ("" past its end); warn once per column that holds
-        data under an empty or missing name."""
+        """Return a row's cells by field; warn once per column holding data under no name."""
         cells = row.cells
         for position in (*self._unnamed, *range(len(self.row.cells), len(cells))):
             if position < len(cells) and cells[position] and position not in self._warned:

@@ -164,8 +164,7 @@ async def import_file(services: Services, data: bytes, file_name: str,
 
 
 async def store_draft(services: Services, parsed: ResultFile, actor: str) -> int:
-    """Store a checked result as a draft (a correction when its title is published); return
-    the draft's id."""
+    """Store a checked result as a draft (correcting the one published under its title)."""
     corrected = await results.published_titled(services.db, parsed.title)
     now = to_iso(services.clock.now())
     result_id = await results.create_draft(

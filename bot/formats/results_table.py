@@ -94,8 +94,7 @@ def count(found: Findings, line: int, column: str | None, text: str) -> int | No
 
 def check_table(found: Findings, kind: Kind, header_row: TableRow, body: Sequence[TableRow],
                 counts: dict[str, int | None]) -> tuple[list[CandidateRow], dict[str, int]]:
-    """Map the header's columns, then check the candidates or the vote's row of counts
-    against the ballot `counts` of the key block; return the candidates and the vote."""
+    """Check the candidates or the vote's counts under a header; return them when clean."""
     needed = TABLE_COLUMNS[kind]
     header = Header(COLUMNS, header_row, found, needed, only=needed)
     if not header.ok:
