@@ -84,7 +84,7 @@ PHASES = ("import-baseline-csv", "import-csv", "import-baseline-xlsx", "import-x
 # ---------------------------------------------------------------------------- roster files
 def make_roster(count: int, seed: int = 2026) -> list[list[str]]:
     """Return a header and `count` invented delegate rows, as the cells of a roster file."""
-    from handlers.roster_file import INVITE_ALPHABET, INVITE_CODE_LENGTH
+    from bot.formats.roster import INVITE_ALPHABET, INVITE_CODE_LENGTH
 
     rnd = random.Random(seed)
     rows = [list(HEADERS)]

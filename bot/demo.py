@@ -13,9 +13,9 @@ import platformdirs
 from bot.app import App
 from bot.clock import ShiftedClock, to_iso
 from bot.config import Config, StorageConfig, load_config
+from bot.formats.agenda import read_agenda
 from bot.tabular import read_table
 from handlers import agenda_import, results
-from handlers.agenda_file import read_agenda
 from handlers.roster import apply_plan, plan_from_table
 from storage import agenda, delegates
 from storage import results as results_store

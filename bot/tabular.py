@@ -1,12 +1,17 @@
 """Read a tabular file (.csv or .xlsx) into rows that remember where they came from.
 
-Shared by the roster, agenda and results importers. A `Table` is only text:
+Shared by the roster, agenda and results formats (`bot.formats`). A `Table` is only text:
 every cell is a stripped `str`, every row carries its true 1-based line (CSV:
 the physical line where the record starts, counting CRLF, LF and CR as line
 breaks, so a quoted field spanning lines does not shift the numbers after it;
 XLSX: the spreadsheet row number). Fully blank rows are dropped but never
 renumber the others. Failures raise `TableError` carrying a locale key
 (``tabular.error.*``) and its parameters, never a user-facing sentence.
+
+Also what every format does with a table the same way: `Columns` (a format's column names and
+the keys of what its header reports), `Header` (a header row mapped to fields, reading the rows
+under it and warning about data under no name), the cell length limit, and `Findings`, the
+collector of problems and warnings. Each format keeps its own rules and its own keys.
 """
 
 from __future__ import annotations
@@ -16,13 +21,18 @@ import datetime as dt
 import io
 import re
 import unicodedata
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["SUFFIXES", "Table", "TableError", "TableRow", "read_table", "read_table_bytes"]
+__all__ = ["MAX_CELL_CHARS", "SUFFIXES", "Columns", "Findings", "Header", "Problem", "Table",
+           "TableError", "TableRow", "fold", "problem_from", "read_table", "read_table_bytes"]
 
 SUFFIXES = (".csv", ".xlsx")
+MAX_CELL_CHARS = 200
+HEADER_SEARCH_ROWS = 10  # title rows such as "DANH SÁCH ĐẠI BIỂU" above the header
+ORDINALS = frozenset({"stt", "tt", "sott", "sothutu", "no"})  # row numbers: nobody reads them
 _BOM = b"\xef\xbb\xbf"
 _LINE_BREAK = re.compile(rb"\r\n?|\n")
 _QUOTED = re.compile(r'"[^"]*"?')
@@ -229,3 +239,120 @@ def fold(text: str) -> str:
 def problem_from(error: TableError) -> Problem:
     """Return a file that could not be read as one Problem (at line 1 when no line is known)."""
     return Problem(error.file_name, error.line or 1, None, error.reason_key, dict(error.params))
+
+
+class Findings:
+    """Collect what is wrong with one file: problems forbid its import, warnings do not."""
+
+    def __init__(self, file_name: str) -> None:
+        self.file = file_name
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def problem(self, line: int, column: str | None, key: str, /, **params: str | int) -> None:
+        """Record a problem that forbids the import."""
+        self.problems.append(Problem(self.file, line, column, key, params))
+
+    def warn(self, line: int, column: str | None, key: str, /, **params: str | int) -> None:
+        """Record a harmless warning."""
+        self.warnings.append(Problem(self.file, line, column, key, params))
+
+    def in_line_order(self) -> tuple[list[Problem], list[Problem]]:
+        """Return the problems and the warnings, each in line order (found order within a line)."""
+        return (sorted(self.problems, key=lambda p: p.line),
+                sorted(self.warnings, key=lambda p: p.line))
+
+
+@dataclass(frozen=True)
+class Columns:
+    """A format's columns: each field's names (folded) and the keys of what is reported about
+    an unknown, repeated or unnamed column, a cell too long or empty, a row above the header."""
+
+    aliases: Mapping[str, Iterable[str]]
+    unknown: str
+    duplicate: str
+    unnamed: str
+    too_long: str = ""
+    empty: str = ""
+    above: str = ""
+    ignored: frozenset[str] = ORDINALS
+    limits: Mapping[str, int] = field(default_factory=dict)  # fields allowed more than the max
+    by_alias: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_alias = {alias: name for name, names in self.aliases.items() for alias in names}
+        object.__setattr__(self, "by_alias", by_alias)
+
+    def field_of(self, label: str) -> str | None:
+        """Return the field a column name (or key) stands for, or None."""
+        return self.by_alias.get(fold(label))
+
+    def header_index(self, rows: Sequence[TableRow], needed: Collection[str],
+                     search: int = HEADER_SEARCH_ROWS) -> int | None:
+        """Return the index of the first of the top rows naming every field in `needed`."""
+        for index, row in enumerate(rows[:search]):
+            if {self.field_of(cell) for cell in row.cells}.issuperset(needed):
+                return index
+        return None
+
+    def header(self, table: Table, findings: Findings,
+               required: Mapping[str, str]) -> tuple[Header, list[TableRow]]:
+        """Return the header (the first top row naming every required field) and the rows below."""
+        start = self.header_index(table.rows, required) or 0  # else the first row
+        header = Header(self, table.rows[start], findings, required)
+        for row in table.rows[:start]:  # a title such as "DANH SÁCH ĐẠI BIỂU"
+            findings.warn(row.line, None, self.above)
+        return header, table.rows[start + 1 :]
+
+    def check_cells(self, findings: Findings, line: int, values: Mapping[str, str],
+                    labels: Mapping[str, str], required: Collection[str]) -> dict[str, str]:
+        """Report cells over their length limit (returned blank) and empty required cells."""
+        checked = dict(values)
+        for name, value in values.items():
+            limit = self.limits.get(name, MAX_CELL_CHARS)
+            if len(value) > limit:
+                findings.problem(line, labels[name], self.too_long, max=limit, length=len(value))
+                checked[name] = ""  # checked no further
+            elif not value and name in required:
+                findings.problem(line, labels[name], self.empty)
+        return checked
+
+
+class Header:
+    """A header row mapped to a format's fields; reads the cells of the rows under it."""
+
+    def __init__(self, columns: Columns, row: TableRow, findings: Findings,
+                 required: Mapping[str, str], *, only: Collection[str] | None = None) -> None:
+        """Map each column to its field (but those not in `only`); report odd and missing ones."""
+        self.columns, self.row, self.findings = columns, row, findings
+        self.index: dict[str, int] = {}
+        before = len(findings.problems)
+        for position, label in enumerate(row.cells):
+            folded = fold(label)
+            name = columns.by_alias.get(folded)
+            if name is None:
+                if label and folded not in columns.ignored:
+                    findings.warn(row.line, label, columns.unknown)
+            elif only is not None and name not in only:
+                continue  # another layout's column: the missing ones say what is wrong
+            elif name in self.index:
+                other = row.cells[self.index[name]]
+                findings.problem(row.line, label, columns.duplicate, other_column=other)
+            else:
+                self.index[name] = position
+        for name, key in required.items():
+            if name not in self.index:
+                findings.problem(row.line, None, key)
+        self.ok = len(findings.problems) == before
+        self.labels = {name: row.cells[position] for name, position in self.index.items()}
+        self._unnamed = [position for position, label in enumerate(row.cells) if not label]
+        self._warned: set[int] = set()
+
+    def values(self, row: TableRow) -> dict[str, str]:
+        """Return a row's cells by field; warn once per column holding data under no name."""
+        cells = row.cells
+        for position in (*self._unnamed, *range(len(self.row.cells), len(cells))):
+            if position < len(cells) and cells[position] and position not in self._warned:
+                self._warned.add(position)
+                self.findings.warn(row.line, None, self.columns.unnamed, position=position + 1)
+        return {name: cells[i] if i < len(cells) else "" for name, i in self.index.items()}

@@ -1,7 +1,9 @@
 """Feature handlers, one module per feature; `FEATURES` lists them all in one place.
 
 Each module has `register(router)`. Order matters only for `fallback`, which claims free
-text and so comes last.
+text and so comes last. The roster and programme imports (`roster`, `agenda_import`) have no
+command of their own: their files come in through `uploads`, whose `KINDS` lists every kind
+of file organisers send in chat.
 """
 
 from __future__ import annotations
@@ -11,23 +13,21 @@ from types import ModuleType
 from bot.router import Router
 from handlers import (
     agenda,
-    agenda_import,
     announcements,
     deliveries,
-    documents,
     fallback,
     language,
     overview,
     registration,
     reminders,
     results,
-    roster,
+    uploads,
 )
 from handlers import help as help_
 
 FEATURES: tuple[ModuleType, ...] = (
     registration, agenda, reminders, results, help_, language,
-    roster, agenda_import, documents, overview, announcements, deliveries,
+    uploads, overview, announcements, deliveries,
     fallback,
 )
 

@@ -4,7 +4,8 @@ The file (TOML, CSV or XLSX) is parsed and checked whole; it is matched to the p
 session key: added, moved (new times), re-roomed, otherwise updated, or cancelled (missing
 from the file). Applying writes the sessions and queues one change notice per affected
 delegate (listing only the changes to sessions they attend, in their language) in one
-transaction, then the reminders are rebuilt. A first import sends no notice.
+transaction, then the reminders are rebuilt. A first import sends no notice. A programme
+sent in chat comes through the one file flow (`handlers.uploads`) as `FILES`.
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ from dataclasses import dataclass, field
 from bot.clock import from_iso, to_iso
 from bot.context import Context, Services
 from bot.fanout import outbox_rows
+from bot.filekind import Checked, Confirm, Offer
+from bot.formats import reports
+from bot.formats.agenda import SessionRow, is_programme, read_agenda
 from bot.i18n import Markup, join
 from bot.model import Reply
-from bot.router import Router
-from bot.tabular import Problem
-from handlers import reports
+from bot.tabular import Problem, Table
 from handlers.agenda import in_audience
-from handlers.agenda_file import SessionRow, read_agenda
-from storage import agenda, audit, registrations, staging
+from storage import agenda, audit, registrations
 from storage.agenda import Session, SessionData
 from storage.broadcasts import NewBroadcast
 from storage.outbox import NewMessage
@@ -126,21 +127,13 @@ def render_plan(t: Translate, plan: AgendaPlan, tz: object, *, state: str,
 
     `state` is "check" (to confirm), "dry_run" (nothing written) or "done" (applied).
     """
-    def cut(lines: list[str]) -> list[str]:
-        return reports.cut(t, lines, limit)
-
-    def located(p: Problem) -> Markup:
-        return reports.problem_line(t, p, column=False)
-
     if not plan.ok:
         head = t("agenda_import.problems", file=plan.file_name, count=len(plan.problems))
-        return join([head, *cut([located(p) for p in plan.problems])])
+        return reports.refused(t, head, plan.problems, limit, column=False)
     parts = [t(f"agenda_import.{state}", file=plan.file_name, sessions=len(plan.rows),
                changes=len(plan.changes), unchanged=plan.unchanged)]
-    parts += cut([change_line(t, c, tz) for c in plan.changes])
-    if plan.warnings:
-        parts.append(t("roster.report.warnings", count=len(plan.warnings)))
-        parts += cut([located(p) for p in plan.warnings])
+    parts += reports.cut(t, [change_line(t, c, tz) for c in plan.changes], limit)
+    parts += reports.warned(t, plan.warnings, limit, column=False)
     return join(parts)
 
 
@@ -204,37 +197,30 @@ def notice_text(services: Services, language: str | None, changes: list[Change])
     return join([t("agenda_import.notice"), *(change_line(t, c, tz) for c in changes)])
 
 
-async def check_file(ctx: Context, file_name: str, data: bytes) -> Reply:
-    """Check a programme file an organiser sent and ask to confirm its import."""
-    plan = await plan_from_bytes(ctx.services, data, file_name)
-    text = render_plan(ctx.t, plan, ctx.services.config.event.tz, state="check",
-                       limit=LIST_LIMIT)
-    if not plan.ok:
-        return Reply(text)
-    token = await staging.stage_file(ctx.db, ctx.msg.platform, ctx.msg.user_id, PURPOSE,
-                                     file_name, data, to_iso(ctx.services.clock.now()))
-    return Reply(text, (ctx.choice("agenda_import.confirm", f"{PREFIX}:apply:{token}"),
-                        ctx.choice("roster.chat.cancel", f"{PREFIX}:cancel:{token}")))
+class ProgrammeFiles:
+    """A programme sent in chat: its changes shown, applied (and delegates told) on confirm."""
+
+    name = PURPOSE
+    confirm: Confirm | None = Confirm(PREFIX, ("apply",), "agenda_import.cancelled")
+
+    def recognise(self, file_name: str, table: Table | None) -> bool:
+        """Take a .toml file, or a table whose header names a day and a start time."""
+        return file_name.lower().endswith(".toml") or (table is not None and is_programme(table))
+
+    async def check(self, ctx: Context, file_name: str, data: bytes,
+                    action: str = "") -> Checked[AgendaPlan]:
+        """Compare the file with the stored programme and report the changes."""
+        plan = await plan_from_bytes(ctx.services, data, file_name)
+        report = render_plan(ctx.t, plan, ctx.services.config.event.tz, state="check",
+                             limit=LIST_LIMIT)
+        return Checked(report, plan, plan.ok, (Offer("apply", "agenda_import.confirm"),))
+
+    async def apply(self, ctx: Context, action: str, checked: Checked[AgendaPlan]) -> Reply:
+        """Apply the checked programme, tell the delegates concerned, and report it."""
+        _, told = await apply_plan(ctx.services, checked.plan, actor=ctx.actor)
+        done = render_plan(ctx.t, checked.plan, ctx.services.config.event.tz, state="done",
+                           limit=LIST_LIMIT)
+        return Reply(join([done, ctx.t("agenda_import.told", count=told)], "\n\n"))
 
 
-async def on_choice(ctx: Context) -> Reply:
-    """Apply the staged programme file, or discard it."""
-    action, _, token = ctx.payload.partition(":")
-    staged = await staging.take(ctx.db, ctx.msg.platform, ctx.msg.user_id, PURPOSE, token)
-    if staged is None:
-        return ctx.reply("error.stale_choice")
-    if action != "apply":
-        return ctx.reply("agenda_import.cancelled")
-    file_name, data = staged
-    plan = await plan_from_bytes(ctx.services, data, file_name)
-    tz = ctx.services.config.event.tz
-    if not plan.ok:
-        return Reply(render_plan(ctx.t, plan, tz, state="check", limit=LIST_LIMIT))
-    _, told = await apply_plan(ctx.services, plan, actor=ctx.actor)
-    return Reply(join([render_plan(ctx.t, plan, tz, state="done", limit=LIST_LIMIT),
-                       ctx.t("agenda_import.told", count=told)], "\n\n"))
-
-
-def register(router: Router) -> None:
-    """Add the confirm/cancel buttons of a programme file sent in chat."""
-    router.choice(PREFIX, on_choice, organiser=True)
+FILES = ProgrammeFiles()

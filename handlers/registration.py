@@ -14,10 +14,10 @@ from datetime import timedelta
 from bot.clock import from_iso, to_iso
 from bot.context import Context
 from bot.fanout import language_for
+from bot.formats.roster import normalize_invite_code, normalize_phone
 from bot.i18n import join
 from bot.model import Reply
 from bot.router import Router
-from handlers.roster_file import normalize_invite_code, normalize_phone
 from storage import delegates, registrations, users
 from storage.delegates import Delegate
 

@@ -4,7 +4,8 @@ A file from the counting committee (CLI or chat) is checked whole, stored as a d
 shown exactly as delegates will see it. Publishing queues the notice to every registered
 delegate through the outbox, in the same transaction. A result with the title of a published
 one is its correction: its notice says what changed, and it supersedes the old one.
-`/results` lists the published results; each opens in full.
+`/results` lists the published results; each opens in full. A file sent in chat comes through
+the one file flow (`handlers.uploads`) as `FILES`, stored as a draft as soon as it is clean.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from typing import Any
 from bot.clock import to_iso
 from bot.context import Context, Services
 from bot.fanout import outbox_rows
+from bot.filekind import Checked, Confirm
+from bot.formats import reports
+from bot.formats.results import CandidateRow, ResultFile, is_result, read_results
 from bot.i18n import Markup, join
 from bot.model import Reply, parse_id
 from bot.router import Router
-from handlers import reports
-from handlers.reports import problem_line
-from handlers.results_file import CandidateRow, ResultFile, read_results
-from handlers.tally import Rule, Tally, tally
+from bot.tabular import Table
+from bot.tally import Rule, Tally, tally
 from storage import audit, registrations, results
 from storage.broadcasts import NewBroadcast
 from storage.outbox import NewMessage
@@ -158,22 +160,28 @@ async def import_file(services: Services, data: bytes, file_name: str,
     parsed = read_results(data, file_name)
     if not parsed.ok:
         return parsed, None
+    return parsed, await store_draft(services, parsed, actor)
+
+
+async def store_draft(services: Services, parsed: ResultFile, actor: str) -> int:
+    """Store a checked result as a draft (correcting the one published under its title)."""
     corrected = await results.published_titled(services.db, parsed.title)
     now = to_iso(services.clock.now())
     result_id = await results.create_draft(
         services.db, title=parsed.title, kind=parsed.kind, data=to_data(parsed),
-        file_name=file_name, corrects=corrected.id if corrected else None, actor=actor, now=now)
+        file_name=parsed.file_name, corrects=corrected.id if corrected else None, actor=actor,
+        now=now)
     await audit.record(services.db, actor=actor, action="results.imported", now=now,
-                       details={"result": result_id, "file": file_name, "title": parsed.title,
+                       details={"result": result_id, "file": parsed.file_name,
+                                "title": parsed.title,
                                 "corrects": corrected.id if corrected else None})
-    return parsed, result_id
+    return result_id
 
 
 def problems_text(t: Any, parsed: ResultFile) -> Markup:
     """List a result file's problems as `file:line: reason`."""
     head = t("results.problems", file=parsed.file_name, count=len(parsed.problems))
-    return join([head, *reports.cut(
-        t, [problem_line(t, p, column=False) for p in parsed.problems], LIST_LIMIT)])
+    return reports.refused(t, head, parsed.problems, LIST_LIMIT, column=False)
 
 
 async def publish(services: Services, result_id: int, actor: str) -> tuple[int, int] | None:
@@ -220,12 +228,29 @@ async def why_not_published(services: Services, result_id: int) -> str:
     return "results.unchanged" if item.status == "draft" else "results.not_draft"
 
 
-async def check_file(ctx: Context, file_name: str, data: bytes) -> Reply:
-    """Check a result file an organiser sent, store it as a draft and show the preview."""
-    parsed, result_id = await import_file(ctx.services, data, file_name, ctx.actor)
-    if result_id is None:
-        return Reply(problems_text(ctx.t, parsed))
-    return await _preview(ctx, result_id)
+class ResultFiles:
+    """A counting committee's file sent in chat: stored as a draft as soon as it is clean and
+    shown as delegates will see it; its buttons (publish, discard) are the draft's own."""
+
+    name = "results"
+    confirm: Confirm | None = None
+
+    def recognise(self, file_name: str, table: Table | None) -> bool:
+        """Take a table that opens with a result's title or kind."""
+        return table is not None and is_result(table)
+
+    async def check(self, ctx: Context, file_name: str, data: bytes,
+                    action: str = "") -> Checked[ResultFile]:
+        """Read and check the result; report its problems, if any."""
+        parsed = read_results(data, file_name)
+        return Checked(Markup() if parsed.ok else problems_text(ctx.t, parsed), parsed, parsed.ok)
+
+    async def apply(self, ctx: Context, action: str, checked: Checked[ResultFile]) -> Reply:
+        """Store the result as a draft and show its preview with the draft's buttons."""
+        return await _preview(ctx, await store_draft(ctx.services, checked.plan, ctx.actor))
+
+
+FILES = ResultFiles()
 
 
 async def _preview(ctx: Context, result_id: int) -> Reply:

@@ -2,7 +2,8 @@
 
 An import is planned before anything is written: the file is parsed and checked, matched to
 the roster by delegate code (added, updated, unchanged, missing), and checked against the
-delegates it leaves in place. Only a clean plan is applied, in one transaction.
+delegates it leaves in place. Only a clean plan is applied, in one transaction. A roster
+sent in chat comes through the one file flow (`handlers.uploads`) as `FILES`.
 """
 
 from __future__ import annotations
@@ -15,14 +16,13 @@ from pathlib import Path
 
 from bot.clock import to_iso
 from bot.context import Context
+from bot.filekind import Checked, Confirm, Offer
+from bot.formats import reports
+from bot.formats.roster import RosterFile, fill_invite_codes, parse_roster
 from bot.i18n import Markup, join
 from bot.model import Reply
-from bot.router import Router
 from bot.tabular import Problem, Table, TableError, problem_from, read_table_bytes
-from handlers import reports
-from handlers.reports import problem_line
-from handlers.roster_file import RosterFile, fill_invite_codes, parse_roster
-from storage import delegates, staging
+from storage import delegates
 from storage.db import Database
 from storage.delegates import Delegate, DelegateData
 
@@ -125,22 +125,17 @@ def render_plan(t: Translate, plan: RosterPlan, *, state: str,
 
     `state` is "check" (to confirm), "dry_run" (nothing written) or "done" (applied).
     """
-    def cut(lines: list[str]) -> list[str]:
-        return reports.cut(t, lines, limit)
-
     if not plan.ok:
         head = t("roster.report.problems", file=plan.file_name, count=len(plan.problems))
-        return join([head, *cut([problem_line(t, p) for p in plan.problems])])
+        return reports.refused(t, head, plan.problems, limit)
     parts = [t(f"roster.report.{state}", file=plan.file_name, added=len(plan.added),
                updated=len(plan.updated), unchanged=plan.unchanged, missing=len(plan.missing))]
-    if plan.warnings:
-        parts.append(t("roster.report.warnings", count=len(plan.warnings)))
-        parts += cut([problem_line(t, p) for p in plan.warnings])
+    parts += reports.warned(t, plan.warnings, limit)
     if plan.missing:
         key = "roster.report.pruned" if plan.prune else "roster.report.missing"
         parts.append(t(key, count=len(plan.missing)))
-        parts += cut([t("roster.report.delegate", code=d.code, name=d.full_name)
-                      for d in plan.missing])
+        parts += reports.cut(t, [t("roster.report.delegate", code=d.code, name=d.full_name)
+                                 for d in plan.missing], limit)
     return join(parts)
 
 
@@ -188,37 +183,31 @@ def write_export(path: Path, rows: list[list[str]]) -> None:
     path.write_text(buffer.getvalue(), encoding="utf-8-sig")
 
 
-async def check_file(ctx: Context, file_name: str, data: bytes) -> Reply:
-    """Check a roster file an organiser sent and ask to confirm its import."""
-    plan = await plan_from_bytes(ctx.db, data, file_name, prune=False)
-    text = render_plan(ctx.t, plan, state="check", limit=CHAT_LIST_MAX)
-    if not plan.ok:
-        return Reply(text)
-    token = await staging.stage_file(ctx.db, ctx.msg.platform, ctx.msg.user_id, PURPOSE,
-                                     file_name, data, to_iso(ctx.services.clock.now()))
-    choices = [ctx.choice("roster.chat.confirm", f"{PREFIX}:import:{token}")]
-    if plan.missing:
-        choices.append(ctx.choice("roster.chat.confirm_prune", f"{PREFIX}:prune:{token}",
-                                  count=len(plan.missing)))
-    choices.append(ctx.choice("roster.chat.cancel", f"{PREFIX}:cancel:{token}"))
-    return Reply(text, tuple(choices))
+class RosterFiles:
+    """A roster sent in chat: checked against the roster, imported when the organiser confirms
+    (keeping or, on the other button, removing the delegates missing from the file)."""
+
+    name = PURPOSE
+    confirm: Confirm | None = Confirm(PREFIX, ("import", "prune"), "roster.chat.cancelled")
+
+    def recognise(self, file_name: str, table: Table | None) -> bool:
+        """Take any file: what is no other kind is a roster, whose checker says what is wrong."""
+        return True
+
+    async def check(self, ctx: Context, file_name: str, data: bytes,
+                    action: str = "") -> Checked[RosterPlan]:
+        """Plan the import (removing missing delegates after the prune button) and report it."""
+        plan = await plan_from_bytes(ctx.db, data, file_name, prune=action == "prune")
+        offers = [Offer("import", "roster.chat.confirm")]
+        if plan.missing:
+            offers.append(Offer("prune", "roster.chat.confirm_prune", {"count": len(plan.missing)}))
+        report = render_plan(ctx.t, plan, state="check", limit=CHAT_LIST_MAX)
+        return Checked(report, plan, plan.ok, tuple(offers))
+
+    async def apply(self, ctx: Context, action: str, checked: Checked[RosterPlan]) -> Reply:
+        """Import the checked roster in one transaction and report what was done."""
+        await apply_plan(ctx.db, checked.plan, to_iso(ctx.services.clock.now()))
+        return Reply(render_plan(ctx.t, checked.plan, state="done", limit=CHAT_LIST_MAX))
 
 
-async def on_choice(ctx: Context) -> Reply:
-    """Import the staged roster file (optionally pruning), or discard it."""
-    action, _, token = ctx.payload.partition(":")
-    staged = await staging.take(ctx.db, ctx.msg.platform, ctx.msg.user_id, PURPOSE, token)
-    if staged is None:
-        return ctx.reply("error.stale_choice")
-    if action == "cancel":
-        return ctx.reply("roster.chat.cancelled")
-    file_name, data = staged
-    plan = await plan_from_bytes(ctx.db, data, file_name, prune=action == "prune")
-    if plan.ok:
-        await apply_plan(ctx.db, plan, to_iso(ctx.services.clock.now()))
-    return Reply(render_plan(ctx.t, plan, state="done", limit=CHAT_LIST_MAX))
-
-
-def register(router: Router) -> None:
-    """Add the confirm/cancel buttons of a roster file sent in chat."""
-    router.choice(PREFIX, on_choice, organiser=True)
+FILES = RosterFiles()

@@ -1,4 +1,4 @@
-"""Tests for handlers.agenda_file: agenda columns and keys, times in the event's zone, problems."""
+"""Tests for bot.formats.agenda: agenda columns and keys, times in the event's zone, problems."""
 
 from __future__ import annotations
 
@@ -16,10 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import handlers.agenda_file as agenda_file
-from bot.i18n import LANGUAGES, load_texts, placeholders
-from bot.tabular import Table, TableRow, read_table_bytes
-from handlers.agenda_file import (
+import bot.formats.agenda as agenda_file
+from bot.formats import agenda_rules, agenda_toml
+from bot.formats.agenda import (
     MAX_CELL_CHARS,
     MAX_DESCRIPTION_CHARS,
     AgendaFile,
@@ -29,6 +28,8 @@ from handlers.agenda_file import (
     parse_agenda_toml,
     read_agenda,
 )
+from bot.i18n import LANGUAGES, load_texts, placeholders
+from bot.tabular import Table, TableRow, read_table_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -614,7 +615,8 @@ TEXTS = load_texts()
 
 
 def keys_in_code() -> set[str]:
-    source = Path(agenda_file.__file__).read_text(encoding="utf-8")
+    source = "".join(Path(module.__file__).read_text(encoding="utf-8")
+                     for module in (agenda_file, agenda_rules, agenda_toml))
     return set(re.findall(r'"((?:agenda|tabular)\.(?:problem|warning|error)\.[a-z0-9_]+)"', source))
 
 

@@ -1,4 +1,4 @@
-"""Tests for handlers.results_file: the counting committee's result file, its layout and checks."""
+"""Tests for bot.formats.results: the counting committee's result file, its layout and checks."""
 
 from __future__ import annotations
 
@@ -13,10 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-import handlers.results_file as results_file
-from bot.i18n import LANGUAGES, load_texts, placeholders
-from bot.tabular import Table, TableRow
-from handlers.results_file import (
+import bot.formats.results as results_file
+from bot.formats import results_table
+from bot.formats.results import (
     MAX_CELL_CHARS,
     MAX_COUNT,
     CandidateRow,
@@ -25,6 +24,8 @@ from handlers.results_file import (
     parse_results,
     read_results,
 )
+from bot.i18n import LANGUAGES, load_texts, placeholders
+from bot.tabular import Table, TableRow
 
 ROOT = Path(__file__).resolve().parent.parent
 BOM = b"\xef\xbb\xbf"
@@ -468,7 +469,7 @@ TEXTS = load_texts()
 
 
 def keys_in_code() -> set[str]:
-    source = Path(results_file.__file__).read_text()
+    source = "".join(Path(module.__file__).read_text() for module in (results_file, results_table))
     return set(re.findall(r'"(results\.(?:problem|warning)\.[a-z0-9_]+)"', source))
 
 

@@ -1,4 +1,4 @@
-"""Tests for handlers.roster_file: roster columns, validation problems, phones, invite codes."""
+"""Tests for bot.formats.roster: roster columns, validation problems, phones, invite codes."""
 
 from __future__ import annotations
 
@@ -15,11 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import handlers.roster_file as roster_file
+import bot.formats.roster as roster_file
 from bot import tabular
-from bot.i18n import LANGUAGES, load_texts, placeholders
-from bot.tabular import Table, TableRow, read_table, read_table_bytes
-from handlers.roster_file import (
+from bot.formats.roster import (
     INVITE_ALPHABET,
     INVITE_CODE_LENGTH,
     MAX_CELL_CHARS,
@@ -32,6 +30,8 @@ from handlers.roster_file import (
     normalize_phone,
     parse_roster,
 )
+from bot.i18n import LANGUAGES, load_texts, placeholders
+from bot.tabular import Table, TableRow, read_table, read_table_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "Mã đại biểu;Họ và tên;Đơn vị;Đoàn;Loại;Số điện thoại;Số ghế;Mã mời"

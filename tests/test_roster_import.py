@@ -22,10 +22,10 @@ from bot.app import App
 from bot.cli import main
 from bot.clock import FixedClock
 from bot.config import Config
+from bot.formats.roster import INVITE_ALPHABET, INVITE_CODE_LENGTH
 from bot.i18n import Translator
 from bot.text import html_to_plain
 from handlers.roster import EXPORT_COLUMNS
-from handlers.roster_file import INVITE_ALPHABET, INVITE_CODE_LENGTH
 from storage import delegates, registrations, staging
 from storage.db import Database
 from storage.delegates import Delegate

@@ -1,4 +1,4 @@
-"""Tests for handlers.tally: percentages, ranking, who is elected, ties, whether a vote passed."""
+"""Tests for bot.tally: percentages, ranking, who is elected, ties, whether a vote passed."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.results_file import CandidateRow, Problem, ResultFile, read_results
-from handlers.tally import DEFAULT_RULE, Ranked, Rule, percent, tally
+from bot.formats.results import CandidateRow, Problem, ResultFile, read_results
+from bot.tally import DEFAULT_RULE, Ranked, Rule, percent, tally
 
 ROOT = Path(__file__).resolve().parent.parent
 TWO_THIRDS = Rule(Fraction(2, 3))

@@ -17,18 +17,33 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from bot.tabular import Problem, Table, TableRow, fold
+from bot.tabular import MAX_CELL_CHARS, ORDINALS, Columns, Findings, Problem, Table, TableRow, fold
+
+__all__ = [
+    "COLUMNS",
+    "INVITE_ALPHABET",
+    "INVITE_CODE_LENGTH",
+    "MAX_CELL_CHARS",
+    "Kind",
+    "Problem",
+    "RosterFile",
+    "RosterRow",
+    "fill_invite_codes",
+    "generate_invite_code",
+    "is_valid_invite_code",
+    "normalize_invite_code",
+    "normalize_phone",
+    "parse_roster",
+]
 
 Kind = Literal["official", "alternate", "guest"]
 
-MAX_CELL_CHARS = 200
 INVITE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"  # no 0/O, 1/I/L, 5/S, 2/Z, 8/B
 INVITE_CODE_LENGTH = 10
 INVITE_MIN_LENGTH, INVITE_MAX_LENGTH = 6, 32
 _MAX_DRAWS = 100
-_HEADER_SEARCH_ROWS = 10  # title rows Excel lists often carry above the header
 
-# Header aliases, compared after _fold (no accents, no case, no spaces or punctuation).
+# Header aliases, compared folded (no accents, no case, no spaces or punctuation).
 _ALIASES: dict[str, tuple[str, ...]] = {
     "code": ("madaibieu", "madb", "masodaibieu", "code", "delegatecode", "delegateid"),
     "full_name": ("hovaten", "hoten", "hovatendaibieu", "hotendaibieu", "fullname", "name"),
@@ -39,10 +54,17 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "seat": ("soghe", "ghe", "seat", "seatnumber"),
     "invite_code": ("mamoi", "invitecode", "invitationcode"),
 }
-_FIELD_BY_ALIAS = {alias: name for name, aliases in _ALIASES.items() for alias in aliases}
-# Row ordinals, and the columns `roster export` adds (so an export imports back cleanly).
-_IGNORED_HEADERS = frozenset({"stt", "tt", "sott", "sothutu", "no", "dadangkytren",
-                              "lienkettelegram", "registeredon", "telegramlink"})
+COLUMNS = Columns(
+    _ALIASES,
+    unknown="roster.warning.unknown_column",
+    duplicate="roster.problem.duplicate_column",
+    unnamed="roster.warning.unnamed_column",
+    too_long="roster.problem.too_long",
+    empty="roster.problem.empty_required",
+    above="roster.warning.above_header",
+    # The columns `roster export` adds, so that an export imports back cleanly.
+    ignored=ORDINALS | {"dadangkytren", "lienkettelegram", "registeredon", "telegramlink"},
+)
 _REQUIRED = {
     "code": "roster.problem.missing_code_column",
     "full_name": "roster.problem.missing_name_column",
@@ -162,83 +184,33 @@ def parse_roster(table: Table) -> RosterFile:
     if not table.rows:
         problems = [Problem(table.file_name, 1, None, key) for key in _REQUIRED.values()]
         return RosterFile([], problems, [])
-    start = _header_index(table.rows)
-    header, body = table.rows[start], table.rows[start + 1 :]
-    checker = _Checker(table.file_name, header)
-    for above in table.rows[:start]:  # a title such as "DANH SÁCH ĐẠI BIỂU" above the header
-        checker.warnings.append(
-            Problem(table.file_name, above.line, None, "roster.warning.above_header")
-        )
-    if not checker.problems:
-        for row in body:
-            checker.check(row)
-        if not body:
-            checker.problems.append(
-                Problem(table.file_name, header.line, None, "roster.problem.no_rows")
-            )
+    checker = _Checker(table)
     return RosterFile(checker.rows, checker.problems, checker.warnings)
 
 
-def _header_index(rows: Sequence[TableRow]) -> int:
-    """Return the index of the first of the top rows naming every required column, else 0."""
-    for index, row in enumerate(rows[:_HEADER_SEARCH_ROWS]):
-        names = {_FIELD_BY_ALIAS.get(fold(cell)) for cell in row.cells}
-        if names.issuperset(_REQUIRED):
-            return index
-    return 0
+class _Checker(Findings):
+    """Validate rows one by one against the header, remembering what earlier rows used."""
 
-
-class _Checker:
-    """Validate rows one by one against a header, remembering what earlier rows used."""
-
-    def __init__(self, file_name: str, header: TableRow) -> None:
-        self.file = file_name
+    def __init__(self, table: Table) -> None:
+        super().__init__(table.file_name)
         self.rows: list[RosterRow] = []
-        self.problems: list[Problem] = []
-        self.warnings: list[Problem] = []
-        self.columns: dict[str, int] = {}
-        self.labels = header.cells
-        self.unnamed = [i for i, label in enumerate(header.cells) if not label]
-        self.warned: set[int] = set()
         self.seen: dict[str, dict[str, int]] = {"code": {}, "phone": {}, "invite_code": {}}
-        for index, label in enumerate(header.cells):
-            self._map_column(header.line, index, label)
-        for name, key in _REQUIRED.items():
-            if name not in self.columns:
-                self.problems.append(Problem(file_name, header.line, None, key))
-
-    def _map_column(self, line: int, index: int, label: str) -> None:
-        folded = fold(label)
-        name = _FIELD_BY_ALIAS.get(folded)
-        if name is None:
-            if label and folded not in _IGNORED_HEADERS:
-                self.warnings.append(
-                    Problem(self.file, line, label, "roster.warning.unknown_column")
-                )
-        elif name in self.columns:
-            other = self.labels[self.columns[name]]
-            params: dict[str, str | int] = {"other_column": other}
-            self.problems.append(
-                Problem(self.file, line, label, "roster.problem.duplicate_column", params)
-            )
-        else:
-            self.columns[name] = index
+        self.header, body = COLUMNS.header(table, self, _REQUIRED)
+        if not self.header.ok:
+            return
+        for row in body:
+            self.check(row)
+        if not body:
+            self.problem(self.header.row.line, None, "roster.problem.no_rows")
 
     def _problem(self, line: int, name: str, key: str, **params: str | int) -> None:
-        column = self.labels[self.columns[name]]
-        self.problems.append(Problem(self.file, line, column, key, params))
+        self.problem(line, self.header.labels[name], key, **params)
 
     def check(self, row: TableRow) -> None:
         """Validate one data row; keep it when it has no problem."""
-        cells, line, before = row.cells, row.line, len(self.problems)
-        values = {name: cells[i] if i < len(cells) else "" for name, i in self.columns.items()}
-        for name, value in values.items():
-            if len(value) > MAX_CELL_CHARS:
-                params = {"max": MAX_CELL_CHARS, "length": len(value)}
-                self._problem(line, name, "roster.problem.too_long", **params)
-                values[name] = ""  # checked no further
-            elif not value and name in _REQUIRED:
-                self._problem(line, name, "roster.problem.empty_required")
+        line, before = row.line, len(self.problems)
+        values = COLUMNS.check_cells(self, line, self.header.values(row), self.header.labels,
+                                     _REQUIRED)
         code, raw_kind, raw_phone = values["code"], values.get("kind", ""), values.get("phone", "")
         kind = _KINDS.get(fold(raw_kind))
         if kind is None:
@@ -258,7 +230,6 @@ class _Checker:
         self._once(line, "code", code.casefold(), "roster.problem.duplicate_code", code=code)
         self._once(line, "phone", phone, "roster.problem.duplicate_phone", phone=raw_phone)
         self._once(line, "invite_code", invite, "roster.problem.duplicate_invite_code")
-        self._warn_unnamed(cells, line)
         if len(self.problems) > before or kind is None:
             return
         self.rows.append(
@@ -284,14 +255,3 @@ class _Checker:
             self._problem(line, name, key, other_line=seen[value], **params)
         else:
             seen[value] = line
-
-    def _warn_unnamed(self, cells: list[str], line: int) -> None:
-        """Warn once per column that holds data under an empty or missing header."""
-        width = len(self.labels)
-        for index in (*self.unnamed, *range(width, len(cells))):
-            if index < len(cells) and cells[index] and index not in self.warned:
-                self.warned.add(index)
-                params: dict[str, str | int] = {"position": index + 1}
-                self.warnings.append(
-                    Problem(self.file, line, None, "roster.warning.unnamed_column", params)
-                )

@@ -21,3 +21,18 @@ def cut(t: Translate, lines: Sequence[str], limit: int | None) -> list[str]:
     if limit is None or len(lines) <= limit:
         return list(lines)
     return [*lines[:limit], t("roster.report.more", count=len(lines) - limit)]
+
+
+def refused(t: Translate, head: Markup, problems: Sequence[Problem], limit: int | None, *,
+            column: bool = True) -> Markup:
+    """Return the report of a refused file: its head, then a line per problem (up to `limit`)."""
+    return join([head, *cut(t, [problem_line(t, p, column=column) for p in problems], limit)])
+
+
+def warned(t: Translate, warnings: Sequence[Problem], limit: int | None, *,
+           column: bool = True) -> list[str]:
+    """Return the warnings part of a report: how many, then a line per warning (up to `limit`)."""
+    if not warnings:
+        return []
+    lines = [problem_line(t, p, column=column) for p in warnings]
+    return [t("roster.report.warnings", count=len(warnings)), *cut(t, lines, limit)]

@@ -1,6 +1,6 @@
 """Compute what a checked result means: percentages, ranking, who is elected, whether a vote passed.
 
-Pure arithmetic on a `handlers.results_file.ResultFile` without problems; no I/O, no texts.
+Pure arithmetic on a `bot.formats.results.ResultFile` without problems; no I/O, no texts.
 Thresholds are compared exactly with integers and `Fraction` (never floats): a candidate or a
 resolution needs strictly more than ``rule.majority × valid ballots`` (by default "more than
 half of the valid ballots", so exactly half is not enough). Percentages are of the valid
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from handlers.results_file import ResultFile
+from bot.formats.results import ResultFile
 
 __all__ = ["DEFAULT_RULE", "Ranked", "Rule", "Tally", "percent", "tally"]
 
