@@ -106,7 +106,8 @@ async def apply_import(
         for start in range(0, len(rows), chunk):
             await conn.executemany(
                 "INSERT INTO delegates (code, full_name, unit, delegation, kind, phone, seat,"
-                " invite_code, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " invite_code, created_at, updated_at, checkin_token)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, lower(hex(randomblob(10))))"
                 " ON CONFLICT (code) DO UPDATE SET full_name = excluded.full_name,"
                 " unit = excluded.unit, delegation = excluded.delegation, kind = excluded.kind,"
                 " phone = excluded.phone, seat = excluded.seat,"
@@ -115,6 +116,32 @@ async def apply_import(
             )
             if progress is not None:
                 progress(min(start + chunk, len(rows)))
+
+
+async def checkin_token(db: Database, delegate_id: int) -> str | None:
+    """Return a delegate's check-in token (None for an unknown delegate)."""
+    return await db.scalar("SELECT checkin_token FROM delegates WHERE id = ?", (delegate_id,))
+
+
+async def checkin_tokens(db: Database) -> dict[int, str]:
+    """Return {delegate id: check-in token} for the whole roster."""
+    return {r[0]: r[1] for r in await db.fetchall("SELECT id, checkin_token FROM delegates")}
+
+
+async def find_by_checkin_token(db: Database, token: str) -> Delegate | None:
+    """Return the delegate whose current check-in token this is."""
+    row = await db.fetchone(f"{_SELECT} WHERE checkin_token = ?", (token,))
+    return None if row is None else _delegate(row)
+
+
+async def new_checkin_token(db: Database, delegate_id: int) -> str | None:
+    """Give a delegate a new check-in token, revoking the old one; return it (None if unknown)."""
+    async with db.write() as conn:
+        cursor = await conn.execute(
+            "UPDATE delegates SET checkin_token = lower(hex(randomblob(10))) WHERE id = ?"
+            " RETURNING checkin_token", (delegate_id,))
+        row = await cursor.fetchone()
+    return None if row is None else str(row[0])
 
 
 async def linked_platforms(db: Database) -> dict[int, list[str]]:
