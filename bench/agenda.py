@@ -7,7 +7,7 @@ Run from the repository root (``tests`` need not be importable); it takes about 
 Set-up (its own process, figures reported as extras). A database in a temporary folder gets
 ``--delegates`` delegates round-robin over twelve delegations (every tenth an alternate),
 written with ``storage.delegates.apply_import`` in one batch; each is then registered on
-Telegram with ``storage.users.touch`` + ``storage.registrations.link`` (as ``tests.people``
+Telegram with ``storage.users.touch`` + ``storage.registrations.link`` (as ``testkit.people``
 does, run concurrently in batches of 500: one transaction each, as in production). The
 programme is ``--sessions`` sessions over three days in four or more rooms, generated as a
 TOML file (one ``[[session]]`` each, Vietnamese as organisers write it; 90 % for everyone,

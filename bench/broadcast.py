@@ -1,11 +1,11 @@
 """Benchmark: one announcement to N registered delegates through the outbox, end to end.
 
 What runs: a real `App` (SQLite database in a temporary folder, roster seeded with
-`tests.people.seed`) with a real `TelegramChannel` (python-telegram-bot, long polling) and
+`testkit.people.seed`) with a real `TelegramChannel` (python-telegram-bot, long polling) and
 the real delivery worker, started by `App.run` as `delegate-bot run` does, on the real
 clock. The announcement is queued the way /announce queues it (`broadcasts.create_queued`
 with `handlers.announcements.build_messages`, one outbox row per recipient, a live report to
-the organiser). The fake Telegram Bot API server (tests/fake_telegram.py) runs in a process
+the organiser). The fake Telegram Bot API server (testkit/fake_telegram.py) runs in a process
 of its own, so that it does not take CPU from the bot; the bot talks to it over 127.0.0.1
 and this script steers it through its stdin/stdout (JSON lines). Every phase runs in its own
 process, so the peak RSS printed is that phase's own.
@@ -71,7 +71,7 @@ Json = dict[str, Any]
 # ---------------------------------------------------------------- the fake, in its own process
 def _bench_fake() -> Any:
     """Return a FakeTelegram that stamps recipient sends, 429 answers and /help replies."""
-    from tests.fake_telegram import ApiError, FakeTelegram
+    from testkit.fake_telegram import ApiError, FakeTelegram
 
     class BenchFake(FakeTelegram):
         def __init__(self) -> None:
@@ -245,7 +245,7 @@ async def running_bot(port: int, recipients: int, rate: float | None) -> AsyncIt
     from bot.app import App
     from bot.channels.telegram import TelegramChannel
     from bot.config import parse_config
-    from tests.people import FIRST_USER_ID, seed
+    from testkit.people import FIRST_USER_ID, seed
 
     delivery = {} if rate is None else {"telegram_rate": rate}
     with tempfile.TemporaryDirectory() as folder:
@@ -354,7 +354,7 @@ async def phase_bare(recipients: int, concurrency: int, rtt: float) -> Json:
     from telegram.constants import ParseMode
 
     from bot.i18n import Translator
-    from tests.people import FIRST_USER_ID
+    from testkit.people import FIRST_USER_ID
 
     text = Translator.load("vi").t("vi", "announce.message", text=BODY)
     limit = asyncio.Semaphore(concurrency)

@@ -17,7 +17,7 @@ plain ``sqlite3`` ``executemany`` INSERT into a one-table database.
 
 Part 2 - registrations. A real ``App`` (SystemClock, temp config and database holding a
 roster of ``--delegates``) with a real ``TelegramChannel`` polls the fake Bot API server
-``tests.fake_telegram.FakeTelegram``. All delegates write at the same moment (every update
+``testkit.fake_telegram.FakeTelegram``. All delegates write at the same moment (every update
 pushed before anything is awaited), in three rounds: ``/start``, then the invite code as
 typed (some with hyphens or in lower case), then a press on ``reg:yes``. Per user the
 latency runs from the push to the moment the fake server recorded the bot's ``sendMessage``
@@ -310,8 +310,8 @@ async def registration_bot(folder: Path, count: int, timeout: float) -> JSON:
     """Register `count` delegates at once through the real App and Telegram channel."""
     from bot.app import App
     from bot.config import parse_config
-    from tests.fake_telegram import FakeTelegram
-    from tests.harness import start_channel
+    from testkit.fake_telegram import FakeTelegram
+    from testkit.telegram_harness import start_channel
 
     errors = ErrorLogs()
     logging.getLogger().addHandler(errors)
@@ -383,7 +383,7 @@ async def registration_baseline(count: int, timeout: float) -> JSON:
     from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler
     from telegram.ext import filters as flt
 
-    from tests.fake_telegram import FakeTelegram
+    from testkit.fake_telegram import FakeTelegram
 
     errors = ErrorLogs()
     logging.getLogger().addHandler(errors)
@@ -417,7 +417,7 @@ async def registration_baseline(count: int, timeout: float) -> JSON:
     application = (
         Application.builder().token(fake.token).base_url(fake.base_url)
         .base_file_url(fake.base_file_url).concurrent_updates(True)
-        .read_timeout(5).get_updates_read_timeout(6).build()  # as tests.harness.start_channel
+        .read_timeout(5).get_updates_read_timeout(6).build()  # as testkit.telegram_harness.start_channel
     )
     application.add_handler(MessageHandler(flt.ChatType.PRIVATE & flt.UpdateType.MESSAGE, echo))
     application.add_handler(CallbackQueryHandler(press))

@@ -1,7 +1,7 @@
 """Benchmark: N updates through the whole Telegram path, next to a bare echo bot.
 
 Both bots are real python-telegram-bot Applications polling the fake Bot API server of the
-tests (tests/fake_telegram.py). The full path is: getUpdates, python-telegram-bot, the
+tests (testkit/fake_telegram.py). The full path is: getUpdates, python-telegram-bot, the
 channel, the router, a feature handler, SQLite, sendMessage. The baseline is an Application
 whose one MessageHandler echoes the text back.
 
@@ -49,7 +49,7 @@ class _Waiters:
 
 
 def _stamping_fake(waiters: _Waiters) -> Any:
-    from tests.fake_telegram import FakeTelegram
+    from testkit.fake_telegram import FakeTelegram
 
     class StampingFake(FakeTelegram):
         def _m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:

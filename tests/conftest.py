@@ -12,8 +12,8 @@ import pytest
 from bot.app import App
 from bot.clock import FixedClock
 from bot.config import Config, parse_config
-from tests.fake_telegram import FakeTelegram
-from tests.harness import TelegramChat, start_channel
+from testkit.fake_telegram import FakeTelegram
+from testkit.telegram_harness import TelegramChat, start_channel
 
 ORGANISER_ID = 9001
 DELEGATE_ID = 1001

@@ -34,9 +34,9 @@ from bot.text import html_to_plain
 from handlers import reminders
 from storage import agenda, broadcasts, outbox, staging, users
 from tests.conftest import ORGANISER_ID
-from tests.fake_telegram import FakeTelegram
-from tests.harness import TelegramChat, buttons
-from tests.people import Person, seed
+from testkit.fake_telegram import FakeTelegram
+from testkit.telegram_harness import TelegramChat, buttons
+from testkit.people import Person, seed
 from tests.test_agenda import (
     AUDIENCE,
     BEFORE,

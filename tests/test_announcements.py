@@ -21,9 +21,9 @@ from bot.clock import FixedClock, from_iso, to_iso
 from handlers import announcements
 from storage import audit, broadcasts, outbox
 from tests.conftest import DELEGATE_ID, ORGANISER_ID
-from tests.fake_telegram import FakeTelegram
-from tests.harness import TelegramChat, buttons
-from tests.people import DELEGATIONS, seed
+from testkit.fake_telegram import FakeTelegram
+from testkit.telegram_harness import TelegramChat, buttons
+from testkit.people import DELEGATIONS, seed
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 ORGANISERS_ONLY = "Lệnh này chỉ dành cho Ban Tổ chức."

@@ -36,8 +36,8 @@ from bot.delivery import DeliveryWorker
 from handlers.announcements import build_messages
 from storage import broadcasts, registrations
 from tests.conftest import ORGANISER_ID
-from tests.fake_telegram import FakeTelegram
-from tests.people import seed
+from testkit.fake_telegram import FakeTelegram
+from testkit.people import seed
 
 ROOT = Path(__file__).resolve().parent.parent
 RECIPIENTS = 300

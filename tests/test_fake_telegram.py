@@ -1,4 +1,4 @@
-"""Tests proving that tests/fake_telegram.py speaks the Bot API as python-telegram-bot expects."""
+"""Tests proving that testkit/fake_telegram.py speaks the Bot API as python-telegram-bot expects."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from telegram.error import (
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 from telegram.request import HTTPXRequest
 
-from tests.fake_telegram import FakeTelegram, UploadedFile, html_to_text
+from testkit.fake_telegram import FakeTelegram, UploadedFile, html_to_text
 
 USER = 4242
 # RetryAfter.retry_after warns about its future timedelta type unless PTB_TIMEDELTA is set.

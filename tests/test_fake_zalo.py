@@ -1,4 +1,4 @@
-"""Tests proving that tests/fake_zalo.py speaks the Zalo Bot Platform API as documented."""
+"""Tests proving that testkit/fake_zalo.py speaks the Zalo Bot Platform API as documented."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
-from tests.fake_zalo import (
+from testkit.fake_zalo import (
     DOCUMENTED,
     DOCUMENTED_SAMPLE,
     NAME_KEYS,

@@ -21,7 +21,7 @@ from handlers.roster import apply_plan, plan_from_table
 from storage import delegates, registrations, staging
 from storage.delegates import Delegate
 from tests.conftest import DELEGATE_ID, ORGANISER_ID
-from tests.harness import TelegramChat, buttons
+from testkit.telegram_harness import TelegramChat, buttons
 
 OTHER_ID = 1002
 TEXTS = Translator.load()

@@ -26,8 +26,8 @@ from bot.tabular import read_table_bytes
 from handlers.roster import apply_plan, plan_from_table
 from storage import delegates, registrations, users
 from tests.conftest import DELEGATE_ID, ORGANISER_ID, make_config
-from tests.fake_telegram import FakeTelegram
-from tests.harness import TelegramChat, buttons, start_channel
+from testkit.fake_telegram import FakeTelegram
+from testkit.telegram_harness import TelegramChat, buttons, start_channel
 
 OTHER_ID = 1002  # a second Telegram account, not an organiser
 

@@ -34,9 +34,9 @@ from bot.i18n import Translator
 from bot.text import html_to_plain
 from storage import audit, broadcasts, outbox, results, users
 from tests.conftest import DELEGATE_ID, ORGANISER_ID, make_config
-from tests.fake_telegram import FakeTelegram, html_to_text
-from tests.harness import TelegramChat, buttons
-from tests.people import seed
+from testkit.fake_telegram import FakeTelegram, html_to_text
+from testkit.telegram_harness import TelegramChat, buttons
+from testkit.people import seed
 
 TEXTS = Translator.load()
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,8 +14,8 @@ from bot.config import Config
 from bot.context import Context
 from bot.model import Reply
 from tests.conftest import DELEGATE_ID, ORGANISER_ID
-from tests.fake_telegram import FakeTelegram
-from tests.harness import TelegramChat, buttons, start_channel
+from testkit.fake_telegram import FakeTelegram
+from testkit.telegram_harness import TelegramChat, buttons, start_channel
 
 
 async def test_start_welcomes_in_vietnamese_html(tg: TelegramChat) -> None:

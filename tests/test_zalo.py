@@ -35,10 +35,10 @@ from handlers.roster import apply_plan, plan_from_table
 from storage import agenda, broadcasts, delegates, outbox, registrations, users
 from storage.users import ChatUser
 from tests.conftest import ORGANISER_ID, make_config
-from tests.fake_telegram import FakeTelegram
-from tests.fake_zalo import FakeZalo
-from tests.harness import TelegramChat, buttons
-from tests.zalo_harness import (
+from testkit.fake_telegram import FakeTelegram
+from testkit.fake_zalo import FakeZalo
+from testkit.telegram_harness import TelegramChat, buttons
+from testkit.zalo_harness import (
     ClockedZalo,
     ZaloChat,
     drain,

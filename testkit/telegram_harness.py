@@ -15,7 +15,7 @@ from typing import Any
 from bot.app import App
 from bot.channels.telegram import TelegramChannel
 from bot.config import TelegramConfig
-from tests.fake_telegram import FakeTelegram
+from testkit.fake_telegram import FakeTelegram
 
 Message = dict[str, Any]
 _TOKEN = re.compile(r"[0-9a-f]{10}")  # storage.staging.token_of

@@ -23,7 +23,7 @@ from bot.channels.zalo import WEBHOOK_PATH, ZaloChannel
 from bot.clock import FixedClock
 from bot.config import ZaloConfig, ZaloWebhookConfig
 from bot.delivery import DeliveryError, Transport
-from tests.fake_zalo import FakeZalo
+from testkit.fake_zalo import FakeZalo
 
 
 def zalo_config(fake: FakeZalo, **overrides: Any) -> ZaloConfig:
