@@ -417,7 +417,7 @@ async def registration_baseline(count: int, timeout: float) -> JSON:
     application = (
         Application.builder().token(fake.token).base_url(fake.base_url)
         .base_file_url(fake.base_file_url).concurrent_updates(True)
-        .read_timeout(5).get_updates_read_timeout(6).build()  # as testkit.telegram_harness.start_channel
+        .read_timeout(5).get_updates_read_timeout(6).build()  # as start_channel does
     )
     application.add_handler(MessageHandler(flt.ChatType.PRIVATE & flt.UpdateType.MESSAGE, echo))
     application.add_handler(CallbackQueryHandler(press))

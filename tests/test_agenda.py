@@ -29,9 +29,9 @@ from handlers import reminders
 from handlers.agenda_import import apply_plan, plan_from_bytes
 from storage import agenda
 from storage.agenda import Session
-from tests.conftest import DELEGATE_ID, ORGANISER_ID
-from testkit.telegram_harness import TelegramChat, buttons
 from testkit.people import DELEGATIONS, Person, seed
+from testkit.telegram_harness import TelegramChat, buttons
+from tests.conftest import DELEGATE_ID, ORGANISER_ID
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 TEXTS = Translator.load()

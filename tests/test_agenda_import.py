@@ -33,10 +33,10 @@ from bot.i18n import Markup
 from bot.text import html_to_plain
 from handlers import reminders
 from storage import agenda, broadcasts, outbox, staging, users
-from tests.conftest import ORGANISER_ID
 from testkit.fake_telegram import FakeTelegram
-from testkit.telegram_harness import TelegramChat, buttons
 from testkit.people import Person, seed
+from testkit.telegram_harness import TelegramChat, buttons
+from tests.conftest import ORGANISER_ID
 from tests.test_agenda import (
     AUDIENCE,
     BEFORE,

@@ -20,10 +20,10 @@ from bot.app import App
 from bot.clock import FixedClock, from_iso, to_iso
 from handlers import announcements
 from storage import audit, broadcasts, outbox
-from tests.conftest import DELEGATE_ID, ORGANISER_ID
 from testkit.fake_telegram import FakeTelegram
-from testkit.telegram_harness import TelegramChat, buttons
 from testkit.people import DELEGATIONS, seed
+from testkit.telegram_harness import TelegramChat, buttons
+from tests.conftest import DELEGATE_ID, ORGANISER_ID
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 ORGANISERS_ONLY = "Lệnh này chỉ dành cho Ban Tổ chức."

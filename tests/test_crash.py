@@ -35,9 +35,9 @@ from bot.config import load_config
 from bot.delivery import DeliveryWorker
 from handlers.announcements import build_messages
 from storage import broadcasts, registrations
-from tests.conftest import ORGANISER_ID
 from testkit.fake_telegram import FakeTelegram
 from testkit.people import seed
+from tests.conftest import ORGANISER_ID
 
 ROOT = Path(__file__).resolve().parent.parent
 RECIPIENTS = 300

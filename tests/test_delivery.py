@@ -24,10 +24,10 @@ from bot.delivery import DeliveryError, Transport, messages_for
 from bot.text import visible_length
 from storage import audit, broadcasts, outbox, users
 from storage.outbox import Outcome
-from tests.conftest import ORGANISER_ID, make_config
 from testkit.fake_telegram import FakeTelegram, html_to_text
-from testkit.telegram_harness import TelegramChat, buttons, start_channel, telegram_config
 from testkit.people import Person, seed
+from testkit.telegram_harness import TelegramChat, buttons, start_channel, telegram_config
+from tests.conftest import ORGANISER_ID, make_config
 
 HEADER_VI = "📢 <b>Thông báo của Ban Tổ chức</b>\n\n"
 HEADER_EN = "📢 <b>Announcement from the organisers</b>\n\n"

@@ -24,10 +24,10 @@ from bot.config import Config
 from handlers import reminders
 from handlers import results as result_notices
 from storage import results
-from tests.conftest import ORGANISER_ID, make_config
 from testkit.fake_telegram import FakeTelegram
-from testkit.telegram_harness import TelegramChat
 from testkit.people import seed
+from testkit.telegram_harness import TelegramChat
+from tests.conftest import ORGANISER_ID, make_config
 from tests.test_agenda import PROGRAMME, REPORT, TEXTS, drain, load, stored
 from tests.test_agenda_import import change_line, notice
 from tests.test_announcements import queue

@@ -20,8 +20,8 @@ from bot.tabular import read_table_bytes
 from handlers.roster import apply_plan, plan_from_table
 from storage import delegates, registrations, staging
 from storage.delegates import Delegate
-from tests.conftest import DELEGATE_ID, ORGANISER_ID
 from testkit.telegram_harness import TelegramChat, buttons
+from tests.conftest import DELEGATE_ID, ORGANISER_ID
 
 OTHER_ID = 1002
 TEXTS = Translator.load()

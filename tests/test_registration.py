@@ -25,9 +25,9 @@ from bot.i18n import Translator
 from bot.tabular import read_table_bytes
 from handlers.roster import apply_plan, plan_from_table
 from storage import delegates, registrations, users
-from tests.conftest import DELEGATE_ID, ORGANISER_ID, make_config
 from testkit.fake_telegram import FakeTelegram
 from testkit.telegram_harness import TelegramChat, buttons, start_channel
+from tests.conftest import DELEGATE_ID, ORGANISER_ID, make_config
 
 OTHER_ID = 1002  # a second Telegram account, not an organiser
 

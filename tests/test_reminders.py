@@ -25,10 +25,10 @@ from bot.config import Config
 from bot.scheduler import Job
 from handlers import reminders
 from storage import broadcasts, outbox, users
-from tests.conftest import DELEGATE_ID, ORGANISER_ID, make_config
 from testkit.fake_telegram import FakeTelegram
-from testkit.telegram_harness import TelegramChat, buttons, start_channel
 from testkit.people import Person, seed
+from testkit.telegram_harness import TelegramChat, buttons, start_channel
+from tests.conftest import DELEGATE_ID, ORGANISER_ID, make_config
 from tests.test_agenda import (
     BEFORE,
     COUNTING,

@@ -33,10 +33,10 @@ from bot.config import Config
 from bot.i18n import Translator
 from bot.text import html_to_plain
 from storage import audit, broadcasts, outbox, results, users
-from tests.conftest import DELEGATE_ID, ORGANISER_ID, make_config
 from testkit.fake_telegram import FakeTelegram, html_to_text
-from testkit.telegram_harness import TelegramChat, buttons
 from testkit.people import seed
+from testkit.telegram_harness import TelegramChat, buttons
+from tests.conftest import DELEGATE_ID, ORGANISER_ID, make_config
 
 TEXTS = Translator.load()
 ROOT = Path(__file__).resolve().parent.parent

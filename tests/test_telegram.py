@@ -13,9 +13,9 @@ from bot.clock import FixedClock
 from bot.config import Config
 from bot.context import Context
 from bot.model import Reply
-from tests.conftest import DELEGATE_ID, ORGANISER_ID
 from testkit.fake_telegram import FakeTelegram
 from testkit.telegram_harness import TelegramChat, buttons, start_channel
+from tests.conftest import DELEGATE_ID, ORGANISER_ID
 
 
 async def test_start_welcomes_in_vietnamese_html(tg: TelegramChat) -> None:

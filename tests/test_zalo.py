@@ -34,7 +34,6 @@ from handlers import agenda_import, reminders, results
 from handlers.roster import apply_plan, plan_from_table
 from storage import agenda, broadcasts, delegates, outbox, registrations, users
 from storage.users import ChatUser
-from tests.conftest import ORGANISER_ID, make_config
 from testkit.fake_telegram import FakeTelegram
 from testkit.fake_zalo import FakeZalo
 from testkit.telegram_harness import TelegramChat, buttons
@@ -46,6 +45,7 @@ from testkit.zalo_harness import (
     start_zalo,
     zalo_config,
 )
+from tests.conftest import ORGANISER_ID, make_config
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 TEXTS = Translator.load()

@@ -29,9 +29,9 @@ from bot.tabular import read_table_bytes
 from bot.text import html_to_plain
 from handlers.roster import apply_plan, plan_from_table
 from storage import registrations, users
-from tests.conftest import make_config
 from testkit.fake_zalo import DOCUMENTED, DOCUMENTED_SAMPLE, SHAPES, FakeZalo, Shape
 from testkit.zalo_harness import ZaloChat, drain, start_zalo
+from tests.conftest import make_config
 
 TEXTS = Translator.load()
 EVENT = "Đại hội thử nghiệm"
