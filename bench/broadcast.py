@@ -75,7 +75,7 @@ def _bench_fake() -> Any:
 
     class BenchFake(FakeTelegram):
         def __init__(self) -> None:
-            super().__init__(TOKEN)
+            super().__init__(TOKEN, clock=time.monotonic)  # the bot sleeps for real
             self.by_chat: Counter[int] = Counter()
             self.first_at: dict[int, float] = {}
             self.last_send = 0.0
@@ -90,9 +90,9 @@ def _bench_fake() -> Any:
                 await asyncio.sleep(self.delay)  # a network round trip, as far from Telegram
             await super()._serve(handler, token, method)
 
-        def _check_rate(self) -> None:
+        def _check_rate(self, description: str) -> None:
             try:
-                super()._check_rate()
+                super()._check_rate(description)
             except ApiError:
                 self.limited_at.append(time.monotonic())
                 raise
