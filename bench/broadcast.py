@@ -56,7 +56,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.common import peak_rss_mb, percentile, print_table
+from bench.common import peak_rss_mb, percentile, print_result, print_table, run_phase
 
 TOKEN = "123456:BENCH-TOKEN"
 ORGANISER = 9001
@@ -426,15 +426,8 @@ def _fake(stats: Json) -> Json:
 
 # ---------------------------------------------------------------- orchestration and tables
 def _phase(*args: str) -> Json:
-    """Run one phase in a child process and return the JSON it prints last."""
-    result = subprocess.run([sys.executable, "-m", "bench.broadcast", *args],
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.stderr.write(result.stderr[-5000:])
-        raise SystemExit(f"phase {' '.join(args)} failed ({result.returncode})")
-    if "--profile" in args:
-        sys.stderr.write(result.stderr)
-    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+    """Run one phase in a child process and return the figures it prints last."""
+    return run_phase("bench.broadcast", *args, show_stderr="--profile" in args)
 
 
 HEADERS = ("figure", "value", "target", "baseline")
@@ -623,7 +616,7 @@ def main() -> None:
             "b": lambda: phase_paced(args.recipients, args.rate, not args.no_report),
             "c": lambda: phase_replies(args.recipients, args.helps, args.window, args.delay),
         }[args.phase]
-        print(json.dumps(asyncio.run(runner())))
+        print_result(asyncio.run(runner()))
         return
     if args.part in ("a", "all"):
         report_throughput(args.recipients, args.rtt, args.profile)

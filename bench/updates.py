@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import peak_rss_mb, percentile, print_table
+from bench.common import peak_rss_mb, percentile, print_result, print_table, run_phase
 
 MESSAGES = ("/help", "xin chào ban tổ chức", "/me", "/nosuchcommand", "Phiên chiều mấy giờ?")
 
@@ -168,11 +168,8 @@ async def _bot_phase(name: str, updates: int, users: int) -> dict[str, float]:
 
 def _phase(name: str, updates: int, users: int) -> dict[str, float]:
     """Run one bot phase in a child process and return its figures."""
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.updates", "--phase", name, "--updates", str(updates),
-         "--users", str(users)], capture_output=True, text=True, check=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_phase("bench.updates", "--phase", name, "--updates", str(updates), "--users",
+                     str(users))
 
 
 def main() -> None:
@@ -188,7 +185,7 @@ def main() -> None:
         asyncio.run(_driver(args.updates, args.users))
         return
     if args.phase:
-        print(json.dumps(asyncio.run(_bot_phase(args.phase, args.updates, args.users))))
+        print_result(asyncio.run(_bot_phase(args.phase, args.updates, args.users)))
         return
     bare = _phase("bare", args.updates, args.users)
     pooled = _phase("bare-pooled", args.updates, args.users)
