@@ -18,6 +18,7 @@ import tornado.web
 from testkit.chat_limit import ChatLimit
 from testkit.fake_server import ApiError, Call, Seconds
 from testkit.telegram_methods import TelegramMethods
+from testkit.telegram_spec import check
 from testkit.telegram_wire import (
     DESCRIPTIONS,
     METHOD_NAMES,
@@ -59,8 +60,12 @@ class FakeTelegram(TelegramMethods):
         self, token: str = "123456:TEST-TOKEN", *, bot_username: str = "delegate_test_bot",
         clock: Seconds | None = None,
     ) -> None:  # fmt: skip
-        """Prepare the fake; call start() (or use ``async with``) to listen."""
+        """Prepare the fake; call start() (or use ``async with``) to listen.
+
+        ``clock`` gives the seconds the per-chat limit counts on (see ``fake_server``).
+        """
         super().__init__(token, bot_username=bot_username, clock=clock)
+        self.unknown_params: list[tuple[str, str]] = []  # (method, field) Telegram ignored
 
     def _routes(self) -> list[tuple[Any, ...]]:
         return [
@@ -110,6 +115,7 @@ class FakeTelegram(TelegramMethods):
                 raise ApiError(401, "Unauthorized")
             if await self._injected(handler, name):
                 return
+            self.unknown_params += [(name, key) for key in check(name, call.params)]
             if self.rate_limit is not None and name in RATE_COUNTED:
                 self._check_rate("Too Many Requests: retry after 1")
             if name == "getUpdates":

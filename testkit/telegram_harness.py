@@ -2,6 +2,9 @@
 
 `TelegramChat` pushes an update, waits until the channel has handled it completely, and
 returns the messages the bot sent to that chat meanwhile (as the fake server recorded them).
+A person writes at a person's pace: before each push the fake's clock moves `PACE` seconds,
+so the answers to each message start with Telegram's full burst for that chat. The channel
+waits out a 429 on the fake's clock (`start_channel` injects `fake.sleep`), never for real.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from testkit.fake_telegram import FakeTelegram
 
 Message = dict[str, Any]
 _TOKEN = re.compile(r"[0-9a-f]{10}")  # storage.staging.token_of
+PACE = 5.0  # seconds between two things one person sends (reading the answer, typing)
 
 
 def telegram_config(fake: FakeTelegram, **overrides: Any) -> TelegramConfig:
@@ -31,7 +35,7 @@ def telegram_config(fake: FakeTelegram, **overrides: Any) -> TelegramConfig:
 async def start_channel(app: App, fake: FakeTelegram, **overrides: Any) -> TelegramChannel:
     """Start a polling Telegram channel for `app` against `fake`."""
     channel = TelegramChannel(app, telegram_config(fake, **overrides), poll_timeout=1,
-                              read_timeout=5)
+                              read_timeout=5, sleep=fake.sleep)
     app.add_channel(channel)
     await channel.start()
     return channel
@@ -47,6 +51,7 @@ class TelegramChat:
     async def _exchange(self, chat_id: int, push: Callable[[], int]) -> list[Message]:
         before = len(self.fake.sent_messages(chat_id))
         target = self.channel.handled + 1
+        self.fake.advance(PACE)
         push()
         await asyncio.wait_for(self.channel.wait_handled(target), 10)
         return self.fake.sent_messages(chat_id)[before:]

@@ -1,8 +1,11 @@
 """The Bot API methods the fake Telegram answers: getUpdates (long polling), the webhook,
-the command menu, sending and editing messages, documents and files.
+the command menu, sending, editing and deleting messages, documents and files.
 
 Each ``_m_<method>`` takes the decoded params and returns the result, or raises ApiError
-with the answer Telegram gives.
+with the answer Telegram gives: 400 "chat not found" for a chat that never wrote to the bot
+(see ``telegram_updates``), 400 for an edit of a message that does not exist, and 429 with
+``retry_after`` above about one message a second to one chat (``chat_limit``; set
+``chat_limit = None`` where a test is about something else).
 """
 
 from __future__ import annotations
@@ -11,13 +14,16 @@ import asyncio
 import time
 from typing import Any
 
+from testkit.chat_limit import ChatLimit
 from testkit.fake_server import JSON, ApiError
-from testkit.telegram_spec import CAPTION_LIMIT, TEXT_LIMIT
+from testkit.telegram_spec import CAPTION_LIMIT, CHAT_ACTIONS, TEXT_LIMIT
 from testkit.telegram_updates import TelegramUpdates
 from testkit.telegram_wire import (
     CHAT_NOT_FOUND,
     NOT_MODIFIED,
     UploadedFile,
+    check_callback_answer,
+    check_commands,
     inline_markup,
     visible_text,
 )
@@ -27,10 +33,29 @@ class TelegramMethods(TelegramUpdates):
     """The fake's Bot API methods (see the module docstring)."""
 
     def __init__(self, token: str, **kwargs: Any) -> None:
-        """Prepare the state the methods keep: the webhook and the command menu."""
+        """Prepare the state the methods keep: the webhook, the command menu, the limit."""
         super().__init__(token, **kwargs)
         self.commands: list[JSON] = []
         self.webhook_url = ""  # set by setWebhook; getUpdates answers 409 while it is set
+        self.chat_limit: ChatLimit | None = ChatLimit()  # None: no limit per chat
+
+    def _known_chat(self, params: JSON) -> int:
+        """Return the chat_id of a call, which must be a chat the bot may write to."""
+        chat_id = params.get("chat_id")
+        if chat_id is None:
+            raise ApiError(400, "Bad Request: chat_id is empty")
+        if not isinstance(chat_id, int) or not self.knows_chat(chat_id):
+            raise ApiError(400, CHAT_NOT_FOUND)
+        return chat_id
+
+    def _known_message(self, params: JSON, what: str) -> tuple[int, int]:
+        """Return (chat_id, message_id) of a message of a known chat that exists."""
+        if "chat_id" not in params or "message_id" not in params:
+            raise ApiError(400, "Bad Request: message identifier is not specified")
+        key = (self._known_chat(params), int(params["message_id"]))
+        if key not in self._messages:
+            raise ApiError(400, f"Bad Request: message to {what} not found")
+        return key
 
     async def _get_updates(self, params: JSON) -> list[JSON]:
         if self.webhook_url:
@@ -72,19 +97,24 @@ class TelegramMethods(TelegramUpdates):
         return True
 
     def _m_setMyCommands(self, params: JSON) -> bool:
-        self.commands = list(params.get("commands") or [])
+        commands = list(params.get("commands") or [])
+        check_commands(commands)
+        scope = params.get("scope") or {}
+        if isinstance(scope, dict) and "chat_id" in scope:
+            self._known_chat(scope)
+        self.commands = commands
         return True
 
     def _m_getMyCommands(self, params: JSON) -> list[JSON]:
         return self.commands
 
     def _bot_message(self, params: JSON, extra: JSON) -> JSON:
-        chat_id = params.get("chat_id")
-        if chat_id is None:
-            raise ApiError(400, "Bad Request: chat_id is empty")
-        if not isinstance(chat_id, int):
-            raise ApiError(400, CHAT_NOT_FOUND)
+        chat_id = self._known_chat(params)
         markup = inline_markup(params)
+        if self.chat_limit is not None:
+            wait = self.chat_limit.take(chat_id, self.now())
+            if wait is not None:
+                raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
         message = {"message_id": self._new_message_id(chat_id), "date": int(time.time()),
                    "chat": self._chat(chat_id), "from": self.bot_user, **extra}  # fmt: skip
         if markup is not None:
@@ -116,12 +146,8 @@ class TelegramMethods(TelegramUpdates):
         markup = inline_markup(params)
         if "inline_message_id" in params:
             return True
-        if "chat_id" not in params or "message_id" not in params:
-            raise ApiError(400, "Bad Request: message identifier is not specified")
-        if not isinstance(params["chat_id"], int):
-            raise ApiError(400, CHAT_NOT_FOUND)
-        key = (params["chat_id"], int(params["message_id"]))
-        old = self._messages.get(key) or self._placeholder(*key)
+        key = self._known_message(params, "edit")
+        old = self._messages[key]
         new = {k: v for k, v in old.items() if k != "reply_markup"}
         if text is not None:
             new["text"] = text
@@ -137,6 +163,23 @@ class TelegramMethods(TelegramUpdates):
 
     def _m_editMessageReplyMarkup(self, params: JSON) -> JSON | bool:
         return self._edit(params, None)
+
+    def _m_deleteMessage(self, params: JSON) -> bool:
+        del self._messages[self._known_message(params, "delete")]
+        return True
+
+    def _m_sendChatAction(self, params: JSON) -> bool:
+        self._known_chat(params)
+        if params.get("action") not in CHAT_ACTIONS:
+            raise ApiError(400, "Bad Request: wrong parameter action in request")
+        return True
+
+    def _m_answerCallbackQuery(self, params: JSON) -> bool:
+        if str(params.get("callback_query_id")) not in self._callback_ids:
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired "
+                           "or query ID is invalid")  # fmt: skip
+        check_callback_answer(params)
+        return True
 
     def _m_getFile(self, params: JSON) -> JSON:
         stored = self._files.get(str(params.get("file_id")))

@@ -1,7 +1,10 @@
 """The fake Telegram's side of the users: the updates a test pushes (messages, button
 presses, contacts, documents, ...), the chats, users and messages they carry, and the
-webhook posts. A chat becomes known to the fake when it sends something, or when a test
-declares it; the fake answers "chat not found" for any other chat, as Telegram does.
+webhook posts.
+
+A chat becomes known to the fake when something from it is pushed or posted, or when a test
+declares it (a person who wrote to the bot before the test began); the fake answers "chat
+not found" to the bot for any other chat, as Telegram does.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from testkit.fake_server import JSON, FakeServer, Seconds
@@ -37,11 +41,41 @@ class TelegramUpdates(FakeServer):
         self._users: dict[int, JSON] = {}
         self._files: dict[str, JSON] = {}
         self._file_bytes: dict[str, bytes] = {}
+        self._callback_ids: set[str] = set()  # callback queries pushed, for their answers
         self._counter = 0
+
+    # ------------------------------------------------------------------ known chats
+    def declare_chat(self, chat_id: int, *, first_name: str = "Test", title: str = "Test Group",
+                     chat_type: str | None = None) -> None:
+        """Make a chat known, as if its person had written to the bot before the test began
+        (private for a positive id unless ``chat_type`` says otherwise, else a group)."""
+        kind = chat_type or ("private" if chat_id > 0 else "group")
+        self._chats[chat_id] = ({"id": chat_id, "type": kind, "first_name": first_name}
+                                if kind == "private" else
+                                {"id": chat_id, "type": kind, "title": title})  # fmt: skip
+
+    def declare_chats(self, chat_ids: Iterable[int]) -> None:
+        """Make several private chats known (see declare_chat)."""
+        for chat_id in chat_ids:
+            self.declare_chat(chat_id)
+
+    def knows_chat(self, chat_id: object) -> bool:
+        """Whether the bot may send to this chat (it wrote, or a test declared it)."""
+        return chat_id in self._chats
+
+    def _learn(self, update: JSON) -> None:
+        """Know the chat of a pushed or posted update, as Telegram knows whoever wrote."""
+        callback = update.get("callback_query") or {}
+        for message in (update.get("message"), update.get("edited_message"),
+                        callback.get("message")):  # fmt: skip
+            chat = message.get("chat") if isinstance(message, dict) else None
+            if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+                self._chats.setdefault(chat["id"], chat)
 
     # ------------------------------------------------------------------ update injection
     def push_update(self, update: JSON) -> int:
         """Queue a raw update for getUpdates (update_id assigned if missing); return its id."""
+        self._learn(update)
         update_id = self._assign_update_id(update)
         self._updates.append(update)
         self._wake("_update_event")
@@ -77,6 +111,7 @@ class TelegramUpdates(FakeServer):
             chat_id, message_id or self._new_message_id(chat_id)
         )
         self._counter += 1
+        self._callback_ids.add(str(self._counter))
         callback = {"id": str(self._counter), "from": user, "chat_instance": f"ci{chat_id}",
                     "message": message, "data": data}  # fmt: skip
         return self.push_update({"callback_query": callback})
@@ -118,6 +153,7 @@ class TelegramUpdates(FakeServer):
 
     async def post_webhook(self, url: str, update: JSON, *, secret_token: str | None) -> int:
         """POST an update to a webhook URL like Telegram does; return the HTTP status."""
+        self._learn(update)
         self._assign_update_id(update)
         headers = {} if secret_token is None else {"X-Telegram-Bot-Api-Secret-Token": secret_token}
         return (await self._client().post(url, json=update, headers=headers)).status_code
@@ -147,9 +183,11 @@ class TelegramUpdates(FakeServer):
         return self._chats[chat_id]
 
     def _placeholder(self, chat_id: int, message_id: int) -> JSON:
-        """A bot message the fake never saw (e.g. sent before the test started)."""
-        return {"message_id": message_id, "date": int(time.time()), "chat": self._chat(chat_id),
-                "from": self.bot_user, "text": "..."}  # fmt: skip
+        """A bot message the fake never saw (sent before the test started): known from now."""
+        message = {"message_id": message_id, "date": int(time.time()),
+                   "chat": self._chat(chat_id), "from": self.bot_user, "text": "..."}  # fmt: skip
+        self._messages[chat_id, message_id] = message
+        return message
 
     def _new_message_id(self, chat_id: int) -> int:
         self._message_ids[chat_id] += 1

@@ -55,10 +55,13 @@ async def app(config: Config, clock: FixedClock) -> AsyncIterator[App]:
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    """Return a running fake Telegram Bot API server on 127.0.0.1."""
-    async with FakeTelegram() as server:
+async def fake(clock: FixedClock) -> AsyncIterator[FakeTelegram]:
+    """Return a running fake Telegram Bot API server on 127.0.0.1, on the test's clock
+    (what the delivery worker waits, Telegram's limit per chat sees pass too). After the
+    test, no request may have carried a field the Bot API does not have."""
+    async with FakeTelegram(clock=lambda: clock.now().timestamp()) as server:
         yield server
+    assert server.unknown_params == [], "fields the Bot API does not have were sent"
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dtm
-import time
 from collections.abc import AsyncIterator
 
 import httpx
@@ -35,8 +34,9 @@ pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecatio
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeTelegram]:
-    """A running fake server."""
+    """A running fake server, to which USER has written before."""
     async with FakeTelegram() as server:
+        server.declare_chat(USER)
         yield server
 
 
@@ -142,12 +142,10 @@ async def test_get_updates_offset_and_long_polling(fake: FakeTelegram, bot: Bot)
     poll = asyncio.create_task(bot.get_updates(offset=second + 1, timeout=5))
     await asyncio.sleep(0.05)
     assert not poll.done()
-    started = time.monotonic()
     third = fake.push_text(USER, "hello", edited=True)
-    (update,) = await asyncio.wait_for(poll, 2)
-    assert time.monotonic() - started < 0.5
+    (update,) = await asyncio.wait_for(poll, 2)  # an update, not the () of a timed-out poll
     assert update.update_id == third and update.edited_message.text == "hello"
-    assert await bot.get_updates(offset=third + 1, timeout=0.1) == ()
+    assert await bot.get_updates(offset=third + 1, timeout=0) == ()
 
 
 async def test_callback_refers_to_the_bots_message(fake: FakeTelegram, bot: Bot) -> None:
@@ -283,6 +281,8 @@ async def test_commands_webhook_and_misc(fake: FakeTelegram, bot: Bot) -> None:
 async def test_raw_http_encodings(fake: FakeTelegram) -> None:
     """Query strings, JSON bodies and any-case method names work; results are JSON."""
     url = f"{fake.base_url}{fake.token}"
+    fake.declare_chat(-5)
+    fake.declare_chat(12)
     async with httpx.AsyncClient() as client:
         got = await client.get(f"{url}/SendMessage", params={"chat_id": "-5", "text": "7"})
         assert got.status_code == 200 and got.json()["result"]["chat"]["type"] == "group"
@@ -318,12 +318,10 @@ async def test_stop_releases_long_poll_and_hang() -> None:
         poll = asyncio.create_task(real_bot.get_updates(timeout=30))
         hung = asyncio.create_task(real_bot.send_message(USER, "x"))
         await asyncio.sleep(0.05)
-        started = time.monotonic()
         await fake.stop()
-        assert await asyncio.wait_for(poll, 2) == ()
+        assert await asyncio.wait_for(poll, 2) == ()  # released: a 30 s poll answered empty
         with pytest.raises(NetworkError):
             await asyncio.wait_for(hung, 2)
-        assert time.monotonic() - started < 1
 
 
 class _WebhookHandler(tornado.web.RequestHandler):

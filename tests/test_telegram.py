@@ -139,7 +139,8 @@ async def test_handler_error_is_logged_with_update_id_and_answered_politely(
 async def test_long_reply_is_split_under_the_limit(tg: TelegramChat, fake: FakeTelegram,
                                                    app: App) -> None:
     paragraphs = "\n\n".join(f"<b>Mục {i}</b>: " + "nội dung " * 40 for i in range(40))
-    await app.services.send("telegram", str(DELEGATE_ID), Reply(paragraphs))
+    fake.declare_chat(DELEGATE_ID)  # the delegate wrote to the bot before
+    assert await app.services.send("telegram", str(DELEGATE_ID), Reply(paragraphs))
     texts = fake.sent_texts(DELEGATE_ID)
     assert len(texts) == 4
     assert all(len(t) <= 4096 + 200 for t in texts)

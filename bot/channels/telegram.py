@@ -3,6 +3,8 @@
 Private messages, shared contacts, documents and inline-button presses become `Incoming`;
 replies go out as HTML (split at 4096 characters) with choices as inline keyboards. Group
 messages and other update kinds are ignored; stickers and photos get a polite answer.
+Telegram takes about one message a second to one chat after a short burst: a reply in many
+parts (or several replies at once) waits out its 429s, up to `REPLY_PATIENCE` in all.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import html
 import logging
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 
 from telegram import (
@@ -44,7 +46,7 @@ from telegram.warnings import PTBUserWarning
 from bot.app import App
 from bot.channels.base import Capabilities, ChannelSpec
 from bot.config import Config, TelegramConfig
-from bot.delivery import DeliveryError
+from bot.delivery import DeliveryError, Sleep
 from bot.model import Contact, Document, Incoming, Reply, parse_command
 from bot.text import TELEGRAM_LIMIT, split_html
 
@@ -58,6 +60,7 @@ PLATFORM = "telegram"
 POOL_SIZE = 8
 POOL_TIMEOUT = 30.0
 DEEP_LINK = "https://t.me/{username}?start={{payload}}"
+REPLY_PATIENCE = 60.0  # seconds a direct reply may wait, in all, for Telegram's flood limit
 
 DECLARED = Capabilities(buttons=True, contact_sharing=True, text_limit=TELEGRAM_LIMIT,
                         rate=25.0, files=True, pictures=True)
@@ -102,15 +105,19 @@ def _inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
+def _seconds(exc: RetryAfter) -> float:
+    """Return how long a 429 asks to wait (PTB gives an int or a timedelta)."""
+    wait = exc.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+
+
 @contextlib.contextmanager
 def _classified() -> Iterator[None]:
     """Turn python-telegram-bot's errors into the delivery worker's DeliveryError."""
     try:
         yield
     except RetryAfter as exc:
-        wait = exc.retry_after
-        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-        raise DeliveryError(DeliveryError.RETRY_AFTER, exc.message, seconds) from exc
+        raise DeliveryError(DeliveryError.RETRY_AFTER, exc.message, _seconds(exc)) from exc
     except Forbidden as exc:
         raise DeliveryError(DeliveryError.BLOCKED, exc.message) from exc
     except BadRequest as exc:
@@ -127,11 +134,13 @@ class TelegramChannel:
     platform = PLATFORM
 
     def __init__(self, app: App, config: TelegramConfig, *, read_timeout: float = 10.0,
-                 poll_timeout: int = 30, outbox_connections: int | None = None) -> None:
+                 poll_timeout: int = 30, outbox_connections: int | None = None,
+                 sleep: Sleep = asyncio.sleep) -> None:
         _quiet_raw_sends()  # here: a test runner resets warning filters between tests
         self.app = app
         self.config = config
         self.poll_timeout = poll_timeout
+        self.sleep = sleep  # how a reply waits out a 429 (injected in tests)
         self.username = ""  # learnt at start
         self.handled = 0  # updates fully handled, for monitoring and tests
         self._handled_changed = asyncio.Condition()
@@ -243,11 +252,26 @@ class TelegramChannel:
         sent = []
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
-            sent.append(await self.application.bot.send_message(
-                chat_id, part, parse_mode=ParseMode.HTML,
-                reply_markup=markup if last else None, disable_web_page_preview=True,
-            ))
+            sent.append(await self._patiently(lambda part=part, last=last: (
+                self.application.bot.send_message(
+                    chat_id, part, parse_mode=ParseMode.HTML,
+                    reply_markup=markup if last else None, disable_web_page_preview=True))))
         return sent
+
+    async def _patiently(self, send: Callable[[], Awaitable[Message]]) -> Message:
+        """Send, waiting out Telegram's 429s (one chat takes about one message a second)
+        for up to REPLY_PATIENCE seconds in all; then the 429 is raised."""
+        waited = 0.0
+        while True:
+            try:
+                return await send()
+            except RetryAfter as exc:
+                seconds = _seconds(exc)
+                if waited + seconds > REPLY_PATIENCE:
+                    raise
+                waited += seconds
+                log.debug("Telegram asked a reply to wait %.0f s", seconds)
+                await self.sleep(seconds)
 
     async def deliver(self, chat_id: str, text: str) -> str:
         """Send one outbox message (within the limit); raise DeliveryError when it fails."""
