@@ -8,7 +8,9 @@ timeout or server error is retried with bounded exponential backoff, then marked
 to pending: only those (at most one batch) can reach a recipient twice.
 
 Each broadcast's organiser gets a live report message, edited as counts change (at most
-every `report_interval` seconds), then a final summary.
+every `report_interval` seconds), then a final summary. The organiser's chat also gets the
+bot's direct replies, and a platform takes about one message a second to one chat: a report
+message answered 429 waits as long as asked (up to `REPORT_PATIENCE` in all), then goes.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot.channels import text_limit
 from bot.clock import Clock, from_iso, to_iso
@@ -32,9 +34,11 @@ from storage.outbox import Claimed, NewMessage, Outcome
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
 MAX_BATCH = 200
 IDLE_SECONDS = 5.0  # how soon rows queued by another process (the CLI) go out
+REPORT_PATIENCE = 30.0  # seconds a report message may wait, in all, for the chat's limit
 
 
 def messages_for(key: str, platform: str, chat_id: str, text: str, *,
@@ -62,6 +66,20 @@ class DeliveryError(Exception):
     def __init__(self, kind: str, reason: str, retry_after: float = 0.0) -> None:
         super().__init__(reason)
         self.kind, self.reason, self.retry_after = kind, reason, retry_after
+
+
+async def waiting_out_429(send: Callable[[], Awaitable[T]], sleep: Sleep, patience: float) -> T:
+    """Return `send()`, waiting out each 429 (DeliveryError RETRY_AFTER) as long as the
+    platform asks, up to `patience` seconds in all; past that the 429 is raised."""
+    waited = 0.0
+    while True:
+        try:
+            return await send()
+        except DeliveryError as exc:
+            if exc.kind != DeliveryError.RETRY_AFTER or waited + exc.retry_after > patience:
+                raise
+            waited += exc.retry_after
+            await sleep(exc.retry_after)
 
 
 class Transport(Protocol):
@@ -285,20 +303,22 @@ class DeliveryWorker:
                             sent=counts["sent"], failed=counts["failed"],
                             blocked=counts["blocked"],
                             pending=counts["pending"] + counts["sending"])
-        platform = transport.platform  # report messages count against the platform's rate
-        try:
+        platform, chat_id = transport.platform, item.report_chat_id
+        try:  # report messages count against the platform's rate
             await self._pace(platform)
             if item.report_message_id is None:
-                message_id = await transport.deliver(item.report_chat_id, text)
+                message_id = await waiting_out_429(lambda: transport.deliver(chat_id, text),
+                                                   self.sleep, REPORT_PATIENCE)
                 await broadcasts.set_report_message(self.db, item.id, message_id)
             else:
-                await transport.edit(item.report_chat_id, item.report_message_id, text)
+                await transport.edit(chat_id, item.report_message_id, text)
             if finished:
                 summary = self.texts.t(item.report_language, "delivery.finished", id=item.id,
                                        total=total, sent=counts["sent"],
                                        failed=counts["failed"], blocked=counts["blocked"])
                 await self._pace(platform)
-                await transport.deliver(item.report_chat_id, summary)
+                await waiting_out_429(lambda: transport.deliver(chat_id, summary), self.sleep,
+                                      REPORT_PATIENCE)
         except DeliveryError as exc:
             log.warning("could not update the report of broadcast %s: %s", item.id, exc.reason)
 

@@ -583,13 +583,6 @@ async def test_ids_are_kept_as_strings(app: App, roster: None, zalo: ZaloChat,
     assert zfake.sent_messages("c0ffee00") and zfake.sent_messages(HA_ZALO) == []
 
 
-async def test_dates_in_milliseconds_are_accepted(zalo: ZaloChat, zfake: FakeZalo) -> None:
-    update = zfake.make_update(HA_ZALO, "/help")
-    update["message"]["date"] = 1_786_408_200_000  # 07:30 on 11/08/2026 in Hanoi, in ms
-    (answer,) = await zalo.push(HA_ZALO, lambda: zfake.push_update(update))
-    assert answer.startswith("Các lệnh")
-
-
 async def test_a_sticker_gets_the_polite_text_only_answer(
     app: App, roster: None, zalo: ZaloChat, zfake: FakeZalo
 ) -> None:

@@ -4,7 +4,8 @@ Private messages, shared contacts, documents and inline-button presses become `I
 replies go out as HTML (split at 4096 characters) with choices as inline keyboards. Group
 messages and other update kinds are ignored; stickers and photos get a polite answer.
 Telegram takes about one message a second to one chat after a short burst: a reply in many
-parts (or several replies at once) waits out its 429s, up to `REPLY_PATIENCE` in all.
+parts (or several replies at once) waits out its 429s, up to `REPLY_PATIENCE` in all, on
+the injected `sleep`.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import html
 import logging
 import os
 import warnings
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 
 from telegram import (
@@ -46,7 +48,7 @@ from telegram.warnings import PTBUserWarning
 from bot.app import App
 from bot.channels.base import Capabilities, ChannelSpec
 from bot.config import Config, TelegramConfig
-from bot.delivery import DeliveryError, Sleep
+from bot.delivery import DeliveryError, Sleep, waiting_out_429
 from bot.model import Contact, Document, Incoming, Reply, parse_command
 from bot.text import TELEGRAM_LIMIT, split_html
 
@@ -232,11 +234,15 @@ class TelegramChannel:
             for lang in texts.texts:
                 await bot.set_my_commands(menu(lang, False), language_code=lang)
             await bot.set_my_commands(menu(texts.default, False), scope=BotCommandScopeDefault())
-            for chat_id in self.app.services.organisers.get(PLATFORM, ()):
-                await bot.set_my_commands(menu(texts.default, True),
-                                          scope=BotCommandScopeChat(int(chat_id)))
         except TelegramError as exc:
             log.warning("could not set the command menus: %s", exc)
+            return
+        for chat_id in self.app.services.organisers.get(PLATFORM, ()):
+            try:  # one at a time: Telegram knows no chat of an organiser who never wrote
+                await bot.set_my_commands(menu(texts.default, True),
+                                          scope=BotCommandScopeChat(int(chat_id)))
+            except TelegramError as exc:
+                log.info("no organiser menu for Telegram chat %s yet: %s", chat_id, exc)
 
     async def send(self, platform: str, chat_id: str, reply: Reply) -> None:
         """Send a reply, split at Telegram's limit; choices go with the last part."""
@@ -251,27 +257,18 @@ class TelegramChannel:
         parts = split_html(reply.text, DECLARED.text_limit)
         sent = []
         for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            sent.append(await self._patiently(lambda part=part, last=last: (
-                self.application.bot.send_message(
-                    chat_id, part, parse_mode=ParseMode.HTML,
-                    reply_markup=markup if last else None, disable_web_page_preview=True))))
+            keys = markup if i == len(parts) - 1 else None
+            send = functools.partial(self._send_part, chat_id, part, keys)
+            sent.append(await waiting_out_429(send, self.sleep, REPLY_PATIENCE))
         return sent
 
-    async def _patiently(self, send: Callable[[], Awaitable[Message]]) -> Message:
-        """Send, waiting out Telegram's 429s (one chat takes about one message a second)
-        for up to REPLY_PATIENCE seconds in all; then the 429 is raised."""
-        waited = 0.0
-        while True:
-            try:
-                return await send()
-            except RetryAfter as exc:
-                seconds = _seconds(exc)
-                if waited + seconds > REPLY_PATIENCE:
-                    raise
-                waited += seconds
-                log.debug("Telegram asked a reply to wait %.0f s", seconds)
-                await self.sleep(seconds)
+    async def _send_part(self, chat_id: int, text: str,
+                         markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None) -> Message:
+        """Send one message of a reply; raise DeliveryError when it does not go through."""
+        with _classified():
+            return await self.application.bot.send_message(
+                chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
+                disable_web_page_preview=True)
 
     async def deliver(self, chat_id: str, text: str) -> str:
         """Send one outbox message (within the limit); raise DeliveryError when it fails."""
