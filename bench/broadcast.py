@@ -72,10 +72,13 @@ Json = dict[str, Any]
 def _bench_fake() -> Any:
     """Return a FakeTelegram that stamps recipient sends, 429 answers and /help replies."""
     from testkit.fake_telegram import ApiError, FakeTelegram
+    from testkit.people import SEEDED_CHATS
 
     class BenchFake(FakeTelegram):
         def __init__(self) -> None:
             super().__init__(TOKEN, clock=time.monotonic)  # the bot sleeps for real
+            self.declare_chats(SEEDED_CHATS)  # the delegates registered: they wrote
+            self.declare_chat(ORGANISER)  # the organiser wrote /announce
             self.by_chat: Counter[int] = Counter()
             self.first_at: dict[int, float] = {}
             self.last_send = 0.0

@@ -19,7 +19,8 @@ Part 2 - registrations. A real ``App`` (SystemClock, temp config and database ho
 roster of ``--delegates``) with a real ``TelegramChannel`` polls the fake Bot API server
 ``testkit.fake_telegram.FakeTelegram``. All delegates write at the same moment (every update
 pushed before anything is awaited), in three rounds: ``/start``, then the invite code as
-typed (some with hyphens or in lower case), then a press on ``reg:yes``. Per user the
+typed (some with hyphens or in lower case), then a press on ``reg:yes``; between two rounds
+the fake's clock moves as a person's would (Telegram's limit per chat refills). Per user the
 latency runs from the push to the moment the fake server recorded the bot's ``sendMessage``
 that answers it (the ask for the code; the confirmation carrying the ``reg:yes`` button; the
 "registered" message). Errors: no answer within ``--timeout``, a wrong text, HTTP answers
@@ -253,8 +254,11 @@ async def run_round(clock: SendClock, fake: Any, matchers: dict[int, Matcher],
                     push: Callable[[int], object], wait_handled: Callable[[], Any],
                     timeout: float) -> JSON:
     """Push one update per chat back to back, then wait for every answer; return figures."""
+    from testkit.telegram_harness import PACE
+
     rnd = Round(matchers)
     clock.round = rnd
+    fake.advance(PACE)  # people answer at a person's pace: Telegram's limit per chat refills
     first_call = len(fake.calls)
     for chat in matchers:
         rnd.pushed[chat] = time.perf_counter()

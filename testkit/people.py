@@ -17,7 +17,7 @@ from storage.users import ChatUser
 
 DELEGATIONS = ("Đoàn Sở Tài chính", "Đoàn Sở Y tế", "Đoàn Sở Giáo dục và Đào tạo")
 FIRST_USER_ID = 50_000
-SEEDED_CHATS = range(FIRST_USER_ID, FIRST_USER_ID + 1000)  # the user ids seed() may give
+SEEDED_CHATS = range(FIRST_USER_ID, FIRST_USER_ID + 10_000)  # the user ids seed() may give
 
 
 @dataclass(frozen=True)

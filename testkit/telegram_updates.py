@@ -38,6 +38,7 @@ class TelegramUpdates(FakeServer):
         self._messages: dict[tuple[int, int], JSON] = {}
         self._last_bot_message: dict[int, int] = {}
         self._chats: dict[int, JSON] = {}
+        self._declared: list[range] = []  # chats known by the range (many people at once)
         self._users: dict[int, JSON] = {}
         self._files: dict[str, JSON] = {}
         self._file_bytes: dict[str, bytes] = {}
@@ -55,13 +56,16 @@ class TelegramUpdates(FakeServer):
                                 {"id": chat_id, "type": kind, "title": title})  # fmt: skip
 
     def declare_chats(self, chat_ids: Iterable[int]) -> None:
-        """Make several private chats known (see declare_chat)."""
+        """Make several private chats known (see declare_chat); a range is kept as it is."""
+        if isinstance(chat_ids, range):
+            self._declared.append(chat_ids)
+            return
         for chat_id in chat_ids:
             self.declare_chat(chat_id)
 
     def knows_chat(self, chat_id: object) -> bool:
         """Whether the bot may send to this chat (it wrote, or a test declared it)."""
-        return chat_id in self._chats
+        return chat_id in self._chats or any(chat_id in ids for ids in self._declared)
 
     def _learn(self, update: JSON) -> None:
         """Know the chat of a pushed or posted update, as Telegram knows whoever wrote."""
