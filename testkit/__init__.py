@@ -12,5 +12,6 @@ tests import it through pytest's `pythonpath = ["."]`, benchmarks run from the c
 - `fake_zalo`: a fake Zalo Bot Platform API server on 127.0.0.1, from `zalo_wire` and
   `zalo_updates`;
 - `telegram_harness`, `zalo_harness`: drive the real channels against the fakes;
+- `worker`: run the delivery worker on a test's injected clock;
 - `people`: a roster written straight to storage, registered on Telegram.
 """

@@ -15,7 +15,7 @@ import dataclasses
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from bot.app import App
@@ -83,16 +83,6 @@ class ZaloChat:
     async def say(self, user_id: str, text: str, **kwargs: Any) -> str:
         """Send a text message; return the bot's answer as one string."""
         return "\n\n".join(await self.send(user_id, text, **kwargs))
-
-
-async def drain(app: App, clock: FixedClock) -> None:
-    """Run the delivery worker until the outbox is empty, sleeping on the injected clock."""
-    async def fake_sleep(seconds: float) -> None:
-        await asyncio.sleep(0)
-        clock.advance(timedelta(seconds=seconds))
-
-    app.delivery.sleep = fake_sleep
-    await app.delivery.drain()
 
 
 @dataclass

@@ -36,6 +36,7 @@ from storage import agenda, broadcasts, outbox, staging, users
 from testkit.fake_telegram import FakeTelegram
 from testkit.people import Person, seed
 from testkit.telegram_harness import TelegramChat, buttons
+from testkit.worker import drain
 from tests.conftest import ORGANISER_ID
 from tests.test_agenda import (
     AUDIENCE,
@@ -53,7 +54,6 @@ from tests.test_agenda import (
     Slot,
     agenda_text,
     at,
-    drain,
     load,
     programme_toml,
     stored,

@@ -23,6 +23,7 @@ from storage import audit, broadcasts, outbox
 from testkit.fake_telegram import FakeTelegram
 from testkit.people import DELEGATIONS, seed
 from testkit.telegram_harness import TelegramChat, buttons
+from testkit.worker import drain
 from tests.conftest import DELEGATE_ID, ORGANISER_ID
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -67,16 +68,6 @@ async def schedule(tg: TelegramChat, body: str, when: str, *presses: str) -> str
     assert "Gửi lúc nào?" in ask["text"] and "Asia/Ho_Chi_Minh" in ask["text"]
     (answer,) = await tg.texts(ORGANISER_ID, when)
     return answer
-
-
-async def drain(app: App, clock: FixedClock) -> None:
-    """Run the delivery worker until the outbox is empty, sleeping on the injected clock."""
-    async def fake_sleep(seconds: float) -> None:
-        await asyncio.sleep(0)
-        clock.advance(timedelta(seconds=seconds))
-
-    app.delivery.sleep = fake_sleep
-    await app.delivery.drain()
 
 
 def announcements_to(fake: FakeTelegram, chat_id: int) -> list[str]:

@@ -8,7 +8,6 @@ that clock; what arrived is read from the fake server's records and the outbox r
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,6 +26,7 @@ from storage.outbox import Outcome
 from testkit.fake_telegram import FakeTelegram, html_to_text
 from testkit.people import Person, seed
 from testkit.telegram_harness import TelegramChat, buttons, start_channel, telegram_config
+from testkit.worker import on_injected_time
 from tests.conftest import ORGANISER_ID, make_config
 
 HEADER_VI = "📢 <b>Thông báo của Ban Tổ chức</b>\n\n"
@@ -85,11 +85,7 @@ def run_on_injected_time(app: App, clock: FixedClock) -> ClockedTransport:
     The fake sleep yields before moving the clock, so a send started just before a pause is
     noted at the time it was paced for.
     """
-    async def fake_sleep(seconds: float) -> None:
-        await asyncio.sleep(0)
-        clock.advance(timedelta(seconds=seconds))
-
-    app.delivery.sleep = fake_sleep
+    on_injected_time(app, clock)
     recorder = ClockedTransport(app.delivery.transports["telegram"], clock)
     app.delivery.transports["telegram"] = recorder
     return recorder

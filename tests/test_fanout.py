@@ -27,8 +27,9 @@ from storage import results
 from testkit.fake_telegram import FakeTelegram
 from testkit.people import seed
 from testkit.telegram_harness import TelegramChat
+from testkit.worker import drain
 from tests.conftest import ORGANISER_ID, make_config
-from tests.test_agenda import PROGRAMME, REPORT, TEXTS, drain, load, stored
+from tests.test_agenda import PROGRAMME, REPORT, TEXTS, load, stored
 from tests.test_agenda_import import change_line, notice
 from tests.test_announcements import queue
 from tests.test_reminders import reminder_text, wait_text

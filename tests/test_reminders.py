@@ -28,6 +28,7 @@ from storage import broadcasts, outbox, users
 from testkit.fake_telegram import FakeTelegram
 from testkit.people import Person, seed
 from testkit.telegram_harness import TelegramChat, buttons, start_channel
+from testkit.worker import drain
 from tests.conftest import DELEGATE_ID, ORGANISER_ID, make_config
 from tests.test_agenda import (
     BEFORE,
@@ -45,7 +46,6 @@ from tests.test_agenda import (
     WELCOME,
     Slot,
     at,
-    drain,
     load,
     stored,
     vi,

@@ -19,7 +19,6 @@ import html
 import io
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ from storage import audit, broadcasts, outbox, results, users
 from testkit.fake_telegram import FakeTelegram, html_to_text
 from testkit.people import seed
 from testkit.telegram_harness import TelegramChat, buttons
+from testkit.worker import drain
 from tests.conftest import DELEGATE_ID, ORGANISER_ID, make_config
 
 TEXTS = Translator.load()
@@ -220,16 +220,6 @@ async def press(tg: TelegramChat, data: str, user: int = ORGANISER_ID) -> str:
     """Press a button; return the bot's single answer."""
     (answer,) = await tg.press(user, data)
     return str(answer["text"])
-
-
-async def drain(app: App, clock: FixedClock) -> None:
-    """Run the delivery worker until the outbox is empty, sleeping on the injected clock."""
-    async def fake_sleep(seconds: float) -> None:
-        await asyncio.sleep(0)
-        clock.advance(timedelta(seconds=seconds))
-
-    app.delivery.sleep = fake_sleep
-    await app.delivery.drain()
 
 
 async def delegates(app: App, count: int, english: int = 0) -> tuple[list[int], list[int]]:

@@ -37,10 +37,10 @@ from storage.users import ChatUser
 from testkit.fake_telegram import FakeTelegram
 from testkit.fake_zalo import FakeZalo
 from testkit.telegram_harness import TelegramChat, buttons
+from testkit.worker import drain
 from testkit.zalo_harness import (
     ClockedZalo,
     ZaloChat,
-    drain,
     free_port,
     start_zalo,
     zalo_config,

@@ -30,7 +30,8 @@ from bot.text import html_to_plain
 from handlers.roster import apply_plan, plan_from_table
 from storage import registrations, users
 from testkit.fake_zalo import DOCUMENTED, DOCUMENTED_SAMPLE, SHAPES, FakeZalo, Shape
-from testkit.zalo_harness import ZaloChat, drain, start_zalo
+from testkit.worker import drain
+from testkit.zalo_harness import ZaloChat, start_zalo
 from tests.conftest import make_config
 
 TEXTS = Translator.load()
