@@ -141,6 +141,12 @@ def _is(value: Any, kind: str) -> bool:
     return isinstance(value, dict)  # an object type
 
 
+_MISSING = {  # Telegram's own words where a required field is missing
+    "text": "Bad Request: message text is empty",
+    "document": "Bad Request: there is no document in the request",
+}
+
+
 def check(method: str, params: dict[str, Any]) -> list[str]:
     """Answer 400 for a missing required field or a value of the wrong type, as Telegram
     does; return the names of the fields the method does not have (Telegram ignores them)."""
@@ -151,14 +157,9 @@ def check(method: str, params: dict[str, Any]) -> list[str]:
         if field.required and params.get(field.name) is None:
             raise ApiError(400, _MISSING.get(field.name, f"Bad Request: {field.name} is empty"))
     for key, value in params.items():
-        field = fields.get(key)
-        if field is not None and not any(_is(value, kind) for kind in field.types):
+        known = fields.get(key)
+        if known is not None and not any(_is(value, kind) for kind in known.types):
             raise ApiError(400, f'Bad Request: field "{key}" must be of type '
-                           f'{" or ".join(field.types)}')  # fmt: skip
+                           f'{" or ".join(known.types)}')  # fmt: skip
     return [key for key in params if key not in fields]
 
-
-_MISSING = {
-    "text": "Bad Request: message text is empty",
-    "document": "Bad Request: there is no document in the request",
-}
