@@ -15,7 +15,7 @@ from bot.clock import from_iso, to_iso
 from bot.context import Context
 from bot.fanout import language_for
 from bot.formats.roster import normalize_invite_code, normalize_phone
-from bot.i18n import join
+from bot.i18n import Markup, join
 from bot.model import Reply
 from bot.router import Router
 from storage import delegates, registrations, users
@@ -40,15 +40,21 @@ async def start(ctx: Context) -> Reply | list[Reply]:
     """Welcome; then ask for the invite code, or check the one from the deep link."""
     event = ctx.services.config.event.name
     if ctx.is_organiser and not ctx.msg.args:
-        return ctx.reply("start.welcome_organiser", event=event, name=ctx.msg.display_name)
+        return ctx.reply("start.welcome_organiser", event=event, hello=hello(ctx))
     delegate = await current_delegate(ctx)
     if delegate is not None:
         return Reply(join([ctx.t("start.welcome_back", event=event, name=delegate.full_name),
                            ctx.t("registration.next_steps")], "\n\n"))
     if ctx.msg.args:
         return await check_code(ctx, "".join(ctx.msg.args))
-    welcome = ctx.reply("start.welcome", event=event, name=ctx.msg.display_name)
+    welcome = ctx.reply("start.welcome", event=event, hello=hello(ctx))
     return [welcome, await ask_code(ctx)]
+
+
+def hello(ctx: Context) -> Markup:
+    """Greet the sender by the name their app gives, or without one when it gives none."""
+    name = ctx.msg.display_name.strip()
+    return ctx.t("start.hello", name=name) if name else ctx.t("start.hello_nameless")
 
 
 async def ask_code(ctx: Context) -> Reply:
