@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.app import App
 from bot.config import Config
+from bot.i18n import Markup
 from bot.text import html_to_plain
 from handlers.agenda_import import apply_plan, plan_from_bytes, render_plan
 
@@ -24,7 +25,7 @@ async def import_agenda(config: Config, path: Path, *, dry_run: bool, notify: bo
     services.reschedule = _nothing
     lang = config.event.language
 
-    def t(key: str, **params: object) -> str:
+    def t(key: str, **params: object) -> Markup:
         return services.texts.t(lang, key, **params)
 
     try:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import tzinfo
+from functools import partial
 
 from bot.clock import from_iso, to_iso
 from bot.context import Context, Services
@@ -106,14 +108,14 @@ async def plan_from_bytes(services: Services, data: bytes, file_name: str) -> Ag
     return plan
 
 
-def change_line(t: Translate, change: Change, tz: object) -> Markup:
+def change_line(t: Translate, change: Change, tz: tzinfo) -> Markup:
     """Describe one change in one language."""
     session = change.new or change.old
     assert session is not None
 
     def when(s: Session | SessionData) -> str:
-        start = from_iso(s.starts_at).astimezone(tz)  # type: ignore[arg-type]
-        end = from_iso(s.ends_at).astimezone(tz)  # type: ignore[arg-type]
+        start = from_iso(s.starts_at).astimezone(tz)
+        end = from_iso(s.ends_at).astimezone(tz)
         return f"{start:%H:%M}–{end:%H:%M} {start:%d/%m}"
 
     return t(f"agenda_import.change.{change.kind}", title=session.title, when=when(session),
@@ -121,7 +123,7 @@ def change_line(t: Translate, change: Change, tz: object) -> Markup:
              before_location=(change.old.location or "—") if change.old else "")
 
 
-def render_plan(t: Translate, plan: AgendaPlan, tz: object, *, state: str,
+def render_plan(t: Translate, plan: AgendaPlan, tz: tzinfo, *, state: str,
                 limit: int | None = None) -> Markup:
     """Describe a plan: its problems, or its changes and warnings.
 
@@ -160,7 +162,7 @@ async def apply_plan(services: Services, plan: AgendaPlan, *, actor: str,
             for mine, group in told.items():
                 rows += outbox_rows(
                     services, group,
-                    lambda lang, mine=mine: notice_text(services, lang, [changes[i] for i in mine]),
+                    partial(notice_text, services, changes=[changes[i] for i in mine]),
                     key=f"a{broadcast_id}", broadcast_id=broadcast_id)
             return rows
 

@@ -20,6 +20,7 @@ from bot.context import Context, Services
 from bot.fanout import outbox_rows
 from bot.filekind import Checked, Confirm
 from bot.formats import reports
+from bot.formats.reports import Translate
 from bot.formats.results import CandidateRow, ResultFile, is_result, read_results
 from bot.i18n import Markup, join
 from bot.model import Reply, parse_id
@@ -64,7 +65,7 @@ def rule_of(services: Services, kind: str) -> Rule:
     return Rule(Fraction(str(percent)) / 100)
 
 
-def _pct(t: Any, value: Decimal | None) -> str:
+def _pct(t: Translate, value: Decimal | None) -> str:
     text = f"{value if value is not None else Decimal('0.00')}"
     return text.replace(".", str(t("number.decimal_point")))
 
@@ -178,7 +179,7 @@ async def store_draft(services: Services, parsed: ResultFile, actor: str) -> int
     return result_id
 
 
-def problems_text(t: Any, parsed: ResultFile) -> Markup:
+def problems_text(t: Translate, parsed: ResultFile) -> Markup:
     """List a result file's problems as `file:line: reason`."""
     head = t("results.problems", file=parsed.file_name, count=len(parsed.problems))
     return reports.refused(t, head, parsed.problems, LIST_LIMIT, column=False)

@@ -82,15 +82,16 @@ def plan_import(existing: list[Delegate], roster: RosterFile, file_name: str, *,
         old = by_code.get(row.code)
         if old is None:
             plan.added.append(data)
-        elif DelegateData(*_fields(old)) != data:
+        elif _data(old) != data:
             plan.updated.append(data)
         else:
             plan.unchanged += 1
     return plan
 
 
-def _fields(d: Delegate) -> tuple[object, ...]:
-    return (d.code, d.full_name, d.unit, d.delegation, d.kind, d.phone, d.seat, d.invite_code)
+def _data(d: Delegate) -> DelegateData:
+    return DelegateData(d.code, d.full_name, d.unit, d.delegation, d.kind, d.phone, d.seat,
+                        d.invite_code)
 
 
 async def plan_from_table(db: Database, table: Table, *, prune: bool) -> RosterPlan:

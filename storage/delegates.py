@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from storage.db import Database
+from storage.db import Database, Row
 
 FIELDS = ("code", "full_name", "unit", "delegation", "kind", "phone", "seat", "invite_code")
 
@@ -42,8 +42,8 @@ class DelegateData:
 _SELECT = "SELECT id, " + ", ".join(FIELDS) + " FROM delegates"
 
 
-def _delegate(row: Sequence[object]) -> Delegate:
-    return Delegate(*row)  # type: ignore[arg-type]
+def _delegate(row: Row) -> Delegate:
+    return Delegate(*row)
 
 
 async def all_delegates(db: Database) -> list[Delegate]:
@@ -77,7 +77,7 @@ async def find_by_phone(db: Database, phone: str) -> Delegate | None:
 
 async def has_phones(db: Database) -> bool:
     """Tell whether the roster holds any phone number."""
-    return await db.scalar("SELECT EXISTS (SELECT 1 FROM delegates WHERE phone IS NOT NULL)") == 1
+    return bool(await db.scalar("SELECT EXISTS (SELECT 1 FROM delegates WHERE phone IS NOT NULL)"))
 
 
 async def invite_codes(db: Database) -> set[str]:
@@ -120,7 +120,8 @@ async def apply_import(
 
 async def checkin_token(db: Database, delegate_id: int) -> str | None:
     """Return a delegate's check-in token (None for an unknown delegate)."""
-    return await db.scalar("SELECT checkin_token FROM delegates WHERE id = ?", (delegate_id,))
+    token = await db.scalar("SELECT checkin_token FROM delegates WHERE id = ?", (delegate_id,))
+    return None if token is None else str(token)
 
 
 async def checkin_tokens(db: Database) -> dict[int, str]:
@@ -181,7 +182,7 @@ async def unregistered(db: Database, *, offset: int, limit: int) -> list[Delegat
 
 async def count_unregistered(db: Database) -> int:
     """Return how many delegates are linked on no platform."""
-    return await db.scalar(
+    return int(await db.scalar(
         "SELECT count(*) FROM delegates d WHERE NOT EXISTS"
         " (SELECT 1 FROM registrations r WHERE r.delegate_id = d.id)"
-    )
+    ))

@@ -220,7 +220,7 @@ class _Checker(Findings):
             self._problem(line, "phone", "roster.problem.bad_phone", value=raw_phone)
         invite = normalize_invite_code(values.get("invite_code", "")) or None
         if invite and not is_valid_invite_code(invite):
-            params = {
+            params: dict[str, str | int] = {
                 "min": INVITE_MIN_LENGTH,
                 "max": INVITE_MAX_LENGTH,
                 "alphabet": INVITE_ALPHABET,
