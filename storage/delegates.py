@@ -3,26 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Literal
 
 from storage.db import Database, Row
-
-FIELDS = ("code", "full_name", "unit", "delegation", "kind", "phone", "seat", "invite_code")
-
-
-@dataclass(frozen=True, slots=True)
-class Delegate:
-    """One delegate of the roster."""
-
-    id: int
-    code: str
-    full_name: str
-    unit: str
-    delegation: str
-    kind: str
-    phone: str | None
-    seat: str
-    invite_code: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +23,28 @@ class DelegateData:
     invite_code: str
 
 
-_SELECT = "SELECT id, " + ", ".join(FIELDS) + " FROM delegates"
+@dataclass(frozen=True, slots=True)
+class Delegate(DelegateData):
+    """One delegate of the roster: the details an import wrote, and the delegate's id."""
+
+    id: int
+
+
+FIELDS = tuple(f.name for f in fields(DelegateData))
+_SELECT = "SELECT " + ", ".join(FIELDS) + ", id FROM delegates"  # Delegate's field order
 
 
 def _delegate(row: Row) -> Delegate:
     return Delegate(*row)
+
+
+_Unique = Literal["id", "code", "invite_code", "phone", "checkin_token"]
+
+
+async def _one(db: Database, column: _Unique, value: object) -> Delegate | None:
+    """Return the delegate whose `column` (a unique one) holds `value`, if any."""
+    row = await db.fetchone(f"{_SELECT} WHERE {column} = ?", (value,))
+    return None if row is None else _delegate(row)
 
 
 async def all_delegates(db: Database) -> list[Delegate]:
@@ -53,26 +54,22 @@ async def all_delegates(db: Database) -> list[Delegate]:
 
 async def get(db: Database, delegate_id: int) -> Delegate | None:
     """Return a delegate by id."""
-    row = await db.fetchone(f"{_SELECT} WHERE id = ?", (delegate_id,))
-    return None if row is None else _delegate(row)
+    return await _one(db, "id", delegate_id)
 
 
 async def find_by_code(db: Database, code: str) -> Delegate | None:
     """Return the delegate with this roster code."""
-    row = await db.fetchone(f"{_SELECT} WHERE code = ?", (code,))
-    return None if row is None else _delegate(row)
+    return await _one(db, "code", code)
 
 
 async def find_by_invite_code(db: Database, invite_code: str) -> Delegate | None:
     """Return the delegate holding this (normalised) invite code."""
-    row = await db.fetchone(f"{_SELECT} WHERE invite_code = ?", (invite_code,))
-    return None if row is None else _delegate(row)
+    return await _one(db, "invite_code", invite_code)
 
 
 async def find_by_phone(db: Database, phone: str) -> Delegate | None:
     """Return the delegate with this E.164 phone number."""
-    row = await db.fetchone(f"{_SELECT} WHERE phone = ?", (phone,))
-    return None if row is None else _delegate(row)
+    return await _one(db, "phone", phone)
 
 
 async def has_phones(db: Database) -> bool:
@@ -131,8 +128,7 @@ async def checkin_tokens(db: Database) -> dict[int, str]:
 
 async def find_by_checkin_token(db: Database, token: str) -> Delegate | None:
     """Return the delegate whose current check-in token this is."""
-    row = await db.fetchone(f"{_SELECT} WHERE checkin_token = ?", (token,))
-    return None if row is None else _delegate(row)
+    return await _one(db, "checkin_token", token)
 
 
 async def new_checkin_token(db: Database, delegate_id: int) -> str | None:
