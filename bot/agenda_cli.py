@@ -7,7 +7,6 @@ from pathlib import Path
 
 from bot.app import App
 from bot.config import Config
-from bot.i18n import Markup
 from bot.text import html_to_plain
 from handlers.agenda_import import apply_plan, plan_from_bytes, render_plan
 
@@ -23,11 +22,7 @@ async def import_agenda(config: Config, path: Path, *, dry_run: bool, notify: bo
     app = await App.open(config)
     services = app.services
     services.reschedule = _nothing
-    lang = config.event.language
-
-    def t(key: str, **params: object) -> Markup:
-        return services.texts.t(lang, key, **params)
-
+    t = services.texts.in_language(config.event.language)
     try:
         try:
             data = path.read_bytes()

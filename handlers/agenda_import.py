@@ -11,7 +11,6 @@ sent in chat comes through the one file flow (`handlers.uploads`) as `FILES`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from functools import partial
@@ -22,9 +21,9 @@ from bot.fanout import outbox_rows
 from bot.filekind import Checked, Confirm, Offer
 from bot.formats import reports
 from bot.formats.agenda import SessionRow, is_programme, read_agenda
-from bot.i18n import Markup, join
+from bot.i18n import Markup, Translate, join
 from bot.model import Reply
-from bot.tabular import Problem, Table
+from bot.tabular import Problem, Table, Verdict
 from handlers.agenda import in_audience
 from storage import agenda, audit, registrations
 from storage.agenda import Session, SessionData
@@ -36,7 +35,6 @@ log = logging.getLogger(__name__)
 PURPOSE = "agenda"
 PREFIX = "agi"
 LIST_LIMIT = 25
-Translate = Callable[..., Markup]
 
 
 @dataclass(frozen=True)
@@ -54,7 +52,7 @@ class Change:
 
 
 @dataclass
-class AgendaPlan:
+class AgendaPlan(Verdict):
     """What an agenda import would do, and what stops it."""
 
     file_name: str
@@ -64,11 +62,6 @@ class AgendaPlan:
     first: bool = False
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """Tell whether the plan may be applied."""
-        return not self.problems
 
 
 def _data(row: SessionRow) -> SessionData:
@@ -191,11 +184,7 @@ def _still_relevant(change: Change, now: str) -> bool:
 
 def notice_text(services: Services, language: str | None, changes: list[Change]) -> str:
     """Return one delegate's change notice in their language."""
-    texts, tz = services.texts, services.config.event.tz
-
-    def t(key: str, **params: object) -> Markup:
-        return texts.t(language, key, **params)
-
+    t, tz = services.texts.in_language(language), services.config.event.tz
     return join([t("agenda_import.notice"), *(change_line(t, c, tz) for c in changes)])
 
 

@@ -20,9 +20,8 @@ from bot.context import Context, Services
 from bot.fanout import outbox_rows
 from bot.filekind import Checked, Confirm
 from bot.formats import reports
-from bot.formats.reports import Translate
 from bot.formats.results import CandidateRow, ResultFile, is_result, read_results
-from bot.i18n import Markup, join
+from bot.i18n import Markup, Translate, join
 from bot.model import Reply, parse_id
 from bot.router import Router
 from bot.tabular import Table
@@ -73,10 +72,7 @@ def _pct(t: Translate, value: Decimal | None) -> str:
 def render(services: Services, language: str | None, data: dict[str, Any],
            changes: list[Markup] | None = None) -> Markup:
     """Return the notice of a result (a correction when `changes` is given) in one language."""
-    texts = services.texts
-
-    def t(key: str, **params: object) -> Markup:
-        return texts.t(language, key, **params)
+    t = services.texts.in_language(language)
 
     result = from_data(data)
     counted: Tally = tally(result, rule_of(services, result.kind))
@@ -111,8 +107,7 @@ def render(services: Services, language: str | None, data: dict[str, Any],
 def changes_between(services: Services, language: str | None, old: dict[str, Any],
                     new: dict[str, Any]) -> list[Markup]:
     """Describe what a correction changes: counts, candidates' votes, who is elected."""
-    def t(key: str, **params: object) -> Markup:
-        return services.texts.t(language, key, **params)
+    t = services.texts.in_language(language)
 
     lines = [t("results.change.count", what=t(f"results.count.{key}"), old=old.get(key),
                new=new.get(key)) for key in COUNTS if old.get(key) != new.get(key)]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from bot.i18n import Markup, join
+from bot.i18n import Markup, Translate, join
 from bot.tabular import Problem
-
-Translate = Callable[..., Markup]
 
 
 def problem_line(t: Translate, problem: Problem, *, column: bool = True) -> Markup:

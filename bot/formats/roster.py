@@ -17,7 +17,17 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from bot.tabular import MAX_CELL_CHARS, ORDINALS, Columns, Findings, Problem, Table, TableRow, fold
+from bot.tabular import (
+    MAX_CELL_CHARS,
+    ORDINALS,
+    Columns,
+    Findings,
+    Problem,
+    Table,
+    TableRow,
+    Verdict,
+    fold,
+)
 
 __all__ = [
     "COLUMNS",
@@ -103,17 +113,12 @@ class RosterRow:
 
 
 @dataclass(frozen=True, slots=True)
-class RosterFile:
+class RosterFile(Verdict):
     """The valid rows, the problems that forbid the import, and harmless warnings."""
 
     rows: list[RosterRow]
     problems: list[Problem]
     warnings: list[Problem]
-
-    @property
-    def ok(self) -> bool:
-        """Return whether the roster may be imported (no problems, warnings allowed)."""
-        return not self.problems
 
 
 def normalize_phone(text: str) -> str | None:
