@@ -24,6 +24,11 @@ def visible_length(text: str) -> int:
     return len(plain.encode("utf-16-le")) // 2
 
 
+def shorten(text: str, size: int) -> str:
+    """Return text cut to at most `size` characters, ending in "…" when cut."""
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
 def html_to_plain(text: str) -> str:
     """Return the text a person reads, without tags (for platforms with no markup)."""
     return html.unescape(_TAG.sub("", text))

@@ -26,6 +26,7 @@ from bot.model import Reply, parse_id
 from bot.router import Router
 from bot.tabular import Table
 from bot.tally import Rule, Tally, tally
+from bot.text import shorten
 from storage import audit, registrations, results
 from storage.broadcasts import NewBroadcast
 from storage.outbox import NewMessage
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 PREFIX = "res"
 ORGANISER_PREFIX = "resp"
 LIST_LIMIT = 25
+BUTTON_TITLE_MAX = 40  # a result's title on its button is cut to this many characters
 COUNTS = ("ballots_issued", "ballots_received", "valid", "invalid", "seats", "agree",
           "disagree", "abstain")
 
@@ -292,18 +294,14 @@ async def list_results(ctx: Context) -> Reply:
         return ctx.reply("results.none")
     lines = [ctx.t("results.list_head")] if shown else []
     lines += [ctx.t("results.list_line", id=r.id, title=r.title) for r in shown]
-    choices = [ctx.choice("results.open", f"{PREFIX}:{r.id}", title=_short(r.title))
-               for r in shown[-20:]]
+    choices = [ctx.choice("results.open", f"{PREFIX}:{r.id}",
+                          title=shorten(r.title, BUTTON_TITLE_MAX)) for r in shown[-20:]]
     if drafts:
         lines.append(ctx.t("results.drafts_head"))
         lines += [ctx.t("results.list_line", id=r.id, title=r.title) for r in drafts]
         choices += [ctx.choice("results.open_draft", f"{ORGANISER_PREFIX}:view:{r.id}",
                                id=r.id) for r in drafts[-10:]]
     return Reply(Markup(join(lines).lstrip("\n")), tuple(choices))
-
-
-def _short(text: str, size: int = 40) -> str:
-    return text if len(text) <= size else text[: size - 1] + "…"
 
 
 async def on_open(ctx: Context) -> Reply:
