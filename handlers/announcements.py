@@ -13,6 +13,7 @@ import logging
 import re
 import secrets
 from datetime import datetime
+from functools import partial
 
 from bot.clock import from_iso, to_iso
 from bot.context import Context, Services
@@ -252,8 +253,7 @@ async def jobs(services: Services) -> list[Job]:
             log.info("announcement %s was due while the bot was down: sending it now", item.id)
             await release(services, item.id)
             continue
-        out.append(Job(f"announce:{item.id}", when,
-                       lambda bid=item.id: release(services, bid)))  # type: ignore[misc]
+        out.append(Job(f"announce:{item.id}", when, partial(release, services, item.id)))
     return out
 
 

@@ -21,11 +21,12 @@ from bot.fanout import outbox_rows
 from bot.filekind import Checked, Confirm
 from bot.formats import reports
 from bot.formats.results import CandidateRow, ResultFile, is_result, read_results
-from bot.i18n import Markup, join
+from bot.i18n import Markup, Translate, join
 from bot.model import Reply, parse_id
 from bot.router import Router
 from bot.tabular import Table
 from bot.tally import Rule, Tally, tally
+from bot.text import shorten
 from storage import audit, registrations, results
 from storage.broadcasts import NewBroadcast
 from storage.outbox import NewMessage
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 PREFIX = "res"
 ORGANISER_PREFIX = "resp"
 LIST_LIMIT = 25
+BUTTON_TITLE_MAX = 40  # a result's title on its button is cut to this many characters
 COUNTS = ("ballots_issued", "ballots_received", "valid", "invalid", "seats", "agree",
           "disagree", "abstain")
 
@@ -64,7 +66,7 @@ def rule_of(services: Services, kind: str) -> Rule:
     return Rule(Fraction(str(percent)) / 100)
 
 
-def _pct(t: Any, value: Decimal | None) -> str:
+def _pct(t: Translate, value: Decimal | None) -> str:
     text = f"{value if value is not None else Decimal('0.00')}"
     return text.replace(".", str(t("number.decimal_point")))
 
@@ -72,10 +74,7 @@ def _pct(t: Any, value: Decimal | None) -> str:
 def render(services: Services, language: str | None, data: dict[str, Any],
            changes: list[Markup] | None = None) -> Markup:
     """Return the notice of a result (a correction when `changes` is given) in one language."""
-    texts = services.texts
-
-    def t(key: str, **params: object) -> Markup:
-        return texts.t(language, key, **params)
+    t = services.texts.in_language(language)
 
     result = from_data(data)
     counted: Tally = tally(result, rule_of(services, result.kind))
@@ -110,8 +109,7 @@ def render(services: Services, language: str | None, data: dict[str, Any],
 def changes_between(services: Services, language: str | None, old: dict[str, Any],
                     new: dict[str, Any]) -> list[Markup]:
     """Describe what a correction changes: counts, candidates' votes, who is elected."""
-    def t(key: str, **params: object) -> Markup:
-        return services.texts.t(language, key, **params)
+    t = services.texts.in_language(language)
 
     lines = [t("results.change.count", what=t(f"results.count.{key}"), old=old.get(key),
                new=new.get(key)) for key in COUNTS if old.get(key) != new.get(key)]
@@ -178,7 +176,7 @@ async def store_draft(services: Services, parsed: ResultFile, actor: str) -> int
     return result_id
 
 
-def problems_text(t: Any, parsed: ResultFile) -> Markup:
+def problems_text(t: Translate, parsed: ResultFile) -> Markup:
     """List a result file's problems as `file:line: reason`."""
     head = t("results.problems", file=parsed.file_name, count=len(parsed.problems))
     return reports.refused(t, head, parsed.problems, LIST_LIMIT, column=False)
@@ -296,18 +294,14 @@ async def list_results(ctx: Context) -> Reply:
         return ctx.reply("results.none")
     lines = [ctx.t("results.list_head")] if shown else []
     lines += [ctx.t("results.list_line", id=r.id, title=r.title) for r in shown]
-    choices = [ctx.choice("results.open", f"{PREFIX}:{r.id}", title=_short(r.title))
-               for r in shown[-20:]]
+    choices = [ctx.choice("results.open", f"{PREFIX}:{r.id}",
+                          title=shorten(r.title, BUTTON_TITLE_MAX)) for r in shown[-20:]]
     if drafts:
         lines.append(ctx.t("results.drafts_head"))
         lines += [ctx.t("results.list_line", id=r.id, title=r.title) for r in drafts]
         choices += [ctx.choice("results.open_draft", f"{ORGANISER_PREFIX}:view:{r.id}",
                                id=r.id) for r in drafts[-10:]]
     return Reply(Markup(join(lines).lstrip("\n")), tuple(choices))
-
-
-def _short(text: str, size: int = 40) -> str:
-    return text if len(text) <= size else text[: size - 1] + "…"
 
 
 async def on_open(ctx: Context) -> Reply:

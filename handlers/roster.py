@@ -19,9 +19,9 @@ from bot.context import Context
 from bot.filekind import Checked, Confirm, Offer
 from bot.formats import reports
 from bot.formats.roster import RosterFile, fill_invite_codes, parse_roster
-from bot.i18n import Markup, join
+from bot.i18n import Markup, Translate, join
 from bot.model import Reply
-from bot.tabular import Problem, Table, TableError, problem_from, read_table_bytes
+from bot.tabular import Problem, Table, TableError, Verdict, problem_from, read_table_bytes
 from storage import delegates
 from storage.db import Database
 from storage.delegates import Delegate, DelegateData
@@ -29,11 +29,10 @@ from storage.delegates import Delegate, DelegateData
 PURPOSE = "roster"
 PREFIX = "roster"
 CHAT_LIST_MAX = 25
-Translate = Callable[..., Markup]
 
 
 @dataclass
-class RosterPlan:
+class RosterPlan(Verdict):
     """What an import would do, and what stops it."""
 
     file_name: str
@@ -44,11 +43,6 @@ class RosterPlan:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     prune: bool = False
-
-    @property
-    def ok(self) -> bool:
-        """Tell whether the plan may be applied."""
-        return not self.problems
 
 
 def plan_import(existing: list[Delegate], roster: RosterFile, file_name: str, *,
@@ -82,15 +76,16 @@ def plan_import(existing: list[Delegate], roster: RosterFile, file_name: str, *,
         old = by_code.get(row.code)
         if old is None:
             plan.added.append(data)
-        elif DelegateData(*_fields(old)) != data:
+        elif _data(old) != data:
             plan.updated.append(data)
         else:
             plan.unchanged += 1
     return plan
 
 
-def _fields(d: Delegate) -> tuple[object, ...]:
-    return (d.code, d.full_name, d.unit, d.delegation, d.kind, d.phone, d.seat, d.invite_code)
+def _data(d: Delegate) -> DelegateData:
+    return DelegateData(d.code, d.full_name, d.unit, d.delegation, d.kind, d.phone, d.seat,
+                        d.invite_code)
 
 
 async def plan_from_table(db: Database, table: Table, *, prune: bool) -> RosterPlan:

@@ -4,35 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from storage.broadcasts import NewBroadcast, queue_in
-from storage.db import Database
-
-_COLUMNS = ("id, key, starts_at, ends_at, title, location, presenter, description, kind,"
-            " audience, cancelled")
-
-
-@dataclass(frozen=True, slots=True)
-class Session:
-    """One session of the programme (times in UTC ISO 8601)."""
-
-    id: int
-    key: str
-    starts_at: str
-    ends_at: str
-    title: str
-    location: str
-    presenter: str
-    description: str
-    kind: str
-    audience: str
-    cancelled: bool
+from storage.db import Database, Row
 
 
 @dataclass(frozen=True, slots=True)
 class SessionData:
-    """A session as an import writes it."""
+    """A session as an import writes it (times in UTC ISO 8601)."""
 
     key: str
     starts_at: str
@@ -45,9 +24,23 @@ class SessionData:
     audience: str
 
 
-def _session(row: Any) -> Session:
+@dataclass(frozen=True, slots=True)
+class Session(SessionData):
+    """One stored session of the programme: what an import wrote, its id, and whether a later
+    import cancelled it."""
+
+    id: int
+    cancelled: bool
+
+
+# In Session's field order: SessionData's, then id and cancelled.
+_COLUMNS = ("key, starts_at, ends_at, title, location, presenter, description, kind, audience,"
+            " id, cancelled")
+
+
+def _session(row: Row) -> Session:
     values = list(row)
-    values[10] = bool(values[10])
+    values[-1] = bool(values[-1])
     return Session(*values)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from storage.db import Database
+from storage.db import Database, Row
 from storage.outbox import NewMessage, insert
 
 
@@ -36,7 +36,7 @@ _COLUMNS = ("id, kind, audience, body, status, send_at, created_by, report_platf
             " finished_at")
 
 
-def _broadcast(row: Any) -> Broadcast:
+def _broadcast(row: Row) -> Broadcast:
     values = list(row)
     values[2] = json.loads(values[2])
     return Broadcast(*values)

@@ -20,6 +20,8 @@ from typing import Any
 import aiosqlite
 
 BUSY_TIMEOUT_MS = 5000
+# A row of a query: its columns by position or by name, untyped (SQLite's values).
+Row = aiosqlite.Row
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -135,12 +137,12 @@ class Database:
                 raise
             await self.conn.execute("COMMIT")
 
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         """Return the first row of a query, or None (committed data only)."""
         async with self._read_conn.execute(sql, params) as cur:
             return await cur.fetchone()
 
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Return every row of a query (committed data only)."""
         async with self._read_conn.execute(sql, params) as cur:
             return list(await cur.fetchall())

@@ -115,17 +115,18 @@ async def block_chat(db: Database, platform: str, chat_id: str, reason: str) -> 
 
 async def next_due(db: Database) -> str | None:
     """Return when the next row that may be claimed falls due, or None when none waits."""
-    return await db.scalar(
+    due = await db.scalar(
         f"SELECT min(next_attempt_at) FROM outbox o WHERE state = 'pending' AND {_IN_ORDER}"
     )
+    return None if due is None else str(due)
 
 
 async def counts(db: Database, broadcast_id: int) -> dict[str, int]:
     """Return {state: rows} for one broadcast, every state present."""
-    found = dict(await db.fetchall(
+    found: dict[str, int] = {state: n for state, n in await db.fetchall(
         "SELECT state, count(*) FROM outbox WHERE broadcast_id = ? GROUP BY state",
         (broadcast_id,),
-    ))
+    )}
     return {state: int(found.get(state, 0)) for state in STATES}
 
 

@@ -21,10 +21,11 @@ class Account:
 
 async def delegate_id_of(db: Database, platform: str, user_id: str) -> int | None:
     """Return the id of the delegate this account is linked to, if any."""
-    return await db.scalar(
+    delegate_id = await db.scalar(
         "SELECT delegate_id FROM registrations WHERE platform = ? AND user_id = ?",
         (platform, user_id),
     )
+    return None if delegate_id is None else int(delegate_id)
 
 
 async def account_of(db: Database, platform: str, delegate_id: int) -> Account | None:

@@ -136,7 +136,7 @@ class TelegramChannel:
         self.handled = 0  # updates fully handled, for monitoring and tests
         self._handled_changed = asyncio.Condition()
         base = config.api_base_url.rstrip("/")
-        self.application: Application = (
+        self.application = (
             Application.builder()
             .token(config.token)
             .base_url(f"{base}/bot")
