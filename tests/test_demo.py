@@ -18,6 +18,7 @@ import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TextIO
 
 import pytest
 
@@ -96,9 +97,11 @@ class Output:
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
         assert proc.stdout is not None
-        stdout = proc.stdout
-        threading.Thread(target=lambda: [self.lines.put(line) for line in stdout] and None,
-                         daemon=True).start()
+        threading.Thread(target=self._read, args=(proc.stdout,), daemon=True).start()
+
+    def _read(self, stdout: TextIO) -> None:
+        for line in stdout:
+            self.lines.put(line)
 
     def wait_for(self, text: str) -> None:
         """Return once a printed line holds `text` (fail after TIMEOUT)."""
@@ -406,15 +409,18 @@ async def test_reset_refuses_a_database_that_is_not_the_demos(tmp_path: Path) ->
 
 def test_reset_on_the_command_line_names_the_refused_file(tmp_path: Path) -> None:
     congress = tmp_path / "bot.sqlite3"
-    sqlite3.connect(congress).close()
-    congress.write_bytes(congress.read_bytes())
+    conn = sqlite3.connect(congress)
+    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")  # a bot's, unmarked
+    conn.commit()
+    conn.close()
     result = subprocess.run(
         [sys.executable, "-m", "bot", "demo", "--reset", "--database", str(congress)],
         input="", capture_output=True, text=True, encoding="utf-8", timeout=TIMEOUT)
     assert result.returncode == 2
     line = html_to_plain(T.t("vi", "demo.not_demo", database=congress.resolve()))
     assert result.stderr == f"delegate-bot: {line}\n"
-    assert congress.exists()
+    assert result.stdout == ""
+    assert meta.peek(congress, CLOCK_KEY) is None and congress.stat().st_size > 0
 
 
 def test_the_default_database_is_in_the_users_data_folder(tmp_path: Path,

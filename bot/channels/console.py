@@ -21,7 +21,7 @@ import io
 import sys
 import threading
 from collections.abc import Iterator
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.app import App
 from bot.channels import numbered
@@ -148,7 +148,8 @@ async def _first(line: asyncio.Future[str | None], stop: asyncio.Event) -> str |
     """Return the next line, or None when `stop` is set first (the line is kept for later:
     the reader queue is not consumed by a cancelled wait)."""
     stopped = asyncio.ensure_future(stop.wait())
-    done, _ = await asyncio.wait({line, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    waiting: set[asyncio.Future[Any]] = {line, stopped}
+    done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
     stopped.cancel()
     if line not in done:
         line.cancel()
