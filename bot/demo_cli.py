@@ -58,9 +58,10 @@ async def chat(organiser: bool, database: Path | None = None, *, fresh: bool = F
         try:
             reset(path)
         except NotADemoDatabase:
-            print(f"delegate-bot: {html_to_plain(texts.t(None, 'demo.not_demo', database=path))}",
-                  file=sys.stderr)
-            return EXIT_USAGE
+            return _refuse(texts.t(None, "demo.not_demo", database=path))
+        except OSError as exc:
+            return _refuse(texts.t(None, "demo.cannot_reset", database=path,
+                                   reason=exc.strerror or type(exc).__name__))
     remove = _catch_signals(stop) if handle_signals else _nothing
     language: str | None = None
     heard = True  # someone still reads the output
@@ -81,6 +82,12 @@ async def chat(organiser: bool, database: Path | None = None, *, fresh: bool = F
     if not heard and out is sys.stdout:
         _silence_stdout()
     return 0
+
+
+def _refuse(text: str) -> int:
+    """Print why the demo does not start, on one line; return the exit status."""
+    print(f"delegate-bot: {html_to_plain(text)}", file=sys.stderr)
+    return EXIT_USAGE
 
 
 def _say(out: TextIO, text: str) -> bool:

@@ -407,6 +407,20 @@ async def test_reset_refuses_a_database_that_is_not_the_demos(tmp_path: Path) ->
     assert junk.read_text(encoding="utf-8") == "không phải cơ sở dữ liệu"
 
 
+async def test_reset_says_when_the_file_cannot_be_deleted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "demo.sqlite3"
+    database.mkdir()  # the demo's own path, but nothing that can be unlinked
+    monkeypatch.setattr("bot.demo.default_database", lambda: database)
+    status, out = await demo(database, "/start", fresh=True)
+    assert status == 2 and out == ""
+    reason = capsys.readouterr().err
+    assert reason.startswith(f"delegate-bot: Không xóa được {database}: ")
+    assert reason.endswith("Bản demo không chạy.\n") and len(reason.splitlines()) == 1
+    assert database.is_dir()
+
+
 def test_reset_on_the_command_line_names_the_refused_file(tmp_path: Path) -> None:
     congress = tmp_path / "bot.sqlite3"
     conn = sqlite3.connect(congress)
