@@ -139,7 +139,9 @@ async def _converse(app: App, organiser: bool, out: TextIO, stdin: TextIO | None
 
 def _catch_signals(stop: asyncio.Event) -> Callable[[], None]:
     """Make SIGINT and SIGTERM set `stop` (a second one cancels the demo's task); return
-    what undoes it. Where the loop cannot catch signals, Ctrl+C stays a KeyboardInterrupt."""
+    what ends that: from then on they are ignored, the demo being over but for its exit
+    (a late Ctrl+C must not turn a clean stop into a traceback). Where the loop cannot catch
+    signals, Ctrl+C stays asyncio's (it cancels the demo) or a KeyboardInterrupt."""
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
 
@@ -157,6 +159,7 @@ def _catch_signals(stop: asyncio.Event) -> Callable[[], None]:
     def remove() -> None:
         for sig in caught:
             loop.remove_signal_handler(sig)
+            signal.signal(sig, signal.SIG_IGN)
 
     return remove
 
