@@ -326,7 +326,7 @@ async def test_a_broadcast_prints_for_the_organiser_only_its_preview_and_its_rep
     assert "Hội trường đổi sang phòng B" not in delegate
 
 
-async def test_delegate_commands_of_organisers_are_refused_in_the_delegates_console(
+async def test_organiser_commands_are_refused_in_the_delegates_console(
     tmp_path: Path,
 ) -> None:
     _, out = await demo(tmp_path / "demo.sqlite3", "/unlink DB001", "/announce x")
