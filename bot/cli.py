@@ -17,7 +17,6 @@ from pathlib import Path
 
 from bot import __version__
 from bot.config import Config, ConfigError, find_config_path, load_config
-from bot.text import html_to_plain
 from storage.db import DatabaseError
 
 log = logging.getLogger("delegate_bot")
@@ -70,40 +69,10 @@ async def _run(config: Config) -> int:
     return 0
 
 
-async def _demo(organiser: bool, database: Path | None) -> int:
-    from bot.app import App
-    from bot.channels.console import ConsoleChannel
-    from bot.demo import (
-        CONSOLE_DELEGATE,
-        CONSOLE_ORGANISER,
-        demo_clock,
-        demo_config,
-        sample_invite_code,
-        seed,
-    )
+async def _demo(organiser: bool, database: Path | None, reset: bool) -> int:
+    from bot.demo_cli import chat
 
-    config = demo_config(database)
-    app = await App.open(config, clock=demo_clock(config))
-    try:
-        await seed(app)
-        user = CONSOLE_ORGANISER if organiser else CONSOLE_DELEGATE
-        name = app.texts.t(None, f"demo.name.{user}")
-        channel = ConsoleChannel(app, user_id=user, display_name=name)
-        app.add_channel(channel)
-        if sys.stdin.isatty():
-            intro = app.texts.t(None, "demo.intro", database=app.services.db.path,
-                                code=await sample_invite_code(app))
-            sys.stdout.write(html_to_plain(intro) + "\n\n")
-        stop = asyncio.Event()
-        running = asyncio.create_task(app.run(stop))
-        await channel.run()
-        while await app.delivery.step():  # what the last messages queued, before leaving
-            pass
-        stop.set()
-        await running
-    finally:
-        await app.close()
-    return 0
+    return await chat(organiser, database, fresh=reset)
 
 
 async def _backup(config: Config, target: Path) -> int:
@@ -139,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--organiser", action="store_true", help="chat as an organiser")
     demo.add_argument("--database", type=Path, metavar="FILE",
                       help="demo database file (default: in the user's data folder)")
+    demo.add_argument("--reset", action="store_true",
+                      help="delete the demo database (all the demo's data) and start fresh")
     backup = sub.add_parser("backup", help="write an online backup of the database",
                             description="Write a consistent copy of the database while the "
                                         "bot keeps running.")
@@ -204,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger().setLevel(logging.WARNING)  # one-shot commands print their report
     try:
         if args.command == "demo":
-            return asyncio.run(_demo(args.organiser, args.database))
+            return asyncio.run(_demo(args.organiser, args.database, args.reset))
         config = load_config(find_config_path(args.config))
         if args.command == "run":
             with contextlib.suppress(asyncio.CancelledError):
