@@ -22,7 +22,7 @@ from bot.formats.roster import RosterFile, fill_invite_codes, parse_roster
 from bot.i18n import Markup, Translate, join
 from bot.model import Reply
 from bot.tabular import Problem, Table, TableError, Verdict, problem_from, read_table_bytes
-from storage import delegates
+from storage import delegates, files
 from storage.db import Database
 from storage.delegates import Delegate, DelegateData
 
@@ -163,7 +163,8 @@ async def db_rows(db: Database) -> list[tuple[Delegate, list[str]]]:
 
 
 def write_export(path: Path, rows: list[list[str]]) -> None:
-    """Write export rows as .csv (UTF-8 with BOM, for Excel) or .xlsx."""
+    """Write export rows as .csv (UTF-8 with BOM, for Excel) or .xlsx, whole or not at all,
+    readable by the owner only (it holds invite codes and phone numbers)."""
     if path.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
 
@@ -171,11 +172,13 @@ def write_export(path: Path, rows: list[list[str]]) -> None:
         sheet = book.create_sheet("Đại biểu")
         for row in rows:
             sheet.append(row)
-        book.save(path)
+        out = io.BytesIO()
+        book.save(out)
+        files.write_private(path, out.getvalue())
         return
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
-    path.write_text(buffer.getvalue(), encoding="utf-8-sig")
+    files.write_private(path, buffer.getvalue().encode("utf-8-sig"))
 
 
 class RosterFiles:

@@ -19,6 +19,8 @@ from typing import Any
 
 import aiosqlite
 
+from storage import files
+
 BUSY_TIMEOUT_MS = 5000
 # A row of a query: its columns by position or by name, untyped (SQLite's values).
 Row = aiosqlite.Row
@@ -78,7 +80,10 @@ class Database:
                 f"{path}: the database is at schema version {version}, newer than this "
                 f"program knows ({len(known)}); upgrade delegate-bot or use a backup"
             )
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # Invite codes and phone numbers: the file and its -wal and -shm are the owner's only
+        # (SQLite gives the -wal and -shm the database file's mode when it creates them).
+        files.private_folder(path.parent)
+        files.private_file(path)
         conn = await aiosqlite.connect(path, isolation_level=None)
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path)
@@ -87,6 +92,7 @@ class Database:
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA foreign_keys = ON")
+            files.restrict_database(path)  # -wal and -shm left by an older version
             await db._migrate(known)
             # Reads go through a connection of their own: in WAL mode it sees only committed
             # data, never another coroutine's write half done, and never waits for it.
