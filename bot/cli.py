@@ -1,4 +1,5 @@
-"""The `delegate-bot` command line: run the bot, chat in the demo, back up the database.
+"""The `delegate-bot` command line: run the bot, chat in the demo, back up and check the
+database.
 
 Configuration and database problems print one line naming the file, the key and the reason,
 and exit with status 2.
@@ -75,16 +76,19 @@ async def _demo(organiser: bool, database: Path | None, reset: bool) -> int:
     return await chat(organiser, database, fresh=reset)
 
 
-async def _backup(config: Config, target: Path) -> int:
-    from storage.db import Database
-
-    db = await Database.open(config.database_path)
-    try:
-        await db.backup(target)
-    finally:
-        await db.close()
-    print(f"{target}")
-    return 0
+def _add_data_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `backup` and `check` (bot/data_cli.py)."""
+    backup = sub.add_parser(
+        "backup", help="write a checked online backup of the database",
+        description="Write a consistent copy of the database while the bot keeps running, "
+                    "check it with PRAGMA integrity_check and keep it only if it is good "
+                    "(exit 1 otherwise). The database itself, its -wal or -shm and an "
+                    "existing file are refused.")
+    backup.add_argument("file", type=Path, help="where to write the copy")
+    backup.add_argument("--force", action="store_true", help="overwrite an existing file")
+    sub.add_parser("check", help="check the database's integrity",
+                   description="Run PRAGMA integrity_check on the database and say in one "
+                               "line whether it is good (exit 0) or damaged (exit 1).")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,10 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="demo database file (default: in the user's data folder)")
     demo.add_argument("--reset", action="store_true",
                       help="delete the demo database (all the demo's data) and start fresh")
-    backup = sub.add_parser("backup", help="write an online backup of the database",
-                            description="Write a consistent copy of the database while the "
-                                        "bot keeps running.")
-    backup.add_argument("file", type=Path, help="where to write the copy")
+    _add_data_commands(sub)
     roster = sub.add_parser("roster", help="import or export the delegate roster",
                             description="Import the delegate roster from Excel or CSV, or "
                                         "export it with invite codes and links.")
@@ -181,8 +182,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             with contextlib.suppress(asyncio.CancelledError):
                 return asyncio.run(_run(config))
             return 130
-        if args.command == "backup":
-            return asyncio.run(_backup(config, args.file))
+        if args.command in ("backup", "check"):
+            from bot import data_cli
+
+            if args.command == "check":
+                return asyncio.run(data_cli.check(config))
+            return asyncio.run(data_cli.backup(config, args.file, force=args.force))
         if args.command == "roster":
             from bot import roster_cli
 

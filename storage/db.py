@@ -172,15 +172,3 @@ class Database:
         """Run one write statement for many rows in one transaction."""
         async with self.write() as conn:
             await conn.executemany(sql, rows)
-
-    async def backup(self, target: Path) -> None:
-        """Write an online, consistent copy of the database to `target` (never itself)."""
-        if target.exists() and target.resolve() == self.path.resolve():
-            raise DatabaseError(f"{target}: that is the database itself; choose another file")
-        if target.exists():
-            target.unlink()
-        dest = await aiosqlite.connect(target)
-        try:
-            await self.conn.backup(dest)
-        finally:
-            await dest.close()

@@ -134,8 +134,9 @@ def test_write_private_without_replace_never_overwrites(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.bin", "new.bin"]
 
 
-def test_database_and_exports_from_the_command_line_are_private(tmp_path: Path,
-                                                                umask: int) -> None:
+def test_database_backups_and_exports_from_the_command_line_are_private(
+    tmp_path: Path, umask: int
+) -> None:
     (tmp_path / "config.toml").write_text('[storage]\npath = "bot.sqlite3"\n',
                                           encoding="utf-8")
     roster = tmp_path / "ds.csv"
@@ -144,6 +145,9 @@ def test_database_and_exports_from_the_command_line_are_private(tmp_path: Path,
     imported = run_cli(tmp_path, umask, "roster", "import", str(roster))
     assert imported.returncode == 0, imported.stderr
     assert mode(tmp_path / "bot.sqlite3") == 0o600
+    backup = run_cli(tmp_path, umask, "backup", str(tmp_path / "copy.sqlite3"))
+    assert backup.returncode == 0, backup.stderr
+    assert mode(tmp_path / "copy.sqlite3") == 0o600
     for suffix in (".csv", ".xlsx"):
         exported = run_cli(tmp_path, umask, "roster", "export", str(tmp_path / f"out{suffix}"))
         assert exported.returncode == 0, exported.stderr
