@@ -19,6 +19,7 @@ from bot.context import Services
 from bot.delivery import DeliveryWorker
 from bot.i18n import Translator
 from bot.model import Incoming, Reply
+from bot.pseudonym import Pseudonyms
 from bot.scheduler import Scheduler
 from handlers import FEATURES, build_router
 from storage import agenda, users
@@ -75,7 +76,7 @@ class App:
         texts = Translator.load(config.event.language)
         organisers = config.organisers.by_platform()
         services = Services(db, config, texts, clock or SystemClock(), build_router(),
-                            organisers)
+                            organisers, pseudonyms=await Pseudonyms.load(db))
         return cls(services)
 
     @property

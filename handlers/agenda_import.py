@@ -169,8 +169,8 @@ async def apply_plan(services: Services, plan: AgendaPlan, *, actor: str,
                        details={"file": plan.file_name, "sessions": len(plan.rows),
                                 "changes": len(plan.changes), "notice": broadcast_id,
                                 "recipients": len(people)})
-    log.info("agenda %s imported by %s: %d changes, %d accounts told", plan.file_name, actor,
-             len(plan.changes), len(people))
+    log.info("agenda %s imported by %s: %d changes, %d accounts told", plan.file_name,
+             services.pseudonyms.actor(actor), len(plan.changes), len(people))
     await services.reschedule()
     services.wake_delivery()
     return broadcast_id, len(people)

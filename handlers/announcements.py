@@ -165,7 +165,7 @@ async def _send_now(ctx: Context, body: str, audience: dict[str, str]) -> Reply:
         "broadcast": broadcast_id, "audience": audience, "recipients": len(people),
         "text": body[:200]})
     log.info("announcement %s queued for %d recipients by %s", broadcast_id, len(people),
-             ctx.actor)
+             ctx.who)
     services.wake_delivery()
     return ctx.reply("announce.queued", id=broadcast_id, count=len(people), messages=added)
 

@@ -82,8 +82,7 @@ async def unlink(ctx: Context) -> Reply:
     accounts = await registrations.unlink_delegate(ctx.db, delegate.id)
     if not accounts:
         return ctx.reply("unlink.none", name=delegate.full_name, code=delegate.code)
-    log.info("organiser %s unlinked delegate %s (%d accounts)", ctx.msg.user_id, delegate.code,
-             len(accounts))
+    log.info("%s unlinked a delegate's accounts (%d)", ctx.who, len(accounts))
     texts = ctx.services.texts
     for account in accounts:
         person = await users.get(ctx.db, account.platform, account.user_id)

@@ -86,8 +86,7 @@ async def _failed(ctx: Context, reason: str) -> Reply:
     """Count a wrong attempt and answer without telling whether the code exists."""
     now = ctx.services.clock.now()
     await registrations.record_failure(ctx.db, ctx.msg.platform, ctx.msg.user_id, to_iso(now))
-    log.info("registration attempt failed (%s) for %s user %s", reason, ctx.msg.platform,
-             ctx.msg.user_id)
+    log.info("registration attempt failed (%s) for %s", reason, ctx.who)
     minutes = await _locked_for(ctx)
     if minutes:
         return ctx.reply("registration.locked", minutes=minutes)
@@ -128,8 +127,8 @@ async def _ask_confirmation(ctx: Context, delegate: Delegate, method: str) -> Re
 
 async def _seat_taken(ctx: Context, delegate: Delegate) -> None:
     """Tell every organiser that someone presented a seat already linked elsewhere."""
-    log.warning("%s user %s presented the credentials of delegate %s, already linked",
-                ctx.msg.platform, ctx.msg.user_id, delegate.code)
+    log.warning("%s presented the credentials of a delegate linked to another account",
+                ctx.who)
     services = ctx.services
     for platform, ids in services.organisers.items():
         for organiser_id in ids:
@@ -188,8 +187,7 @@ async def on_choice(ctx: Context) -> Reply:
         await _seat_taken(ctx, delegate)
         return ctx.reply("registration.taken")
     await registrations.clear_failures(ctx.db, ctx.msg.platform, ctx.msg.user_id)
-    log.info("%s user %s registered as delegate %s", ctx.msg.platform, ctx.msg.user_id,
-             delegate.code)
+    log.info("%s registered", ctx.who)
     return Reply(join([ctx.t("registration.done", name=delegate.full_name),
                        ctx.t("registration.next_steps")], "\n\n"))
 
@@ -220,8 +218,9 @@ async def on_forget(ctx: Context) -> Reply:
     await ctx.clear_step()
     if ctx.payload != "yes":
         return ctx.reply("forget.kept")
-    await registrations.forget_account(ctx.db, ctx.msg.platform, ctx.msg.user_id)
-    log.info("%s user %s asked to be forgotten", ctx.msg.platform, ctx.msg.user_id)
+    await registrations.forget_account(ctx.db, ctx.msg.platform, ctx.msg.user_id,
+                                       to_iso(ctx.services.clock.now()))
+    log.info("%s asked to be forgotten", ctx.who)
     return Reply(ctx.services.texts.t(ctx.lang, "forget.done"))
 
 

@@ -213,7 +213,8 @@ async def publish(services: Services, result_id: int, actor: str) -> tuple[int, 
     await audit.record(services.db, actor=actor, action="results.published", now=now,
                        details={"result": result_id, "broadcast": broadcast_id,
                                 "recipients": len(people), "corrects": item.corrects})
-    log.info("result %s published by %s to %d accounts", result_id, actor, len(people))
+    log.info("result %s published by %s to %d accounts", result_id,
+             services.pseudonyms.actor(actor), len(people))
     services.wake_delivery()
     return broadcast_id, len(people)
 

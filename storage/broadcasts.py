@@ -154,3 +154,14 @@ async def recent(db: Database, limit: int = 10) -> list[Broadcast]:
     rows = await db.fetchall(f"SELECT {_COLUMNS} FROM broadcasts ORDER BY id DESC LIMIT ?",
                              (limit,))
     return [_broadcast(r) for r in rows]
+
+
+async def finish_emptied(conn: Any, broadcast_ids: Iterable[int], now: str) -> None:
+    """Mark queued broadcasts with nothing left to send as done, inside the caller's
+    transaction (after /forget took their last waiting messages away)."""
+    await conn.executemany(
+        "UPDATE broadcasts SET status = 'done', finished_at = ? WHERE id = ?"
+        " AND status = 'queued' AND NOT EXISTS (SELECT 1 FROM outbox WHERE broadcast_id = ?"
+        " AND state IN ('pending', 'sending'))",
+        [(now, broadcast_id, broadcast_id) for broadcast_id in sorted(set(broadcast_ids))],
+    )

@@ -149,3 +149,26 @@ async def undelivered(db: Database, broadcast_id: int) -> list[Undelivered]:
         (broadcast_id,),
     )
     return [Undelivered(*row) for row in rows]
+
+
+async def forget_chat(conn: Any, platform: str, chat_ids: Iterable[str]) -> set[int]:
+    """Take a forgotten account's chats out of the outbox, inside the caller's transaction.
+
+    Messages not sent yet are removed (one in flight still goes, as it would have: nothing
+    of it stays); those sent, failed or blocked stay for their broadcast's counts, with no
+    chat, delegate or text. Return the broadcasts whose rows changed.
+    """
+    touched: set[int] = set()
+    for chat_id in set(chat_ids):
+        async with conn.execute(
+            "DELETE FROM outbox WHERE platform = ? AND chat_id = ?"
+            " AND state IN ('pending', 'sending') RETURNING broadcast_id", (platform, chat_id),
+        ) as cur:
+            touched |= {row[0] for row in await cur.fetchall() if row[0] is not None}
+        async with conn.execute(
+            "UPDATE outbox SET chat_id = '', delegate_id = NULL, text = '',"
+            " dedupe_key = 'forgotten:' || id WHERE platform = ? AND chat_id = ?"
+            " RETURNING broadcast_id", (platform, chat_id),
+        ) as cur:
+            touched |= {row[0] for row in await cur.fetchall() if row[0] is not None}
+    return touched

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from storage import broadcasts, outbox
 from storage.db import Database
 
 
@@ -66,10 +67,19 @@ async def unlink_delegate(db: Database, delegate_id: int) -> list[Account]:
     return accounts
 
 
-async def forget_account(db: Database, platform: str, user_id: str) -> None:
-    """Delete what is held about a chat account: its link, files and the account. Its failed
-    registration attempts stay until they expire, or /forget would reset the lock-out."""
+async def forget_account(db: Database, platform: str, user_id: str, now: str) -> None:
+    """Delete what is held about a chat account, in one transaction: its link, files, the
+    account, and its messages in the outbox (those not sent are cancelled, the others keep
+    no chat, delegate or text). Its failed registration attempts stay until they expire, or
+    /forget would reset the lock-out."""
     async with db.write() as conn:
+        async with conn.execute(
+            "SELECT chat_id FROM chat_users WHERE platform = ? AND user_id = ?",
+            (platform, user_id),
+        ) as cur:
+            chats = {str(row[0]) for row in await cur.fetchall()} | {user_id}
+        touched = await outbox.forget_chat(conn, platform, chats)
+        await broadcasts.finish_emptied(conn, touched, now)
         for table in ("registrations", "staged_files", "chat_users"):
             await conn.execute(
                 f"DELETE FROM {table} WHERE platform = ? AND user_id = ?", (platform, user_id)
