@@ -103,7 +103,7 @@ async def seed(app: App) -> None:
     db = services.db
     if not await delegates.all_delegates(db):
         plan = await plan_from_table(db, read_table(examples_dir() / "roster.csv"), prune=False)
-        await apply_plan(db, plan, to_iso(services.clock.now()))
+        await apply_plan(db, plan, to_iso(services.clock.now()), actor="demo")
         log.info("demo database seeded with %d delegates", len(plan.added))
     if not await agenda.all_sessions(db):
         path = examples_dir() / AGENDA_FILE

@@ -56,7 +56,7 @@ async def import_roster(config: Config, path: Path, *, dry_run: bool, prune: boo
                 task = bar.add_task(html_to_plain(t("roster.cli.writing")), total=writing,
                                     visible=writing >= PROGRESS_FROM_ROWS)
                 await apply_plan(db, plan, to_iso(SystemClock().now()),
-                                 progress=lambda n: bar.update(task, completed=n))
+                                 progress=lambda n: bar.update(task, completed=n), actor="cli")
         state = "dry_run" if dry_run else "done"
         report = html_to_plain(render_plan(t, plan, state=state))
         print(report, file=sys.stdout if plan.ok else sys.stderr)

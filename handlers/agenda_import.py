@@ -163,12 +163,11 @@ async def apply_plan(services: Services, plan: AgendaPlan, *, actor: str,
     keys = {row.key for row in plan.rows}
     cancel = [c.old.key for c in plan.changes if c.kind == "cancelled" and c.old is not None
               and c.old.key not in keys]
+    note = audit.Note(actor, "agenda.imported", {
+        "file": plan.file_name, "sessions": len(plan.rows), "changes": len(plan.changes),
+        "cancelled": cancel, "recipients": len(people)}, to_iso(now))
     broadcast_id = await agenda.apply_import(services.db, upserts=plan.rows, cancel_keys=cancel,
-                                             notice=notice, now=to_iso(now))
-    await audit.record(services.db, actor=actor, action="agenda.imported", now=to_iso(now),
-                       details={"file": plan.file_name, "sessions": len(plan.rows),
-                                "changes": len(plan.changes), "notice": broadcast_id,
-                                "recipients": len(people)})
+                                             notice=notice, now=to_iso(now), note=note)
     log.info("agenda %s imported by %s: %d changes, %d accounts told", plan.file_name,
              services.pseudonyms.actor(actor), len(plan.changes), len(people))
     await services.reschedule()

@@ -165,15 +165,13 @@ async def store_draft(services: Services, parsed: ResultFile, actor: str) -> int
     """Store a checked result as a draft (correcting the one published under its title)."""
     corrected = await results.published_titled(services.db, parsed.title)
     now = to_iso(services.clock.now())
-    result_id = await results.create_draft(
+    note = audit.Note(actor, "results.imported", {
+        "file": parsed.file_name, "title": parsed.title,
+        "corrects": corrected.id if corrected else None}, now)
+    return await results.create_draft(
         services.db, title=parsed.title, kind=parsed.kind, data=to_data(parsed),
         file_name=parsed.file_name, corrects=corrected.id if corrected else None, actor=actor,
-        now=now)
-    await audit.record(services.db, actor=actor, action="results.imported", now=now,
-                       details={"result": result_id, "file": parsed.file_name,
-                                "title": parsed.title,
-                                "corrects": corrected.id if corrected else None})
-    return result_id
+        now=now, note=note)
 
 
 def problems_text(t: Translate, parsed: ResultFile) -> Markup:
@@ -191,12 +189,8 @@ async def publish(services: Services, result_id: int, actor: str) -> tuple[int, 
     current = await results.get(services.db, corrects) if corrects is not None else None
     if current is not None and current.data == item.data:
         return None  # the same figures as the published result: nothing to correct
-    if corrects != item.corrects and corrects is not None:
-        # Another draft of this title was published after this one was imported: this one
-        # corrects that, and says what changes from it.
-        await results.set_corrects(services.db, item.id, corrects)
-        item = await results.get(services.db, result_id)
-        assert item is not None
+    # Another draft of this title may have been published after this one was imported:
+    # this one then corrects that (stored with the publication), and says what changes.
     people = await registrations.recipients(services.db, {"type": "all"})
     notices = {lang: await notice_for(services, lang, item) for lang in services.texts.texts}
 
@@ -205,14 +199,14 @@ async def publish(services: Services, result_id: int, actor: str) -> tuple[int, 
                            broadcast_id=broadcast_id)
 
     now = to_iso(services.clock.now())
+    note = audit.Note(actor, "results.published", {
+        "result": result_id, "recipients": len(people), "corrects": corrects}, now)
     broadcast_id = await results.publish(services.db, result_id, actor=actor, now=now,
                                          notice=NewBroadcast("result", {"type": "all"},
-                                                             item.title, actor, build))
+                                                             item.title, actor, build),
+                                         corrects=corrects, note=note)
     if broadcast_id is None:
         return None
-    await audit.record(services.db, actor=actor, action="results.published", now=now,
-                       details={"result": result_id, "broadcast": broadcast_id,
-                                "recipients": len(people), "corrects": item.corrects})
     log.info("result %s published by %s to %d accounts", result_id,
              services.pseudonyms.actor(actor), len(people))
     services.wake_delivery()
@@ -275,10 +269,10 @@ async def on_organiser_choice(ctx: Context) -> Reply:
         return await _preview(ctx, result_id) if item and item.status == "draft" else (
             ctx.reply("error.stale_choice"))
     if action == "discard":
-        if not await results.discard(ctx.db, result_id):
+        note = audit.Note(ctx.actor, "results.discarded", {"result": result_id},
+                          to_iso(ctx.services.clock.now()))
+        if not await results.discard(ctx.db, result_id, note):
             return ctx.reply("results.not_draft", id=result_id)
-        await audit.record(ctx.db, actor=ctx.actor, action="results.discarded",
-                           now=to_iso(ctx.services.clock.now()), details={"result": result_id})
         return ctx.reply("results.discarded", id=result_id)
     published = await publish(ctx.services, result_id, ctx.actor)
     if published is None:

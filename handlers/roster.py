@@ -22,7 +22,7 @@ from bot.formats.roster import RosterFile, fill_invite_codes, parse_roster
 from bot.i18n import Markup, Translate, join
 from bot.model import Reply
 from bot.tabular import Problem, Table, TableError, Verdict, problem_from, read_table_bytes
-from storage import delegates, files
+from storage import audit, delegates, files
 from storage.db import Database
 from storage.delegates import Delegate, DelegateData
 
@@ -105,13 +105,19 @@ async def plan_from_bytes(db: Database, data: bytes, file_name: str, *,
 
 
 async def apply_plan(db: Database, plan: RosterPlan, now: str,
-                     progress: Callable[[int], None] | None = None) -> None:
-    """Write a clean plan in one transaction."""
+                     progress: Callable[[int], None] | None = None, *,
+                     actor: str = "cli") -> None:
+    """Write a clean plan and its audit entry (by `actor`) in one transaction."""
     if not plan.ok:
         raise ValueError("a plan with problems cannot be applied")
     removed = [d.code for d in plan.missing] if plan.prune else []
+    note = audit.Note(actor, "roster.imported", {
+        "file": plan.file_name, "added": [d.code for d in plan.added],
+        "updated": [d.code for d in plan.updated], "unchanged": plan.unchanged,
+        "removed": removed, "missing_kept": 0 if plan.prune else len(plan.missing),
+    }, now)
     await delegates.apply_import(db, upserts=[*plan.added, *plan.updated],
-                                 remove_codes=removed, now=now, progress=progress)
+                                 remove_codes=removed, now=now, progress=progress, note=note)
 
 
 def render_plan(t: Translate, plan: RosterPlan, *, state: str,
@@ -204,7 +210,8 @@ class RosterFiles:
 
     async def apply(self, ctx: Context, action: str, checked: Checked[RosterPlan]) -> Reply:
         """Import the checked roster in one transaction and report what was done."""
-        await apply_plan(ctx.db, checked.plan, to_iso(ctx.services.clock.now()))
+        await apply_plan(ctx.db, checked.plan, to_iso(ctx.services.clock.now()),
+                         actor=ctx.actor)
         return Reply(render_plan(ctx.t, checked.plan, state="done", limit=CHAT_LIST_MAX))
 
 

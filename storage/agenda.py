@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from storage import audit
 from storage.broadcasts import NewBroadcast, queue_in
 from storage.db import Database, Row
 
@@ -83,8 +84,9 @@ async def version(db: Database) -> int:
 
 async def apply_import(db: Database, *, upserts: Sequence[SessionData],
                        cancel_keys: Sequence[str], notice: NewBroadcast | None,
-                       now: str) -> int | None:
-    """Write an import, and queue its change notice, in one transaction.
+                       now: str, note: audit.Note | None = None) -> int | None:
+    """Write an import, queue its change notice and write `note`, its audit entry (given the
+    notice's id), in one transaction.
 
     Return the notice's broadcast id (None without a notice).
     """
@@ -109,7 +111,7 @@ async def apply_import(db: Database, *, upserts: Sequence[SessionData],
             "INSERT INTO meta (key, value) VALUES ('agenda_version', '1') ON CONFLICT (key)"
             " DO UPDATE SET value = CAST(value AS INTEGER) + 1"
         )
-        if notice is None:
-            return None
-        queued = await queue_in(conn, notice, now)
-        return None if queued is None else queued[0]
+        queued = None if notice is None else await queue_in(conn, notice, now)
+        broadcast_id = None if queued is None else queued[0]
+        await audit.insert(conn, note, notice=broadcast_id)
+        return broadcast_id

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from typing import Literal
 
+from storage import audit
 from storage.db import Database, Row
 
 
@@ -85,10 +86,12 @@ async def invite_codes(db: Database) -> set[str]:
 async def apply_import(
     db: Database, *, upserts: Iterable[DelegateData], remove_codes: Iterable[str], now: str,
     progress: Callable[[int], None] | None = None, chunk: int = 500,
+    note: audit.Note | None = None,
 ) -> None:
     """Write an import in one transaction: remove, then insert or update by code.
 
-    `progress` is called with the number of rows written after each chunk.
+    `progress` is called with the number of rows written after each chunk; `note` is the
+    audit entry, written in the same transaction.
     """
     remove = [(code,) for code in remove_codes]
     rows = [(d.code, d.full_name, d.unit, d.delegation, d.kind, d.phone, d.seat, d.invite_code,
@@ -113,6 +116,7 @@ async def apply_import(
             )
             if progress is not None:
                 progress(min(start + chunk, len(rows)))
+        await audit.insert(conn, note)
 
 
 async def checkin_token(db: Database, delegate_id: int) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from storage import broadcasts, outbox
+from storage import audit, broadcasts, outbox
 from storage.db import Database
 
 
@@ -54,8 +54,12 @@ async def link(db: Database, platform: str, user_id: str, delegate_id: int, meth
     return True
 
 
-async def unlink_delegate(db: Database, delegate_id: int) -> list[Account]:
-    """Remove every account link of a delegate; return the accounts that were linked."""
+async def unlink_delegate(db: Database, delegate_id: int,
+                          note: audit.Note | None = None) -> list[Account]:
+    """Remove every account link of a delegate; return the accounts that were linked.
+
+    `note`, the audit entry, is written in the same transaction when a link was removed.
+    """
     async with db.write() as conn:
         async with conn.execute(
             "SELECT r.platform, r.user_id, u.chat_id, u.display_name, r.delegate_id"
@@ -64,6 +68,8 @@ async def unlink_delegate(db: Database, delegate_id: int) -> list[Account]:
         ) as cur:
             accounts = [Account(*row) for row in await cur.fetchall()]
         await conn.execute("DELETE FROM registrations WHERE delegate_id = ?", (delegate_id,))
+        if accounts:
+            await audit.insert(conn, note, platforms=sorted(a.platform for a in accounts))
     return accounts
 
 

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from storage import audit
 from storage.broadcasts import NewBroadcast, queue_in
 from storage.db import Database
 
@@ -38,15 +39,18 @@ def _result(row: Any) -> Result:
 
 
 async def create_draft(db: Database, *, title: str, kind: str, data: dict[str, Any],
-                       file_name: str, corrects: int | None, actor: str, now: str) -> int:
-    """Store an imported result as a draft; return its id."""
+                       file_name: str, corrects: int | None, actor: str, now: str,
+                       note: audit.Note | None = None) -> int:
+    """Store an imported result as a draft, with `note`, its audit entry; return its id."""
     async with db.write() as conn:
         cur = await conn.execute(
             "INSERT INTO results (title, kind, status, data, file_name, corrects, imported_by,"
             " imported_at) VALUES (?, ?, 'draft', ?, ?, ?, ?, ?)",
             (title, kind, json.dumps(data, ensure_ascii=False), file_name, corrects, actor, now),
         )
-        return int(cur.lastrowid or 0)
+        result_id = int(cur.lastrowid or 0)
+        await audit.insert(conn, note, result=result_id)
+        return result_id
 
 
 async def get(db: Database, result_id: int) -> Result | None:
@@ -71,15 +75,19 @@ async def published_titled(db: Database, title: str) -> Result | None:
 
 
 async def publish(db: Database, result_id: int, *, actor: str, now: str,
-                  notice: NewBroadcast) -> int | None:
-    """Publish a draft, supersede what it corrects and queue its notice, in one transaction.
+                  notice: NewBroadcast, corrects: int | None = None,
+                  note: audit.Note | None = None) -> int | None:
+    """Publish a draft, supersede what it corrects and queue its notice, in one transaction
+    with `note`, its audit entry. `corrects`, when given, is the published result it
+    corrects (another draft of its title may have been published since it was imported).
 
     Return the notice's broadcast id, or None when the result was no longer a draft.
     """
     async with db.write() as conn:
         cur = await conn.execute(
-            "UPDATE results SET status = 'published', published_by = ?, published_at = ?"
-            " WHERE id = ? AND status = 'draft'", (actor, now, result_id),
+            "UPDATE results SET status = 'published', published_by = ?, published_at = ?,"
+            " corrects = coalesce(?, corrects) WHERE id = ? AND status = 'draft'",
+            (actor, now, corrects, result_id),
         )
         if cur.rowcount != 1:
             return None
@@ -91,18 +99,18 @@ async def publish(db: Database, result_id: int, *, actor: str, now: str,
         broadcast_id = None if queued is None else queued[0]
         await conn.execute("UPDATE results SET broadcast_id = ? WHERE id = ?",
                            (broadcast_id, result_id))
+        await audit.insert(conn, note, broadcast=broadcast_id)
         return broadcast_id
 
 
-async def set_corrects(db: Database, result_id: int, corrects: int) -> None:
-    """Record which published result a draft corrects."""
-    await db.execute("UPDATE results SET corrects = ? WHERE id = ? AND status = 'draft'",
-                     (corrects, result_id))
-
-
-async def discard(db: Database, result_id: int) -> bool:
-    """Discard a draft; False if it was not a draft."""
-    return await db.execute(
-        "UPDATE results SET status = 'discarded' WHERE id = ? AND status = 'draft'",
-        (result_id,),
-    ) == 1
+async def discard(db: Database, result_id: int, note: audit.Note | None = None) -> bool:
+    """Discard a draft, with `note`, its audit entry; False if it was not a draft."""
+    async with db.write() as conn:
+        cur = await conn.execute(
+            "UPDATE results SET status = 'discarded' WHERE id = ? AND status = 'draft'",
+            (result_id,),
+        )
+        if cur.rowcount != 1:
+            return False
+        await audit.insert(conn, note)
+    return True
