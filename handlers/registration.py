@@ -9,7 +9,7 @@ linked to another account on the same platform is refused and the organisers are
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.clock import from_iso, to_iso
 from bot.context import Context
@@ -65,13 +65,19 @@ async def ask_code(ctx: Context) -> Reply:
     return Reply(ctx.t(key), request_contact=by_phone)
 
 
+def _failures_that_count(ctx: Context) -> datetime:
+    """Return since when failed attempts can still lock the sender out."""
+    settings = ctx.services.config.registration
+    return ctx.services.clock.now() - timedelta(
+        minutes=settings.window_minutes + settings.lockout_minutes)
+
+
 async def _locked_for(ctx: Context) -> int:
     """Return the minutes the sender must still wait, or 0 when they may try."""
     settings = ctx.services.config.registration
     now = ctx.services.clock.now()
-    window_start = now - timedelta(minutes=settings.window_minutes + settings.lockout_minutes)
     times = [from_iso(t) for t in await registrations.failures_since(
-        ctx.db, ctx.msg.platform, ctx.msg.user_id, to_iso(window_start))]
+        ctx.db, ctx.msg.platform, ctx.msg.user_id, to_iso(_failures_that_count(ctx)))]
     window = timedelta(minutes=settings.window_minutes)
     for i in range(len(times) - settings.max_attempts + 1):
         burst = times[i:i + settings.max_attempts]
@@ -219,7 +225,8 @@ async def on_forget(ctx: Context) -> Reply:
     if ctx.payload != "yes":
         return ctx.reply("forget.kept")
     await registrations.forget_account(ctx.db, ctx.msg.platform, ctx.msg.user_id,
-                                       to_iso(ctx.services.clock.now()))
+                                       to_iso(ctx.services.clock.now()),
+                                       to_iso(_failures_that_count(ctx)))
     log.info("%s asked to be forgotten", ctx.who)
     return Reply(ctx.services.texts.t(ctx.lang, "forget.done"))
 

@@ -73,11 +73,12 @@ async def unlink_delegate(db: Database, delegate_id: int,
     return accounts
 
 
-async def forget_account(db: Database, platform: str, user_id: str, now: str) -> None:
+async def forget_account(db: Database, platform: str, user_id: str, now: str,
+                         failures_since: str) -> None:
     """Delete what is held about a chat account, in one transaction: its link, files, the
     account, and its messages in the outbox (those not sent are cancelled, the others keep
-    no chat, delegate or text). Its failed registration attempts stay until they expire, or
-    /forget would reset the lock-out."""
+    no chat, delegate or text). Its failed registration attempts since `failures_since`
+    stay, or /forget would lift a lock-out; older ones go."""
     async with db.write() as conn:
         async with conn.execute(
             "SELECT chat_id FROM chat_users WHERE platform = ? AND user_id = ?",
@@ -86,6 +87,8 @@ async def forget_account(db: Database, platform: str, user_id: str, now: str) ->
             chats = {str(row[0]) for row in await cur.fetchall()} | {user_id}
         touched = await outbox.forget_chat(conn, platform, chats)
         await broadcasts.finish_emptied(conn, touched, now)
+        await conn.execute("DELETE FROM login_failures WHERE platform = ? AND user_id = ?"
+                           " AND at < ?", (platform, user_id, failures_since))
         for table in ("registrations", "staged_files", "chat_users"):
             await conn.execute(
                 f"DELETE FROM {table} WHERE platform = ? AND user_id = ?", (platform, user_id)

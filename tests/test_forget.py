@@ -175,6 +175,30 @@ async def test_a_forged_or_refused_forget_changes_nothing(
     assert await users.get(db, "telegram", str(FORGETTER)) is not None
 
 
+async def test_forget_keeps_only_the_failed_attempts_that_can_still_lock_out(
+    app: App, tg: TelegramChat, clock: FixedClock, config: Config
+) -> None:
+    """Wrong codes older than the window and the lock-out (15 + 15 minutes by default) go
+    with /forget; a recent one stays, or /forget would lift a lock-out."""
+    db = app.services.db
+
+    async def failures() -> int:
+        return len(await registrations.failures_since(db, "telegram", str(STRANGER), ""))
+
+    await tg.send(STRANGER, "/start")
+    await tg.send(STRANGER, "SAI-MA-MOT")
+    clock.advance(timedelta(hours=2))
+    await tg.send(STRANGER, "/start")
+    await tg.send(STRANGER, "SAI-MA-HAI")
+    assert await failures() == 2
+    await forget(tg, STRANGER)
+    assert await failures() == 1
+    clock.advance(timedelta(minutes=31))
+    await forget(tg, STRANGER)
+    assert await failures() == 0
+    assert cells_holding(config.database_path, str(STRANGER)) == []
+
+
 # ---------------------------------------------------------------------------- logs
 
 
