@@ -145,11 +145,17 @@ async def corrected_by(services: Services, item: Result) -> int | None:
 async def notice_for(services: Services, language: str | None, item: Result) -> Markup:
     """Return a stored result's notice: with what changed when it is a correction."""
     corrects = await corrected_by(services, item)
-    if corrects is None:
+    old = await results.get(services.db, corrects) if corrects is not None else None
+    return notice_between(services, language, item, old)
+
+
+def notice_between(services: Services, language: str | None, item: Result,
+                   old: Result | None) -> Markup:
+    """Return a result's notice: a correction of `old` (what changed) when there is one."""
+    if old is None:
         return render(services, language, item.data)
-    old = await results.get(services.db, corrects)
-    changes = changes_between(services, language, old.data, item.data) if old else []
-    return render(services, language, item.data, changes)
+    return render(services, language, item.data,
+                  changes_between(services, language, old.data, item.data))
 
 
 async def import_file(services: Services, data: bytes, file_name: str,
@@ -183,36 +189,36 @@ def problems_text(t: Translate, parsed: ResultFile) -> Markup:
 
 
 async def publish(services: Services, result_id: int, actor: str) -> tuple[int, int] | None:
-    """Publish a draft to every registered delegate; return (broadcast id, accounts)."""
-    item = await results.get(services.db, result_id)
-    if item is None or item.status != "draft":
-        return None
-    corrects = await corrected_by(services, item)
-    current = await results.get(services.db, corrects) if corrects is not None else None
-    if current is not None and current.data == item.data:
-        return None  # the same figures as the published result: nothing to correct
-    if corrects != item.corrects and corrects is not None:
-        # Another draft of this title was published after this one was imported: this one
-        # corrects that, and says what changes from it.
-        await results.set_corrects(services.db, item.id, corrects)
-        item = await results.get(services.db, result_id)
-        assert item is not None
-    people = await registrations.recipients(services.db, {"type": "all"})
-    notices = {lang: await notice_for(services, lang, item) for lang in services.texts.texts}
+    """Publish a draft to every registered delegate; return (broadcast id, accounts).
 
-    def build(broadcast_id: int) -> list[NewMessage]:
-        return outbox_rows(services, people, notices.__getitem__, key=f"x{broadcast_id}",
-                           broadcast_id=broadcast_id)
+    Whether it is a correction, and of which result, is decided in the publishing
+    transaction (`storage.results.publish`): of two drafts of one title published at the
+    same moment, the second corrects the first. None when nothing was published: no longer
+    a draft, or the same figures as the result it would correct.
+    """
+    people = await registrations.recipients(services.db, {"type": "all"})
+
+    def notice(item: Result, old: Result | None) -> NewBroadcast | None:
+        if old is not None and old.data == item.data:
+            return None  # the same figures as the published result: nothing to correct
+        notices = {lang: notice_between(services, lang, item, old)
+                   for lang in services.texts.texts}
+
+        def build(broadcast_id: int) -> list[NewMessage]:
+            return outbox_rows(services, people, notices.__getitem__, key=f"x{broadcast_id}",
+                               broadcast_id=broadcast_id)
+
+        return NewBroadcast("result", {"type": "all"}, item.title, actor, build)
 
     now = to_iso(services.clock.now())
-    broadcast_id = await results.publish(services.db, result_id, actor=actor, now=now,
-                                         notice=NewBroadcast("result", {"type": "all"},
-                                                             item.title, actor, build))
-    if broadcast_id is None:
+    published = await results.publish(services.db, result_id, actor=actor, now=now,
+                                      notice=notice)
+    if published is None or published.broadcast_id is None:
         return None
+    broadcast_id = published.broadcast_id
     await audit.record(services.db, actor=actor, action="results.published", now=now,
                        details={"result": result_id, "broadcast": broadcast_id,
-                                "recipients": len(people), "corrects": item.corrects})
+                                "recipients": len(people), "corrects": published.corrects})
     log.info("result %s published by %s to %d accounts", result_id, actor, len(people))
     services.wake_delivery()
     return broadcast_id, len(people)

@@ -1,0 +1,201 @@
+"""Races and shutdown (issue 11.5): things that happen at the same moment, on real storage.
+
+(a) Two drafts of one title published at the same moment: the publishing transaction
+decides that the second corrects the first; a unique index keeps one published result per
+title, and the migration that adds it settles titles published twice before.
+(b) Overlapping `Scheduler.rebuild`s install the newest read, never an older one.
+(c) On stop, a job that is running finishes (within a bound) before the database closes.
+(d) The Zalo webhook takes a platform's retry of a message once, and nothing after stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from bot.clock import FixedClock
+from bot.formats.results import read_results
+from bot.i18n import Translator
+from handlers import results as result_notices
+from storage import audit, results
+from storage.db import Database, migrations
+from tests.conftest import ORGANISER_ID, make_config
+from tests.fake_telegram import FakeTelegram
+from tests.harness import TelegramChat
+from tests.people import seed
+
+TEXTS = Translator.load()
+TITLE = "Bầu Ban Kiểm tra"
+ORGANISER = f"telegram:{ORGANISER_ID}"
+CORRECTION_VI = TEXTS.t("vi", "results.correction_head")
+
+
+def election(votes: int, *, title: str = TITLE) -> bytes:
+    """Return a small election file (3 seats, 96 valid ballots) in the minutes' layout."""
+    return "\n".join([
+        f"Tiêu đề,{title}", "Loại,bầu cử", "Số lượng bầu,3", "Số phiếu phát ra,100",
+        "Số phiếu thu về,98", "Số phiếu hợp lệ,96", "Số phiếu không hợp lệ,2", "",
+        "Họ và tên,Số phiếu", "Lê Kim Nga,90", "Phạm Gia Huy,81", "Vũ Văn Khang,49",
+        f"Đặng Mỹ Trang,{votes}", ""]).encode()
+
+
+async def draft(app: App, content: bytes) -> int:
+    """Import a result file as a draft; return its id."""
+    parsed, result_id = await result_notices.import_file(app.services, content, "kq.csv",
+                                                         ORGANISER)
+    assert result_id is not None, parsed.problems
+    return result_id
+
+
+async def drain(app: App, clock: FixedClock) -> None:
+    """Run the delivery worker until the outbox is empty, sleeping on the injected clock."""
+    async def fake_sleep(seconds: float) -> None:
+        await asyncio.sleep(0)
+        clock.advance(timedelta(seconds=seconds))
+
+    app.delivery.sleep = fake_sleep
+    await app.delivery.drain()
+
+
+async def statuses(app: App) -> dict[int, tuple[str, int | None]]:
+    """Return every result's (status, corrects) by id."""
+    found = {}
+    for status in ("draft", "published", "superseded", "discarded"):
+        for item in await results.with_status(app.services.db, status):
+            found[item.id] = (item.status, item.corrects)
+    return found
+
+
+# ---------------------------------------------------------------------------- (a) results
+async def test_two_drafts_of_one_title_published_at_once_make_one_a_correction(
+    app: App, tg: TelegramChat, fake: FakeTelegram, clock: FixedClock
+) -> None:
+    people = await seed(app, 2)
+    first, second = await draft(app, election(60)), await draft(app, election(61))
+    done = await asyncio.gather(result_notices.publish(app.services, first, ORGANISER),
+                                result_notices.publish(app.services, second, ORGANISER))
+    assert all(d is not None for d in done)
+    # Whichever went first is the result; the other corrects (and supersedes) it.
+    assert await statuses(app) == {first: ("superseded", None), second: ("published", first)}
+    assert [r.id for r in await results.with_status(app.services.db, "published")] == [second]
+    await drain(app, clock)
+    for person in people:
+        plain, correction = fake.sent_texts(person.user_id)
+        assert CORRECTION_VI not in plain
+        assert correction.startswith(CORRECTION_VI)
+        assert "• Đặng Mỹ Trang: 60 → 61 phiếu" in correction
+    logged = await audit.entries(app.services.db, action="results.published")
+    assert sorted((e.details["result"], e.details["corrects"]) for e in logged) == [
+        (first, None), (second, first)]
+
+
+async def test_two_publish_presses_handled_at_once_through_telegram(
+    app: App, tg: TelegramChat, fake: FakeTelegram, clock: FixedClock
+) -> None:
+    """Both presses answered "published"; one result stays; delegates get a plain notice,
+    then a correction."""
+    (person,) = await seed(app, 1)
+    first, second = await draft(app, election(60)), await draft(app, election(62))
+    target = tg.channel.handled + 2
+    fake.push_callback(ORGANISER_ID, f"resp:publish:{first}")
+    fake.push_callback(ORGANISER_ID, f"resp:publish:{second}")
+    await asyncio.wait_for(tg.channel.wait_handled(target), 10)
+    answers = set(fake.sent_texts(ORGANISER_ID))
+    assert answers in ({TEXTS.t("vi", "results.published", id=i, count=1, broadcast=b)
+                        for i, b in zip((first, second), order, strict=True)}
+                       for order in ((1, 2), (2, 1)))
+    published = await results.with_status(app.services.db, "published")
+    assert len(published) == 1
+    await drain(app, clock)
+    texts = fake.sent_texts(person.user_id)
+    assert len(texts) == 2 and [CORRECTION_VI in t for t in texts] == [False, True]
+
+
+async def test_a_draft_with_the_same_figures_as_one_published_at_once_is_refused(
+    app: App, tg: TelegramChat
+) -> None:
+    await seed(app, 1)
+    first, second = await draft(app, election(60)), await draft(app, election(60))
+    done = await asyncio.gather(result_notices.publish(app.services, first, ORGANISER),
+                                result_notices.publish(app.services, second, ORGANISER))
+    assert done[0] is not None and done[1] is None  # nothing to correct
+    assert await statuses(app) == {first: ("published", None), second: ("draft", None)}
+    assert await result_notices.why_not_published(app.services, second) == "results.unchanged"
+
+
+async def test_titles_differing_only_in_case_are_one_title(app: App, tg: TelegramChat) -> None:
+    await seed(app, 1)
+    first = await draft(app, election(60, title="BẦU BAN KIỂM TRA"))
+    second = await draft(app, election(61))
+    await asyncio.gather(result_notices.publish(app.services, first, ORGANISER),
+                         result_notices.publish(app.services, second, ORGANISER))
+    assert await statuses(app) == {first: ("superseded", None), second: ("published", first)}
+
+
+async def test_the_unique_index_refuses_a_second_published_result_of_a_title(
+    app: App
+) -> None:
+    """The backstop: even a write that skipped the publishing transaction's decision."""
+    first, second = await draft(app, election(60)), await draft(app, election(61))
+    db = app.services.db
+    await db.execute("UPDATE results SET status = 'published' WHERE id = ?", (first,))
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        await db.execute("UPDATE results SET status = 'published' WHERE id = ?", (second,))
+    assert await statuses(app) == {first: ("published", None), second: ("draft", None)}
+
+
+def legacy_database(path: Path, rows: list[tuple[int, str, str]]) -> None:
+    """Write a database at schema version 8 (before the index) holding these results."""
+    conn = sqlite3.connect(path)
+    for version, sql in migrations()[:8]:
+        conn.executescript(sql)
+        conn.execute(f"PRAGMA user_version = {version}")
+    data = result_notices.to_data(read_results(election(60), "kq.csv"))
+    conn.executemany(
+        "INSERT INTO results (id, title, kind, status, data, file_name, imported_by,"
+        " imported_at) VALUES (?, ?, 'election', ?, ?, 'kq.csv', 'cli', 'x')",
+        [(i, title, status, json.dumps({**data, "title": title})) for i, title, status in rows])
+    conn.commit()
+    conn.close()
+
+
+async def test_the_migration_keeps_the_newest_of_a_title_published_twice(
+    tmp_path: Path
+) -> None:
+    path = tmp_path / "old.sqlite3"
+    legacy_database(path, [(1, TITLE, "published"), (2, TITLE, "published"),
+                           (3, "bầu ban kiểm tra", "published"), (4, TITLE, "draft"),
+                           (5, "Khác", "published")])
+    db = await Database.open(path)
+    try:
+        got = {r[0]: r[1] for r in await db.fetchall("SELECT id, status FROM results")}
+    finally:
+        await db.close()
+    assert got == {1: "superseded", 2: "superseded", 3: "published", 4: "draft",
+                   5: "published"}
+
+
+async def test_a_title_left_twice_by_the_migration_is_settled_by_its_next_correction(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    """SQLite folds ASCII letters only: "BẦU" and "Bầu" both stay published through the
+    migration; the next publication of that title supersedes them both."""
+    config = make_config(tmp_path)
+    legacy_database(config.database_path, [(1, TITLE.upper(), "published"),
+                                           (2, TITLE, "published")])
+    app = await App.open(config, clock=clock)
+    try:
+        assert [r.id for r in await results.with_status(app.services.db, "published")] == [
+            1, 2]
+        third = await draft(app, election(61))
+        assert await result_notices.publish(app.services, third, ORGANISER) is not None
+        assert await statuses(app) == {1: ("superseded", None), 2: ("superseded", None),
+                                       third: ("published", 2)}
+    finally:
+        await app.close()
