@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -19,9 +20,10 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from bot.clock import FixedClock
+from bot.clock import FixedClock, to_iso
 from bot.formats.results import read_results
 from bot.i18n import Translator
+from bot.scheduler import Job, Scheduler
 from handlers import results as result_notices
 from storage import audit, results
 from storage.db import Database, migrations
@@ -199,3 +201,144 @@ async def test_a_title_left_twice_by_the_migration_is_settled_by_its_next_correc
                                        third: ("published", 2)}
     finally:
         await app.close()
+
+
+# ---------------------------------------------------------------------------- (b) rebuilds
+async def test_overlapping_rebuilds_install_the_newest_read(clock: FixedClock) -> None:
+    """A rebuild whose read is slow (the old programme) and one started meanwhile (after an
+    import): the jobs left are the newer read's, whichever read finishes last."""
+    scheduler = Scheduler(clock)
+    programme = {"version": "old"}
+    first_read_may_end = asyncio.Event()
+    reads: list[str] = []
+
+    async def source() -> list[Job]:
+        seen = programme["version"]
+        reads.append(seen)
+        if len(reads) == 1:
+            await first_read_may_end.wait()  # the slow read of the old programme
+
+        async def remind() -> None:
+            return None
+
+        return [Job(f"reminder:{seen}", clock.now() + timedelta(hours=1), remind)]
+
+    scheduler.add_source(source)
+    scheduler.aps.start(paused=True)
+    try:
+        slow = asyncio.create_task(scheduler.rebuild())  # e.g. the 30-second watcher
+        await asyncio.sleep(0)
+        programme["version"] = "new"  # an import lands
+        fast = asyncio.create_task(scheduler.rebuild())  # the import handler's rebuild
+        await asyncio.sleep(0)
+        first_read_may_end.set()
+        await asyncio.gather(slow, fast)
+        assert [job_id for job_id, _ in scheduler.jobs()] == ["reminder:new"]
+        assert reads == ["old", "new"]  # the second read waited for the first rebuild
+    finally:
+        scheduler.shutdown()
+
+
+async def test_many_rebuilds_at_once_leave_one_set_of_jobs(clock: FixedClock) -> None:
+    scheduler = Scheduler(clock)
+    calls = 0
+
+    async def source() -> list[Job]:
+        nonlocal calls
+        calls += 1
+        mine = calls
+        await asyncio.sleep(0)
+
+        async def remind() -> None:
+            return None
+
+        return [Job(f"job:{mine}:{i}", clock.now() + timedelta(hours=1 + i), remind)
+                for i in range(3)]
+
+    scheduler.add_source(source)
+    scheduler.aps.start(paused=True)
+    try:
+        await asyncio.gather(*(scheduler.rebuild() for _ in range(10)))
+        assert [job_id for job_id, _ in scheduler.jobs()] == [f"job:10:{i}" for i in range(3)]
+        assert len(scheduler.aps.get_jobs()) == 3  # nothing left over from earlier reads
+    finally:
+        scheduler.shutdown()
+
+
+# ---------------------------------------------------------------------------- (c) stop
+async def test_a_job_running_at_stop_finishes_before_the_database_closes(
+    app: App, clock: FixedClock
+) -> None:
+    started, may_finish = asyncio.Event(), asyncio.Event()
+
+    async def job() -> None:
+        started.set()
+        await may_finish.wait()
+        await audit.record(app.services.db, actor="scheduler", action="test.job",
+                           now=to_iso(clock.now()), details={})
+
+    async def source() -> list[Job]:
+        return [Job("slow-job", clock.now(), job)]
+
+    app.scheduler.add_source(source)
+    stop = asyncio.Event()
+    running = asyncio.create_task(app.run(stop))
+    await asyncio.wait_for(started.wait(), 10)
+    stop.set()  # what SIGTERM does
+    await asyncio.sleep(0)
+    assert not running.done()  # waiting for the job
+    may_finish.set()
+    await asyncio.wait_for(running, 10)
+    (entry,) = await audit.entries(app.services.db, action="test.job")  # it did its work
+    assert entry.actor == "scheduler"
+    assert app.scheduler.running_jobs == 0
+
+
+async def test_a_job_still_running_after_the_bound_is_cancelled_and_logged(
+    app: App, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    started = asyncio.Event()
+    cancelled = False
+
+    async def job() -> None:
+        nonlocal cancelled
+        started.set()
+        try:
+            await asyncio.Event().wait()  # never ends by itself
+        except asyncio.CancelledError:
+            cancelled = True
+            raise
+
+    async def source() -> list[Job]:
+        return [Job("stuck-job", clock.now(), job)]
+
+    app.scheduler.add_source(source)
+    app.job_grace = 0.0  # the bound, without waiting for it in a test
+    stop = asyncio.Event()
+    running = asyncio.create_task(app.run(stop))
+    await asyncio.wait_for(started.wait(), 10)
+    stop.set()
+    await asyncio.wait_for(running, 10)
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert cancelled
+    (line,) = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert line.getMessage() == "1 jobs still running 0 s after stop: cancelled"
+
+
+async def test_a_forced_stop_does_not_wait_for_jobs(app: App, clock: FixedClock) -> None:
+    started = asyncio.Event()
+
+    async def job() -> None:
+        started.set()
+        await asyncio.Event().wait()
+
+    async def source() -> list[Job]:
+        return [Job("stuck-job", clock.now(), job)]
+
+    app.scheduler.add_source(source)
+    running = asyncio.create_task(app.run(asyncio.Event()))
+    await asyncio.wait_for(started.wait(), 10)
+    running.cancel()  # the second signal
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(running, 10)
