@@ -14,13 +14,18 @@ import asyncio
 import json
 import logging
 import sqlite3
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.app import App
+from bot.channels.recent import RecentIds
+from bot.channels.zalo import WEBHOOK_PATH, ZaloChannel
 from bot.clock import FixedClock, to_iso
+from bot.config import ZaloWebhookConfig
 from bot.formats.results import read_results
 from bot.i18n import Translator
 from bot.scheduler import Job, Scheduler
@@ -29,8 +34,10 @@ from storage import audit, results
 from storage.db import Database, migrations
 from tests.conftest import ORGANISER_ID, make_config
 from tests.fake_telegram import FakeTelegram
+from tests.fake_zalo import FakeZalo
 from tests.harness import TelegramChat
 from tests.people import seed
+from tests.zalo_harness import free_port, start_zalo
 
 TEXTS = Translator.load()
 TITLE = "Bầu Ban Kiểm tra"
@@ -342,3 +349,109 @@ async def test_a_forced_stop_does_not_wait_for_jobs(app: App, clock: FixedClock)
     running.cancel()  # the second signal
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(running, 10)
+
+
+# ---------------------------------------------------------------------------- (d) Zalo
+ZALO_USER = "a1b2c3d4e5"
+SECRET = "s3cret-token"
+
+
+@pytest.fixture
+async def zfake() -> AsyncIterator[FakeZalo]:
+    """Return a running fake Zalo Bot API server on 127.0.0.1."""
+    async with FakeZalo() as server:
+        yield server
+
+
+async def webhook_channel(app: App, zfake: FakeZalo) -> tuple[ZaloChannel, str]:
+    """Start a Zalo channel in webhook mode on a free port; return it and its URL."""
+    port = free_port()
+    hook = ZaloWebhookConfig(url="https://bot.example.org/zalo", listen="127.0.0.1",
+                             port=port, secret_token=SECRET)
+    channel = await start_zalo(app, zfake, mode="webhook", webhook=hook)
+    return channel, f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
+
+
+async def test_a_webhook_retry_of_a_message_is_handled_once(
+    app: App, zfake: FakeZalo
+) -> None:
+    channel, url = await webhook_channel(app, zfake)
+    try:
+        update = zfake.make_update(ZALO_USER, "/help")
+        # The platform did not get the first answer in time and posts again meanwhile,
+        # then once more after the first was answered.
+        codes = await asyncio.gather(zfake.post_webhook(url, update, secret_token=SECRET),
+                                     zfake.post_webhook(url, update, secret_token=SECRET))
+        assert codes == [200, 200]  # taken: the platform must stop retrying
+        assert await zfake.post_webhook(url, update, secret_token=SECRET) == 200
+        await channel.wait_handled(1)
+        # The same words in a new message (a new id) are a new message.
+        again = zfake.make_update(ZALO_USER, "/help")
+        assert await zfake.post_webhook(url, again, secret_token=SECRET) == 200
+        await channel.wait_handled(2)
+    finally:
+        await channel.stop()  # lets anything dispatched finish
+    assert channel.handled == 2
+    assert len(zfake.sent_texts(ZALO_USER)) == 2
+    assert all(t.startswith("Các lệnh bạn có thể dùng") for t in zfake.sent_texts(ZALO_USER))
+
+
+async def test_a_message_without_an_id_is_never_dropped_as_a_repeat(
+    app: App, zfake: FakeZalo
+) -> None:
+    channel, url = await webhook_channel(app, zfake)
+    try:
+        update = zfake.make_update(ZALO_USER, "/help")
+        del update["message"]["message_id"]
+        for count in (1, 2):
+            assert await zfake.post_webhook(url, update, secret_token=SECRET) == 200
+            await channel.wait_handled(count)
+    finally:
+        await channel.stop()
+    assert len(zfake.sent_texts(ZALO_USER)) == 2
+
+
+async def test_the_ids_remembered_are_bounded() -> None:
+    recent = RecentIds(size=3)
+    assert [recent.first_time(k) for k in ("a", "b", "a", "c", "d")] == [
+        True, True, False, True, True]
+    assert len(recent) == 3
+    assert recent.first_time("a")  # forgotten: the oldest went first
+    assert not recent.first_time("d")
+    with pytest.raises(ValueError, match="at least one id"):
+        RecentIds(size=0)
+
+
+async def test_a_delivery_after_stop_is_refused_and_not_handled(
+    app: App, zfake: FakeZalo
+) -> None:
+    channel, url = await webhook_channel(app, zfake)
+    update = zfake.make_update(ZALO_USER, "/help")
+    assert await zfake.post_webhook(url, update, secret_token=SECRET) == 200  # kept alive
+    await channel.wait_handled(1)
+    await channel.stop()
+    late = zfake.make_update(ZALO_USER, "/me")
+    try:
+        status = await zfake.post_webhook(url, late, secret_token=SECRET)
+    except httpx.TransportError:  # the connection is closed: refused too
+        status = 0
+    assert status in (0, 503)
+    assert channel.dispatch(late) is False  # whatever way it comes in
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert channel.handled == 1
+    assert len(zfake.sent_texts(ZALO_USER)) == 1
+    assert len(zfake.calls_to("sendMessage")) == 1
+
+
+async def test_the_webhook_answers_503_while_stopping(app: App, zfake: FakeZalo) -> None:
+    """A post that reaches the server once the channel stopped taking updates (a kept-alive
+    connection, before the server closes it) gets 503: the platform posts it again later."""
+    channel, url = await webhook_channel(app, zfake)
+    try:
+        channel._running = False  # the first thing stop() does
+        late = zfake.make_update(ZALO_USER, "/help")
+        assert await zfake.post_webhook(url, late, secret_token=SECRET) == 503
+        assert channel.handled == 0 and zfake.calls_to("sendMessage") == []
+    finally:
+        await channel.stop()
