@@ -145,11 +145,17 @@ async def corrected_by(services: Services, item: Result) -> int | None:
 async def notice_for(services: Services, language: str | None, item: Result) -> Markup:
     """Return a stored result's notice: with what changed when it is a correction."""
     corrects = await corrected_by(services, item)
-    if corrects is None:
+    old = await results.get(services.db, corrects) if corrects is not None else None
+    return notice_between(services, language, item, old)
+
+
+def notice_between(services: Services, language: str | None, item: Result,
+                   old: Result | None) -> Markup:
+    """Return a result's notice: a correction of `old` (what changed) when there is one."""
+    if old is None:
         return render(services, language, item.data)
-    old = await results.get(services.db, corrects)
-    changes = changes_between(services, language, old.data, item.data) if old else []
-    return render(services, language, item.data, changes)
+    return render(services, language, item.data,
+                  changes_between(services, language, old.data, item.data))
 
 
 async def import_file(services: Services, data: bytes, file_name: str,
@@ -181,32 +187,35 @@ def problems_text(t: Translate, parsed: ResultFile) -> Markup:
 
 
 async def publish(services: Services, result_id: int, actor: str) -> tuple[int, int] | None:
-    """Publish a draft to every registered delegate; return (broadcast id, accounts)."""
-    item = await results.get(services.db, result_id)
-    if item is None or item.status != "draft":
-        return None
-    corrects = await corrected_by(services, item)
-    current = await results.get(services.db, corrects) if corrects is not None else None
-    if current is not None and current.data == item.data:
-        return None  # the same figures as the published result: nothing to correct
-    # Another draft of this title may have been published after this one was imported:
-    # this one then corrects that (stored with the publication), and says what changes.
-    people = await registrations.recipients(services.db, {"type": "all"})
-    notices = {lang: await notice_for(services, lang, item) for lang in services.texts.texts}
+    """Publish a draft to every registered delegate; return (broadcast id, accounts).
 
-    def build(broadcast_id: int) -> list[NewMessage]:
-        return outbox_rows(services, people, notices.__getitem__, key=f"x{broadcast_id}",
-                           broadcast_id=broadcast_id)
+    Whether it is a correction, and of which result, is decided in the publishing
+    transaction (`storage.results.publish`): of two drafts of one title published at the
+    same moment, the second corrects the first. None when nothing was published: no longer
+    a draft, or the same figures as the result it would correct.
+    """
+    people = await registrations.recipients(services.db, {"type": "all"})
+
+    def notice(item: Result, old: Result | None) -> NewBroadcast | None:
+        if old is not None and old.data == item.data:
+            return None  # the same figures as the published result: nothing to correct
+        notices = {lang: notice_between(services, lang, item, old)
+                   for lang in services.texts.texts}
+
+        def build(broadcast_id: int) -> list[NewMessage]:
+            return outbox_rows(services, people, notices.__getitem__, key=f"x{broadcast_id}",
+                               broadcast_id=broadcast_id)
+
+        return NewBroadcast("result", {"type": "all"}, item.title, actor, build)
 
     now = to_iso(services.clock.now())
-    note = audit.Note(actor, "results.published", {
-        "result": result_id, "recipients": len(people), "corrects": corrects}, now)
-    broadcast_id = await results.publish(services.db, result_id, actor=actor, now=now,
-                                         notice=NewBroadcast("result", {"type": "all"},
-                                                             item.title, actor, build),
-                                         corrects=corrects, note=note)
-    if broadcast_id is None:
+    note = audit.Note(actor, "results.published",
+                      {"result": result_id, "recipients": len(people)}, now)
+    published = await results.publish(services.db, result_id, actor=actor, now=now,
+                                      notice=notice, note=note)
+    if published is None or published.broadcast_id is None:
         return None
+    broadcast_id = published.broadcast_id
     log.info("result %s published by %s to %d accounts", result_id,
              services.pseudonyms.actor(actor), len(people))
     services.wake_delivery()

@@ -43,6 +43,8 @@ from telegram.warnings import PTBUserWarning
 
 from bot.app import App
 from bot.channels.base import Capabilities, ChannelSpec
+from bot.channels.retry import GaveUp, RetryPolicy
+from bot.channels.telegram_retry import RetryingLimiter
 from bot.config import Config, TelegramConfig
 from bot.delivery import DeliveryError
 from bot.model import Contact, Document, Incoming, Reply, parse_command
@@ -127,7 +129,8 @@ class TelegramChannel:
     platform = PLATFORM
 
     def __init__(self, app: App, config: TelegramConfig, *, read_timeout: float = 10.0,
-                 poll_timeout: int = 30, outbox_connections: int | None = None) -> None:
+                 poll_timeout: int = 30, outbox_connections: int | None = None,
+                 reply_retry: RetryPolicy | None = None) -> None:
         _quiet_raw_sends()  # here: a test runner resets warning filters between tests
         self.app = app
         self.config = config
@@ -136,6 +139,10 @@ class TelegramChannel:
         self.handled = 0  # updates fully handled, for monitoring and tests
         self._handled_changed = asyncio.Condition()
         base = config.api_base_url.rstrip("/")
+        # Replies, edits and button answers survive a 429, a 5xx or a timeout (bounded);
+        # tests replace `self.replies.sleep`.
+        limiter = RetryingLimiter(reply_retry)
+        self.replies = limiter.retrier
         self.application = (
             Application.builder()
             .token(config.token)
@@ -148,6 +155,7 @@ class TelegramChannel:
             .pool_timeout(POOL_TIMEOUT)
             .read_timeout(read_timeout)
             .get_updates_read_timeout(read_timeout + poll_timeout)
+            .rate_limiter(limiter)
             .build()
         )
         # The outbox has connections of its own, so a broadcast never keeps a reply waiting
@@ -343,6 +351,8 @@ class TelegramChannel:
             await self._send(chat_id, reply, msg.language)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if isinstance(context.error, GaveUp):
+            return  # a reply Telegram kept refusing: logged in one line, an apology would fail
         update_id = update.update_id if isinstance(update, Update) else None
         log.error("error handling update %s", update_id, exc_info=context.error)
         if not isinstance(update, Update) or update.effective_chat is None:
