@@ -22,11 +22,7 @@ async def import_agenda(config: Config, path: Path, *, dry_run: bool, notify: bo
     app = await App.open(config)
     services = app.services
     services.reschedule = _nothing
-    lang = config.event.language
-
-    def t(key: str, **params: object) -> str:
-        return services.texts.t(lang, key, **params)
-
+    t = services.texts.in_language(config.event.language)
     try:
         try:
             data = path.read_bytes()

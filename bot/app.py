@@ -19,7 +19,8 @@ from bot.context import Services
 from bot.delivery import DeliveryWorker
 from bot.i18n import Translator
 from bot.model import Incoming, Reply
-from bot.scheduler import Scheduler
+from bot.pseudonym import Pseudonyms
+from bot.scheduler import STOP_GRACE_SECONDS, Scheduler
 from handlers import FEATURES, build_router
 from storage import agenda, users
 from storage.db import Database
@@ -60,6 +61,7 @@ class App:
         self.delivery = DeliveryWorker(services.db, services.clock, services.config.delivery,
                                        services.texts)
         self.scheduler = Scheduler(services.clock)
+        self.job_grace = STOP_GRACE_SECONDS  # how long a running job may finish at stop
         self._agenda_version = 0
         services.wake_delivery = self.delivery.wake
         services.reschedule = self.scheduler.rebuild
@@ -75,7 +77,7 @@ class App:
         texts = Translator.load(config.event.language)
         organisers = config.organisers.by_platform()
         services = Services(db, config, texts, clock or SystemClock(), build_router(),
-                            organisers)
+                            organisers, pseudonyms=await Pseudonyms.load(db))
         return cls(services)
 
     @property
@@ -96,11 +98,13 @@ class App:
     async def run(self, stop: asyncio.Event) -> None:
         """Start the channels, the delivery worker and the scheduler; stop them on `stop`.
 
-        On stop: the worker finishes its batch, then the channels finish the updates in
-        flight, in reverse order of starting.
+        On stop: no new job starts and the running ones finish (up to `job_grace` seconds;
+        not when the stop is forced by cancelling), the worker finishes its batch, then the
+        channels finish the updates in flight, in reverse order of starting.
         """
         started: list[Channel] = []
         worker: asyncio.Task[None] | None = None
+        grace = self.job_grace
         try:
             for channel in self.channels:
                 try:
@@ -115,8 +119,11 @@ class App:
             self._agenda_version = await agenda.version(self.services.db)
             self.scheduler.every(WATCH_SECONDS, self._watch_imports, "watch-imports")
             await stop.wait()
+        except asyncio.CancelledError:
+            grace = 0.0  # forced: no waiting for jobs
+            raise
         finally:
-            self.scheduler.shutdown()
+            await self.scheduler.stop(grace)
             if worker is not None:
                 stop.set()
                 await worker

@@ -1,4 +1,5 @@
-"""The `delegate-bot` command line: run the bot, chat in the demo, back up the database.
+"""The `delegate-bot` command line: run the bot, chat in the demo, back up and check the
+database.
 
 Configuration and database problems print one line naming the file, the key and the reason,
 and exit with status 2.
@@ -17,7 +18,6 @@ from pathlib import Path
 
 from bot import __version__
 from bot.config import Config, ConfigError, find_config_path, load_config
-from bot.text import html_to_plain
 from storage.db import DatabaseError
 
 log = logging.getLogger("delegate_bot")
@@ -70,52 +70,25 @@ async def _run(config: Config) -> int:
     return 0
 
 
-async def _demo(organiser: bool, database: Path | None) -> int:
-    from bot.app import App
-    from bot.channels.console import ConsoleChannel
-    from bot.demo import (
-        CONSOLE_DELEGATE,
-        CONSOLE_ORGANISER,
-        demo_clock,
-        demo_config,
-        sample_invite_code,
-        seed,
-    )
+async def _demo(organiser: bool, database: Path | None, reset: bool) -> int:
+    from bot.demo_cli import chat
 
-    config = demo_config(database)
-    app = await App.open(config, clock=demo_clock(config))
-    try:
-        await seed(app)
-        user = CONSOLE_ORGANISER if organiser else CONSOLE_DELEGATE
-        name = app.texts.t(None, f"demo.name.{user}")
-        channel = ConsoleChannel(app, user_id=user, display_name=name)
-        app.add_channel(channel)
-        if sys.stdin.isatty():
-            intro = app.texts.t(None, "demo.intro", database=app.services.db.path,
-                                code=await sample_invite_code(app))
-            sys.stdout.write(html_to_plain(intro) + "\n\n")
-        stop = asyncio.Event()
-        running = asyncio.create_task(app.run(stop))
-        await channel.run()
-        while await app.delivery.step():  # what the last messages queued, before leaving
-            pass
-        stop.set()
-        await running
-    finally:
-        await app.close()
-    return 0
+    return await chat(organiser, database, fresh=reset)
 
 
-async def _backup(config: Config, target: Path) -> int:
-    from storage.db import Database
-
-    db = await Database.open(config.database_path)
-    try:
-        await db.backup(target)
-    finally:
-        await db.close()
-    print(f"{target}")
-    return 0
+def _add_data_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `backup` and `check` (bot/data_cli.py)."""
+    backup = sub.add_parser(
+        "backup", help="write a checked online backup of the database",
+        description="Write a consistent copy of the database while the bot keeps running, "
+                    "check it with PRAGMA integrity_check and keep it only if it is good "
+                    "(exit 1 otherwise). The database itself, its -wal or -shm and an "
+                    "existing file are refused.")
+    backup.add_argument("file", type=Path, help="where to write the copy")
+    backup.add_argument("--force", action="store_true", help="overwrite an existing file")
+    sub.add_parser("check", help="check the database's integrity",
+                   description="Run PRAGMA integrity_check on the database and say in one "
+                               "line whether it is good (exit 0) or damaged (exit 1).")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,10 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--organiser", action="store_true", help="chat as an organiser")
     demo.add_argument("--database", type=Path, metavar="FILE",
                       help="demo database file (default: in the user's data folder)")
-    backup = sub.add_parser("backup", help="write an online backup of the database",
-                            description="Write a consistent copy of the database while the "
-                                        "bot keeps running.")
-    backup.add_argument("file", type=Path, help="where to write the copy")
+    demo.add_argument("--reset", action="store_true",
+                      help="delete the demo database (all the demo's data) and start fresh")
+    _add_data_commands(sub)
     roster = sub.add_parser("roster", help="import or export the delegate roster",
                             description="Import the delegate roster from Excel or CSV, or "
                                         "export it with invite codes and links.")
@@ -204,14 +176,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger().setLevel(logging.WARNING)  # one-shot commands print their report
     try:
         if args.command == "demo":
-            return asyncio.run(_demo(args.organiser, args.database))
+            return asyncio.run(_demo(args.organiser, args.database, args.reset))
         config = load_config(find_config_path(args.config))
         if args.command == "run":
             with contextlib.suppress(asyncio.CancelledError):
                 return asyncio.run(_run(config))
             return 130
-        if args.command == "backup":
-            return asyncio.run(_backup(config, args.file))
+        if args.command in ("backup", "check"):
+            from bot import data_cli
+
+            if args.command == "check":
+                return asyncio.run(data_cli.check(config))
+            return asyncio.run(data_cli.backup(config, args.file, force=args.force))
         if args.command == "roster":
             from bot import roster_cli
 

@@ -10,7 +10,7 @@ to pending: only those (at most one batch) can reach a recipient twice.
 Each broadcast's organiser gets a live report message, edited as counts change (at most
 every `report_interval` seconds), then a final summary. The organiser's chat also gets the
 bot's direct replies, and a platform takes about one message a second to one chat: a report
-message answered 429 waits as long as asked (up to `REPORT_PATIENCE` in all), then goes.
+message answered 429 waits as long as asked (a `Retrier`, up to `REPORT_RETRY`), then goes.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from bot.channels import text_limit
+from bot.channels.retry import RETRY_AFTER, Retrier, RetryPolicy, Verdict
 from bot.clock import Clock, from_iso, to_iso
 from bot.config import DeliveryConfig
 from bot.i18n import Translator
@@ -34,11 +35,11 @@ from storage.outbox import Claimed, NewMessage, Outcome
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
 MAX_BATCH = 200
 IDLE_SECONDS = 5.0  # how soon rows queued by another process (the CLI) go out
-REPORT_PATIENCE = 30.0  # seconds a report message may wait, in all, for the chat's limit
+# A report message waits out the organiser's chat's 429s (it also gets the bot's replies).
+REPORT_RETRY = RetryPolicy(attempts=4, longest_wait=30.0)
 
 
 def messages_for(key: str, platform: str, chat_id: str, text: str, *,
@@ -68,18 +69,15 @@ class DeliveryError(Exception):
         self.kind, self.reason, self.retry_after = kind, reason, retry_after
 
 
-async def waiting_out_429(send: Callable[[], Awaitable[T]], sleep: Sleep, patience: float) -> T:
-    """Return `send()`, waiting out each 429 (DeliveryError RETRY_AFTER) as long as the
-    platform asks, up to `patience` seconds in all; past that the 429 is raised."""
-    waited = 0.0
-    while True:
-        try:
-            return await send()
-        except DeliveryError as exc:
-            if exc.kind != DeliveryError.RETRY_AFTER or waited + exc.retry_after > patience:
-                raise
-            waited += exc.retry_after
-            await sleep(exc.retry_after)
+def _report_verdict(exc: BaseException) -> Verdict | None:
+    """A report message is tried again after a 429 only (other failures are logged)."""
+    if isinstance(exc, DeliveryError) and exc.kind == DeliveryError.RETRY_AFTER:
+        return Verdict(RETRY_AFTER, exc.retry_after, exc.reason)
+    return None
+
+
+def _report_gave_up(exc: BaseException) -> BaseException:
+    return DeliveryError(DeliveryError.RETRY_AFTER, str(exc))
 
 
 class Transport(Protocol):
@@ -119,6 +117,8 @@ class DeliveryWorker:
         self._touched: set[int] = set()  # other broadcasts whose rows a step changed
         self._wake = asyncio.Event()
         self._limit = asyncio.Semaphore(concurrency or settings.connections)
+        self._report_retrier = Retrier(_report_verdict, REPORT_RETRY, give_up=_report_gave_up,
+                                       sleep=lambda seconds: self.sleep(seconds))
 
     def add_transport(self, transport: Transport, rate: float) -> None:
         """Let the worker send on a platform at `rate` messages per second."""
@@ -307,8 +307,8 @@ class DeliveryWorker:
         try:  # report messages count against the platform's rate
             await self._pace(platform)
             if item.report_message_id is None:
-                message_id = await waiting_out_429(lambda: transport.deliver(chat_id, text),
-                                                   self.sleep, REPORT_PATIENCE)
+                message_id = await self._report_retrier.run(
+                    lambda: transport.deliver(chat_id, text), "a delivery report")
                 await broadcasts.set_report_message(self.db, item.id, message_id)
             else:
                 await transport.edit(chat_id, item.report_message_id, text)
@@ -317,8 +317,8 @@ class DeliveryWorker:
                                        total=total, sent=counts["sent"],
                                        failed=counts["failed"], blocked=counts["blocked"])
                 await self._pace(platform)
-                await waiting_out_429(lambda: transport.deliver(chat_id, summary), self.sleep,
-                                      REPORT_PATIENCE)
+                await self._report_retrier.run(lambda: transport.deliver(chat_id, summary),
+                                               "a delivery summary")
         except DeliveryError as exc:
             log.warning("could not update the report of broadcast %s: %s", item.id, exc.reason)
 

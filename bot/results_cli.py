@@ -27,9 +27,8 @@ async def import_results(config: Config, path: Path) -> int:
             return EXIT_PROBLEMS
         parsed, result_id = await results.import_file(services, data, path.name, "cli")
         if result_id is None:
-            t = services.texts
             print(html_to_plain(results.problems_text(
-                lambda key, **kw: t.t(lang, key, **kw), parsed)), file=sys.stderr)
+                services.texts.in_language(lang), parsed)), file=sys.stderr)
             return EXIT_PROBLEMS
         item = await stored.get(services.db, result_id)
         assert item is not None

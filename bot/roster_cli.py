@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -11,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from bot import channels
 from bot.clock import SystemClock, to_iso
 from bot.config import Config
-from bot.i18n import Markup, Translator
+from bot.i18n import Translate, Translator
 from bot.tabular import Problem
 from bot.text import html_to_plain
 from handlers.roster import (
@@ -28,9 +27,8 @@ PROGRESS_FROM_ROWS = 300
 EXIT_PROBLEMS = 1
 
 
-def _translate(config: Config) -> Callable[..., Markup]:
-    texts = Translator.load(config.event.language)
-    return lambda key, **params: texts.t(config.event.language, key, **params)
+def _translate(config: Config) -> Translate:
+    return Translator.load(config.event.language).in_language(config.event.language)
 
 
 def _progress() -> Progress:
@@ -58,7 +56,7 @@ async def import_roster(config: Config, path: Path, *, dry_run: bool, prune: boo
                 task = bar.add_task(html_to_plain(t("roster.cli.writing")), total=writing,
                                     visible=writing >= PROGRESS_FROM_ROWS)
                 await apply_plan(db, plan, to_iso(SystemClock().now()),
-                                 progress=lambda n: bar.update(task, completed=n))
+                                 progress=lambda n: bar.update(task, completed=n), actor="cli")
         state = "dry_run" if dry_run else "done"
         report = html_to_plain(render_plan(t, plan, state=state))
         print(report, file=sys.stdout if plan.ok else sys.stderr)

@@ -27,7 +27,8 @@ from functools import lru_cache
 from pathlib import Path
 
 __all__ = ["MAX_CELL_CHARS", "SUFFIXES", "Columns", "Findings", "Header", "Problem", "Table",
-           "TableError", "TableRow", "fold", "problem_from", "read_table", "read_table_bytes"]
+           "TableError", "TableRow", "Verdict", "fold", "problem_from", "read_table",
+           "read_table_bytes"]
 
 SUFFIXES = (".csv", ".xlsx")
 MAX_CELL_CHARS = 200
@@ -239,6 +240,18 @@ def fold(text: str) -> str:
 def problem_from(error: TableError) -> Problem:
     """Return a file that could not be read as one Problem (at line 1 when no line is known)."""
     return Problem(error.file_name, error.line or 1, None, error.reason_key, dict(error.params))
+
+
+class Verdict:
+    """What checking a file gives (a mixin): its problems forbid going on, warnings do not."""
+
+    __slots__ = ()
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        """Return whether it may go on: no problems (warnings allowed)."""
+        return not self.problems
 
 
 class Findings:

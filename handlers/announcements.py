@@ -13,6 +13,7 @@ import logging
 import re
 import secrets
 from datetime import datetime
+from functools import partial
 
 from bot.clock import from_iso, to_iso
 from bot.context import Context, Services
@@ -153,18 +154,17 @@ async def _send_now(ctx: Context, body: str, audience: dict[str, str]) -> Reply:
     services = ctx.services
     people = await registrations.recipients(ctx.db, audience)
     now = to_iso(services.clock.now())
+    note = audit.Note(ctx.actor, "announce.queued", {
+        "audience": audience, "recipients": len(people), "text": body[:200]}, now)
     queued = await broadcasts.create_queued(ctx.db, broadcasts.NewBroadcast(
         "announcement", audience, body, ctx.actor,
         lambda bid: build_messages(services, bid, body, people),
-        report=(ctx.msg.platform, ctx.msg.chat_id, ctx.lang)), now)
+        report=(ctx.msg.platform, ctx.msg.chat_id, ctx.lang)), now, note)
     assert queued is not None  # no dedupe key: always created
     broadcast_id, added = queued
     await ctx.clear_step()
-    await audit.record(ctx.db, actor=ctx.actor, action="announce.queued", now=now, details={
-        "broadcast": broadcast_id, "audience": audience, "recipients": len(people),
-        "text": body[:200]})
     log.info("announcement %s queued for %d recipients by %s", broadcast_id, len(people),
-             ctx.actor)
+             ctx.who)
     services.wake_delivery()
     return ctx.reply("announce.queued", id=broadcast_id, count=len(people), messages=added)
 
@@ -182,14 +182,14 @@ async def on_when(ctx: Context) -> Reply:
         return ctx.reply("announce.bad_when", zone=event.timezone)
     if when <= now:
         return ctx.reply("announce.past_when", when=_local(ctx, when))
+    note = audit.Note(ctx.actor, "announce.scheduled", {
+        "audience": data["audience"], "send_at": to_iso(when),
+        "text": str(data["body"])[:200]}, to_iso(now))
     broadcast_id = await broadcasts.create(
         ctx.db, kind="announcement", audience=data["audience"], body=data["body"],
         status="scheduled", send_at=to_iso(when), created_by=ctx.actor,
-        report=(ctx.msg.platform, ctx.msg.chat_id, ctx.lang), now=to_iso(now))
+        report=(ctx.msg.platform, ctx.msg.chat_id, ctx.lang), now=to_iso(now), note=note)
     await ctx.clear_step()
-    await audit.record(ctx.db, actor=ctx.actor, action="announce.scheduled", now=to_iso(now),
-                       details={"broadcast": broadcast_id, "audience": data["audience"],
-                                "send_at": to_iso(when), "text": str(data["body"])[:200]})
     await ctx.services.reschedule()
     return ctx.reply("announce.scheduled", id=broadcast_id, when=_local(ctx, when))
 
@@ -216,10 +216,10 @@ async def _unschedule(ctx: Context, value: str) -> Reply:
     if broadcast_id is None:
         return ctx.reply("error.stale_choice")
     now = to_iso(ctx.services.clock.now())
-    if not await broadcasts.set_status(ctx.db, broadcast_id, "cancelled", expect="scheduled"):
+    note = audit.Note(ctx.actor, "announce.cancelled", {"broadcast": broadcast_id}, now)
+    if not await broadcasts.set_status(ctx.db, broadcast_id, "cancelled", expect="scheduled",
+                                       note=note):
         return ctx.reply("announce.too_late", id=value)
-    await audit.record(ctx.db, actor=ctx.actor, action="announce.cancelled", now=now,
-                       details={"broadcast": broadcast_id})
     await ctx.services.reschedule()
     return ctx.reply("announce.unscheduled", id=value)
 
@@ -231,13 +231,13 @@ async def release(services: Services, broadcast_id: int) -> None:
         return
     people = await registrations.recipients(services.db, item.audience)
     now = to_iso(services.clock.now())
+    note = audit.Note("bot", "announce.released",
+                      {"broadcast": broadcast_id, "recipients": len(people)}, now)
     added = await broadcasts.release(
         services.db, broadcast_id, now,
-        lambda bid: build_messages(services, bid, item.body, people))
+        lambda bid: build_messages(services, bid, item.body, people), note)
     if added is None:
         return
-    await audit.record(services.db, actor="bot", action="announce.released", now=now,
-                       details={"broadcast": broadcast_id, "recipients": len(people)})
     log.info("scheduled announcement %s released to %d recipients", broadcast_id, len(people))
     services.wake_delivery()
 
@@ -252,8 +252,7 @@ async def jobs(services: Services) -> list[Job]:
             log.info("announcement %s was due while the bot was down: sending it now", item.id)
             await release(services, item.id)
             continue
-        out.append(Job(f"announce:{item.id}", when,
-                       lambda bid=item.id: release(services, bid)))  # type: ignore[misc]
+        out.append(Job(f"announce:{item.id}", when, partial(release, services, item.id)))
     return out
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
+from bot.clock import to_iso
 from bot.context import Context
 from bot.fanout import language_for
 from bot.i18n import join
 from bot.model import Choice, Reply, parse_id
 from bot.router import Router
-from storage import delegates, registrations, users
+from storage import audit, delegates, registrations, users
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +80,12 @@ async def unlink(ctx: Context) -> Reply:
     delegate = await delegates.find_by_code(ctx.db, code)
     if delegate is None:
         return ctx.reply("unlink.unknown", code=code)
-    accounts = await registrations.unlink_delegate(ctx.db, delegate.id)
+    note = audit.Note(ctx.actor, "delegate.unlinked", {"delegate": delegate.code},
+                      to_iso(ctx.services.clock.now()))
+    accounts = await registrations.unlink_delegate(ctx.db, delegate.id, note)
     if not accounts:
         return ctx.reply("unlink.none", name=delegate.full_name, code=delegate.code)
-    log.info("organiser %s unlinked delegate %s (%d accounts)", ctx.msg.user_id, delegate.code,
-             len(accounts))
+    log.info("%s unlinked a delegate's accounts (%d)", ctx.who, len(accounts))
     texts = ctx.services.texts
     for account in accounts:
         person = await users.get(ctx.db, account.platform, account.user_id)

@@ -19,21 +19,20 @@ from bot.context import Context
 from bot.filekind import Checked, Confirm, Offer
 from bot.formats import reports
 from bot.formats.roster import RosterFile, fill_invite_codes, parse_roster
-from bot.i18n import Markup, join
+from bot.i18n import Markup, Translate, join
 from bot.model import Reply
-from bot.tabular import Problem, Table, TableError, problem_from, read_table_bytes
-from storage import delegates
+from bot.tabular import Problem, Table, TableError, Verdict, problem_from, read_table_bytes
+from storage import audit, delegates, files
 from storage.db import Database
 from storage.delegates import Delegate, DelegateData
 
 PURPOSE = "roster"
 PREFIX = "roster"
 CHAT_LIST_MAX = 25
-Translate = Callable[..., Markup]
 
 
 @dataclass
-class RosterPlan:
+class RosterPlan(Verdict):
     """What an import would do, and what stops it."""
 
     file_name: str
@@ -44,11 +43,6 @@ class RosterPlan:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     prune: bool = False
-
-    @property
-    def ok(self) -> bool:
-        """Tell whether the plan may be applied."""
-        return not self.problems
 
 
 def plan_import(existing: list[Delegate], roster: RosterFile, file_name: str, *,
@@ -82,15 +76,16 @@ def plan_import(existing: list[Delegate], roster: RosterFile, file_name: str, *,
         old = by_code.get(row.code)
         if old is None:
             plan.added.append(data)
-        elif DelegateData(*_fields(old)) != data:
+        elif _data(old) != data:
             plan.updated.append(data)
         else:
             plan.unchanged += 1
     return plan
 
 
-def _fields(d: Delegate) -> tuple[object, ...]:
-    return (d.code, d.full_name, d.unit, d.delegation, d.kind, d.phone, d.seat, d.invite_code)
+def _data(d: Delegate) -> DelegateData:
+    return DelegateData(d.code, d.full_name, d.unit, d.delegation, d.kind, d.phone, d.seat,
+                        d.invite_code)
 
 
 async def plan_from_table(db: Database, table: Table, *, prune: bool) -> RosterPlan:
@@ -110,13 +105,19 @@ async def plan_from_bytes(db: Database, data: bytes, file_name: str, *,
 
 
 async def apply_plan(db: Database, plan: RosterPlan, now: str,
-                     progress: Callable[[int], None] | None = None) -> None:
-    """Write a clean plan in one transaction."""
+                     progress: Callable[[int], None] | None = None, *,
+                     actor: str = "cli") -> None:
+    """Write a clean plan and its audit entry (by `actor`) in one transaction."""
     if not plan.ok:
         raise ValueError("a plan with problems cannot be applied")
     removed = [d.code for d in plan.missing] if plan.prune else []
+    note = audit.Note(actor, "roster.imported", {
+        "file": plan.file_name, "added": [d.code for d in plan.added],
+        "updated": [d.code for d in plan.updated], "unchanged": plan.unchanged,
+        "removed": removed, "missing_kept": 0 if plan.prune else len(plan.missing),
+    }, now)
     await delegates.apply_import(db, upserts=[*plan.added, *plan.updated],
-                                 remove_codes=removed, now=now, progress=progress)
+                                 remove_codes=removed, now=now, progress=progress, note=note)
 
 
 def render_plan(t: Translate, plan: RosterPlan, *, state: str,
@@ -168,7 +169,8 @@ async def db_rows(db: Database) -> list[tuple[Delegate, list[str]]]:
 
 
 def write_export(path: Path, rows: list[list[str]]) -> None:
-    """Write export rows as .csv (UTF-8 with BOM, for Excel) or .xlsx."""
+    """Write export rows as .csv (UTF-8 with BOM, for Excel) or .xlsx, whole or not at all,
+    readable by the owner only (it holds invite codes and phone numbers)."""
     if path.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
 
@@ -176,11 +178,13 @@ def write_export(path: Path, rows: list[list[str]]) -> None:
         sheet = book.create_sheet("Đại biểu")
         for row in rows:
             sheet.append(row)
-        book.save(path)
+        out = io.BytesIO()
+        book.save(out)
+        files.write_private(path, out.getvalue())
         return
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
-    path.write_text(buffer.getvalue(), encoding="utf-8-sig")
+    files.write_private(path, buffer.getvalue().encode("utf-8-sig"))
 
 
 class RosterFiles:
@@ -206,7 +210,8 @@ class RosterFiles:
 
     async def apply(self, ctx: Context, action: str, checked: Checked[RosterPlan]) -> Reply:
         """Import the checked roster in one transaction and report what was done."""
-        await apply_plan(ctx.db, checked.plan, to_iso(ctx.services.clock.now()))
+        await apply_plan(ctx.db, checked.plan, to_iso(ctx.services.clock.now()),
+                         actor=ctx.actor)
         return Reply(render_plan(ctx.t, checked.plan, state="done", limit=CHAT_LIST_MAX))
 
 

@@ -19,7 +19,11 @@ from typing import Any
 
 import aiosqlite
 
+from storage import files
+
 BUSY_TIMEOUT_MS = 5000
+# A row of a query: its columns by position or by name, untyped (SQLite's values).
+Row = aiosqlite.Row
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -76,7 +80,10 @@ class Database:
                 f"{path}: the database is at schema version {version}, newer than this "
                 f"program knows ({len(known)}); upgrade delegate-bot or use a backup"
             )
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # Invite codes and phone numbers: the file and its -wal and -shm are the owner's only
+        # (SQLite gives the -wal and -shm the database file's mode when it creates them).
+        files.private_folder(path.parent)
+        files.private_file(path)
         conn = await aiosqlite.connect(path, isolation_level=None)
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path)
@@ -85,6 +92,7 @@ class Database:
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA foreign_keys = ON")
+            files.restrict_database(path)  # -wal and -shm left by an older version
             await db._migrate(known)
             # Reads go through a connection of their own: in WAL mode it sees only committed
             # data, never another coroutine's write half done, and never waits for it.
@@ -135,12 +143,12 @@ class Database:
                 raise
             await self.conn.execute("COMMIT")
 
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         """Return the first row of a query, or None (committed data only)."""
         async with self._read_conn.execute(sql, params) as cur:
             return await cur.fetchone()
 
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Return every row of a query (committed data only)."""
         async with self._read_conn.execute(sql, params) as cur:
             return list(await cur.fetchall())
@@ -164,15 +172,3 @@ class Database:
         """Run one write statement for many rows in one transaction."""
         async with self.write() as conn:
             await conn.executemany(sql, rows)
-
-    async def backup(self, target: Path) -> None:
-        """Write an online, consistent copy of the database to `target` (never itself)."""
-        if target.exists() and target.resolve() == self.path.resolve():
-            raise DatabaseError(f"{target}: that is the database itself; choose another file")
-        if target.exists():
-            target.unlink()
-        dest = await aiosqlite.connect(target)
-        try:
-            await self.conn.backup(dest)
-        finally:
-            await dest.close()

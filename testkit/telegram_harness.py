@@ -4,7 +4,8 @@
 returns the messages the bot sent to that chat meanwhile (as the fake server recorded them).
 A person writes at a person's pace: before each push the fake's clock moves `PACE` seconds,
 so the answers to each message start with Telegram's full burst for that chat. The channel
-waits out a 429 on the fake's clock (`start_channel` injects `fake.sleep`), never for real.
+waits out a 429 on the fake's clock (`start_channel` gives its reply retries `fake.sleep`),
+never for real.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def telegram_config(fake: FakeTelegram, **overrides: Any) -> TelegramConfig:
 async def start_channel(app: App, fake: FakeTelegram, **overrides: Any) -> TelegramChannel:
     """Start a polling Telegram channel for `app` against `fake`."""
     channel = TelegramChannel(app, telegram_config(fake, **overrides), poll_timeout=1,
-                              read_timeout=5, sleep=fake.sleep)
+                              read_timeout=5)
+    channel.replies.sleep = fake.sleep  # a reply waits out a 429 on the fake's clock
     app.add_channel(channel)
     await channel.start()
     return channel

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from storage.db import Database
 
 
 def run_cli(*args: str, stdin: str = "", cwd: Path | None = None,
@@ -70,8 +72,13 @@ def test_database_that_is_not_sqlite_exits_2_untouched(tmp_path: Path) -> None:
     assert db.read_bytes() == before
 
 
+async def _create_database(path: Path) -> None:
+    await (await Database.open(path)).close()
+
+
 def test_backup_writes_a_copy(tmp_path: Path) -> None:
     (tmp_path / "config.toml").write_text('[storage]\npath = "bot.sqlite3"\n', encoding="utf-8")
+    asyncio.run(_create_database(tmp_path / "bot.sqlite3"))
     result = run_cli("--config", str(tmp_path / "config.toml"), "backup",
                      str(tmp_path / "copy.sqlite3"))
     assert result.returncode == 0, result.stderr

@@ -211,20 +211,6 @@ async def test_a_reply_in_many_parts_waits_out_the_chats_limit_on_the_injected_c
     assert fake.now() - before >= 3  # the three parts after the burst each waited a second
 
 
-async def test_a_reply_gives_up_when_asked_to_wait_too_long(
-    tg: TelegramChat, fake: FakeTelegram, app: App, caplog: pytest.LogCaptureFixture
-) -> None:
-    fake.declare_chat(DELEGATE_ID)
-    fake.fail_next("sendMessage", 429, retry_after=3600)
-    before = fake.now()
-    with caplog.at_level(logging.WARNING):
-        assert not await app.services.send("telegram", str(DELEGATE_ID), Reply("Xin chào"))
-    assert fake.sent_texts(DELEGATE_ID) == [] and fake.now() == before  # did not wait an hour
-    assert "could not send to a telegram chat" in caplog.text
-    (answer,) = await tg.texts(DELEGATE_ID, "/help")  # the next reply goes through
-    assert "Các lệnh" in answer
-
-
 async def test_an_organiser_who_never_wrote_does_not_stop_the_other_menus(
     tmp_path: Path, clock: FixedClock, fake: FakeTelegram, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -3,9 +3,6 @@
 Private messages, shared contacts, documents and inline-button presses become `Incoming`;
 replies go out as HTML (split at 4096 characters) with choices as inline keyboards. Group
 messages and other update kinds are ignored; stickers and photos get a polite answer.
-Telegram takes about one message a second to one chat after a short burst: a reply in many
-parts (or several replies at once) waits out its 429s, up to `REPLY_PATIENCE` in all, on
-the injected `sleep`.
 """
 
 from __future__ import annotations
@@ -13,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import functools
 import html
 import logging
 import os
@@ -47,8 +43,10 @@ from telegram.warnings import PTBUserWarning
 
 from bot.app import App
 from bot.channels.base import Capabilities, ChannelSpec
+from bot.channels.retry import GaveUp, RetryPolicy
+from bot.channels.telegram_retry import RetryingLimiter
 from bot.config import Config, TelegramConfig
-from bot.delivery import DeliveryError, Sleep, waiting_out_429
+from bot.delivery import DeliveryError
 from bot.model import Contact, Document, Incoming, Reply, parse_command
 from bot.text import TELEGRAM_LIMIT, split_html
 
@@ -62,7 +60,6 @@ PLATFORM = "telegram"
 POOL_SIZE = 8
 POOL_TIMEOUT = 30.0
 DEEP_LINK = "https://t.me/{username}?start={{payload}}"
-REPLY_PATIENCE = 60.0  # seconds a direct reply may wait, in all, for Telegram's flood limit
 
 DECLARED = Capabilities(buttons=True, contact_sharing=True, text_limit=TELEGRAM_LIMIT,
                         rate=25.0, files=True, pictures=True)
@@ -107,19 +104,15 @@ def _inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
-def _seconds(exc: RetryAfter) -> float:
-    """Return how long a 429 asks to wait (PTB gives an int or a timedelta)."""
-    wait = exc.retry_after
-    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-
-
 @contextlib.contextmanager
 def _classified() -> Iterator[None]:
     """Turn python-telegram-bot's errors into the delivery worker's DeliveryError."""
     try:
         yield
     except RetryAfter as exc:
-        raise DeliveryError(DeliveryError.RETRY_AFTER, exc.message, _seconds(exc)) from exc
+        wait = exc.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        raise DeliveryError(DeliveryError.RETRY_AFTER, exc.message, seconds) from exc
     except Forbidden as exc:
         raise DeliveryError(DeliveryError.BLOCKED, exc.message) from exc
     except BadRequest as exc:
@@ -137,17 +130,20 @@ class TelegramChannel:
 
     def __init__(self, app: App, config: TelegramConfig, *, read_timeout: float = 10.0,
                  poll_timeout: int = 30, outbox_connections: int | None = None,
-                 sleep: Sleep = asyncio.sleep) -> None:
+                 reply_retry: RetryPolicy | None = None) -> None:
         _quiet_raw_sends()  # here: a test runner resets warning filters between tests
         self.app = app
         self.config = config
         self.poll_timeout = poll_timeout
-        self.sleep = sleep  # how a reply waits out a 429 (injected in tests)
         self.username = ""  # learnt at start
         self.handled = 0  # updates fully handled, for monitoring and tests
         self._handled_changed = asyncio.Condition()
         base = config.api_base_url.rstrip("/")
-        self.application: Application = (
+        # Replies, edits and button answers survive a 429, a 5xx or a timeout (bounded);
+        # tests replace `self.replies.sleep`.
+        limiter = RetryingLimiter(reply_retry)
+        self.replies = limiter.retrier
+        self.application = (
             Application.builder()
             .token(config.token)
             .base_url(f"{base}/bot")
@@ -159,6 +155,7 @@ class TelegramChannel:
             .pool_timeout(POOL_TIMEOUT)
             .read_timeout(read_timeout)
             .get_updates_read_timeout(read_timeout + poll_timeout)
+            .rate_limiter(limiter)
             .build()
         )
         # The outbox has connections of its own, so a broadcast never keeps a reply waiting
@@ -257,18 +254,12 @@ class TelegramChannel:
         parts = split_html(reply.text, DECLARED.text_limit)
         sent = []
         for i, part in enumerate(parts):
-            keys = markup if i == len(parts) - 1 else None
-            send = functools.partial(self._send_part, chat_id, part, keys)
-            sent.append(await waiting_out_429(send, self.sleep, REPLY_PATIENCE))
+            last = i == len(parts) - 1
+            sent.append(await self.application.bot.send_message(
+                chat_id, part, parse_mode=ParseMode.HTML,
+                reply_markup=markup if last else None, disable_web_page_preview=True,
+            ))
         return sent
-
-    async def _send_part(self, chat_id: int, text: str,
-                         markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None) -> Message:
-        """Send one message of a reply; raise DeliveryError when it does not go through."""
-        with _classified():
-            return await self.application.bot.send_message(
-                chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
-                disable_web_page_preview=True)
 
     async def deliver(self, chat_id: str, text: str) -> str:
         """Send one outbox message (within the limit); raise DeliveryError when it fails."""
@@ -364,6 +355,8 @@ class TelegramChannel:
             await self._send(chat_id, reply, msg.language)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if isinstance(context.error, GaveUp):
+            return  # a reply Telegram kept refusing: logged in one line, an apology would fail
         update_id = update.update_id if isinstance(update, Update) else None
         log.error("error handling update %s", update_id, exc_info=context.error)
         if not isinstance(update, Update) or update.effective_chat is None:

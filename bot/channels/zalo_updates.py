@@ -76,6 +76,14 @@ def parse_update(update: object) -> ZaloMessage | None:
         is_bot=sender.get("is_bot") is True)
 
 
+def message_key(update: object) -> str:
+    """Return what tells one message from another (sender and message id); "" when the
+    update has no message id (it cannot be told from a repeat)."""
+    message = _field(update, "message")
+    message_id = _id(message.get("message_id"))
+    return f"{_id(_field(message, 'from').get('id'))}\x00{message_id}" if message_id else ""
+
+
 def bot_name(me: object) -> str:
     """Return the bot account's name from a getMe result (or its id, or "")."""
     info = me if isinstance(me, dict) else {}
