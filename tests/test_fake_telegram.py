@@ -543,7 +543,7 @@ async def test_bad_chat_actions_and_callback_answers_are_refused(fake: FakeTeleg
                                                                  bot: Bot) -> None:
     assert await bot.send_chat_action(USER, "upload_document")
     with pytest.raises(BadRequest, match=r"(?i)wrong parameter action"):
-        await bot.do_api_request("sendChatAction", {"chat_id": USER, "action": "dancing"})
+        await bot.send_chat_action(USER, "dancing")
     with pytest.raises(BadRequest, match=r"(?i)query id is invalid"):
         await bot.answer_callback_query("12345")
     fake.push_callback(USER, "x")
