@@ -332,7 +332,7 @@ async def registration_bot(folder: Path, count: int, timeout: float) -> JSON:
         t = app.texts.t
         event, name = config.event.name, "Đại biểu"
         asks = (t("vi", "registration.ask_code_or_phone"), t("vi", "registration.ask_code"))
-        welcome = t("vi", "start.welcome", event=event, name=name)
+        welcome = t("vi", "start.welcome", event=event, hello=t("vi", "start.hello", name=name))
 
         def handled(rounds: int) -> Callable[[], Any]:
             return lambda: channel.wait_handled(rounds * count)
