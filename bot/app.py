@@ -69,9 +69,11 @@ class App:
                 self.scheduler.add_source(functools.partial(jobs, services))
 
     @classmethod
-    async def open(cls, config: Config, *, clock: Clock | None = None) -> App:
-        """Open the database and assemble the services and router."""
-        db = await Database.open(config.database_path)
+    async def open(cls, config: Config, *, clock: Clock | None = None, create: bool = True,
+                   make_folder: bool = True) -> App:
+        """Open the database and assemble the services and router (`create`, `make_folder`:
+        as `Database.open`)."""
+        db = await Database.open(config.database_path, create=create, make_folder=make_folder)
         texts = Translator.load(config.event.language)
         organisers = config.organisers.by_platform()
         services = Services(db, config, texts, clock or SystemClock(), build_router(),

@@ -1,7 +1,9 @@
 """The `delegate-bot` command line: run the bot, chat in the demo, back up the database.
 
-Configuration and database problems print one line naming the file, the key and the reason,
-and exit with status 2.
+Every failure prints one line naming the file and the reason (`bot.cli_failures`): exit
+status 2 for the config, the database or a rejected token, 1 for a file named on the command
+line; output whose reader went away (`| head`) ends quietly. `--config` and `-v` work before
+or after the command.
 """
 
 from __future__ import annotations
@@ -11,18 +13,22 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot import __version__
-from bot.config import Config, ConfigError, find_config_path, load_config
+from bot.cli_failures import EXIT_FILE, Where, explain, quiet_stdout, say
+from bot.config import Config, config_origin, find_config_path, load_config
+from bot.outfile import OutputError, check_target, replacing
 from bot.text import html_to_plain
-from storage.db import DatabaseError
+from storage.db import Database, DatabaseError
 
 log = logging.getLogger("delegate_bot")
 
 EXIT_USAGE = 2
+CONFIG_HELP = "config file (default: $DELEGATE_BOT_CONFIG, else ./config.toml)"
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -107,11 +113,18 @@ async def _demo(organiser: bool, database: Path | None) -> int:
 
 
 async def _backup(config: Config, target: Path) -> int:
-    from storage.db import Database
-
-    db = await Database.open(config.database_path)
+    check_target(target)
+    db = await Database.open(config.database_path, create=False)
     try:
-        await db.backup(target)
+        if target.exists() and target.resolve() == db.path.resolve():
+            raise DatabaseError(f"{target}: the database itself", reason="is_itself",
+                                path=target)
+        with replacing(target) as temporary:
+            try:
+                await db.backup(temporary)
+            except sqlite3.Error as exc:  # writing the copy, not reading the database
+                raise OutputError(target, "full" if "full" in str(exc) else "other",
+                                  folder=target.parent, detail=str(exc)) from None
     finally:
         await db.close()
     print(f"{target}")
@@ -125,11 +138,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="A Telegram and Zalo chatbot for the delegates and organisers of a congress.",
     )
     parser.add_argument("--version", action="version", version=f"delegate-bot {__version__}")
-    parser.add_argument("--config", metavar="FILE",
-                        help="config file (default: $DELEGATE_BOT_CONFIG, else ./config.toml)")
+    parser.add_argument("--config", metavar="FILE", help=CONFIG_HELP)
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    # The same options after the command (`roster export x.csv --config c.toml`); given
+    # there, they win; not given, they leave the ones before the command alone.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS, help=CONFIG_HELP)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="log debug messages")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("run", help="run the enabled channels until SIGINT or SIGTERM",
+    sub.add_parser("run", parents=[common],
+                   help="run the enabled channels until SIGINT or SIGTERM",
                    description="Run the enabled channels until SIGINT or SIGTERM; a second "
                                "signal forces the stop.")
     demo = sub.add_parser("demo", help="chat with a sample event in the terminal (no config)",
@@ -139,16 +158,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--organiser", action="store_true", help="chat as an organiser")
     demo.add_argument("--database", type=Path, metavar="FILE",
                       help="demo database file (default: in the user's data folder)")
-    backup = sub.add_parser("backup", help="write an online backup of the database",
+    backup = sub.add_parser("backup", parents=[common],
+                            help="write an online backup of the database",
                             description="Write a consistent copy of the database while the "
-                                        "bot keeps running.")
+                                        "bot keeps running; refused when there is no "
+                                        "database yet.")
     backup.add_argument("file", type=Path, help="where to write the copy")
     roster = sub.add_parser("roster", help="import or export the delegate roster",
                             description="Import the delegate roster from Excel or CSV, or "
                                         "export it with invite codes and links.")
     roster_sub = roster.add_subparsers(dest="action", required=True, metavar="ACTION")
     imp = roster_sub.add_parser(
-        "import", help="check and import a roster file (.xlsx or .csv)",
+        "import", parents=[common],
+        help="check and import a roster file (.xlsx or .csv)",
         description="Check every row of a roster file (.xlsx first sheet, or .csv in UTF-8, "
                     "comma or semicolon separated) and import it; on any problem nothing is "
                     "written and every problem is listed as file:line:column. Exit 1 on "
@@ -159,7 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--prune", action="store_true",
                      help="remove delegates missing from the file and unlink their accounts")
     exp = roster_sub.add_parser(
-        "export", help="write the roster with invite codes and links (.xlsx or .csv)",
+        "export", parents=[common],
+        help="write the roster with invite codes and links (.xlsx or .csv)",
         description="Write every delegate with invite code, registration status and the "
                     "Telegram deep link, for printing onto invitations.")
     exp.add_argument("file", type=Path, help="where to write (.xlsx or .csv)")
@@ -167,7 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Import the programme from TOML, CSV or Excel.")
     agenda_sub = agenda.add_subparsers(dest="action", required=True, metavar="ACTION")
     agenda_imp = agenda_sub.add_parser(
-        "import", help="check and import a programme file (.toml, .csv or .xlsx)",
+        "import", parents=[common],
+        help="check and import a programme file (.toml, .csv or .xlsx)",
         description="Check every session of a programme file (times local to the event's "
                     "time zone) and import it; on any problem nothing is written and every "
                     "problem is listed as file:line. Changes to an existing programme are "
@@ -183,13 +207,15 @@ def build_parser() -> argparse.ArgumentParser:
                                      "draft, then publish it to every registered delegate.")
     res_sub = res.add_subparsers(dest="action", required=True, metavar="ACTION")
     res_imp = res_sub.add_parser(
-        "import", help="check a result file (.csv or .xlsx) and store it as a draft",
+        "import", parents=[common],
+        help="check a result file (.csv or .xlsx) and store it as a draft",
         description="Check a result file (key,value rows, an empty row, then the candidates "
                     "or the vote counts) and store it as a draft; print the notice exactly "
                     "as delegates will read it. Nothing is sent. Exit 1 on problems.")
     res_imp.add_argument("file", type=Path, help="the result file")
     res_pub = res_sub.add_parser(
-        "publish", help="publish a draft to every registered delegate",
+        "publish", parents=[common],
+        help="publish a draft to every registered delegate",
         description="Publish a draft result: its notice goes to every registered delegate "
                     "through the outbox (the running bot sends it).")
     res_pub.add_argument("id", type=int, help="the draft's number, as `results import` printed")
@@ -202,39 +228,50 @@ def main(argv: Sequence[str] | None = None) -> int:
     _setup_logging(args.verbose)
     if args.command != "run" and not args.verbose:
         logging.getLogger().setLevel(logging.WARNING)  # one-shot commands print their report
+    where = Where(find_config_path(args.config), config_origin(args.config))
     try:
-        if args.command == "demo":
-            return asyncio.run(_demo(args.organiser, args.database))
-        config = load_config(find_config_path(args.config))
-        if args.command == "run":
-            with contextlib.suppress(asyncio.CancelledError):
-                return asyncio.run(_run(config))
-            return 130
-        if args.command == "backup":
-            return asyncio.run(_backup(config, args.file))
-        if args.command == "roster":
-            from bot import roster_cli
-
-            if args.action == "import":
-                return asyncio.run(roster_cli.import_roster(
-                    config, args.file, dry_run=args.dry_run, prune=args.prune))
-            return asyncio.run(roster_cli.export_roster(config, args.file))
-        if args.command == "agenda":
-            from bot import agenda_cli
-
-            return asyncio.run(agenda_cli.import_agenda(
-                config, args.file, dry_run=args.dry_run, notify=not args.no_notify))
-        if args.command == "results":
-            from bot import results_cli
-
-            if args.action == "import":
-                return asyncio.run(results_cli.import_results(config, args.file))
-            return asyncio.run(results_cli.publish_results(config, args.id))
-    except (ConfigError, DatabaseError) as exc:
-        print(f"delegate-bot: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _dispatch(args, where)
+    except BrokenPipeError:  # the reader went away (`| head`): nothing left to say
+        quiet_stdout()
+        return EXIT_FILE
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        failure = explain(exc, where)
+        if failure is None:
+            raise
+        return say(failure)
+
+
+def _dispatch(args: argparse.Namespace, where: Where) -> int:
+    """Run the command `args` names."""
+    if args.command == "demo":
+        return asyncio.run(_demo(args.organiser, args.database))
+    config = where.config = load_config(where.config_path)
+    if args.command == "run":
+        with contextlib.suppress(asyncio.CancelledError):
+            return asyncio.run(_run(config))
+        return 130
+    if args.command == "backup":
+        return asyncio.run(_backup(config, args.file))
+    if args.command == "roster":
+        from bot import roster_cli
+
+        if args.action == "import":
+            return asyncio.run(roster_cli.import_roster(
+                config, args.file, dry_run=args.dry_run, prune=args.prune))
+        return asyncio.run(roster_cli.export_roster(config, args.file))
+    if args.command == "agenda":
+        from bot import agenda_cli
+
+        return asyncio.run(agenda_cli.import_agenda(
+            config, args.file, dry_run=args.dry_run, notify=not args.no_notify))
+    if args.command == "results":
+        from bot import results_cli
+
+        if args.action == "import":
+            return asyncio.run(results_cli.import_results(config, args.file))
+        return asyncio.run(results_cli.publish_results(config, args.id))
     return EXIT_USAGE
 
 
