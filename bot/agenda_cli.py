@@ -24,6 +24,7 @@ async def _open(config: Config, dry_run: bool, scratch: Path) -> App:
     exists); a dry run with no database yet compares against an empty one in `scratch`."""
     if dry_run and not config.database_path.exists():
         config = dataclasses.replace(config, storage=StorageConfig(str(scratch / "dry.sqlite3")))
+        return await App.open(config)
     return await App.open(config, create=not dry_run, make_folder=False)
 
 

@@ -86,13 +86,13 @@ async def export_roster(config: Config, path: Path) -> int:
     db = await Database.open(config.database_path, create=False)
     try:
         deep_link = await channels.deep_linker(config)
-        if deep_link is None:
-            print(html_to_plain(t("roster.cli.no_username")), file=sys.stderr)
         rows = await export_rows(db, t, deep_link or _no_link)
     finally:
         await db.close()
     with replacing(path) as temporary:
         write_export(temporary, rows, kind)
+    if deep_link is None:
+        print(html_to_plain(t("roster.cli.no_username")), file=sys.stderr)
     print(html_to_plain(t("roster.cli.exported", count=len(rows) - 1, file=str(path))))
     return 0
 
