@@ -12,6 +12,7 @@ import asyncio
 import functools
 import logging
 
+from bot import startup
 from bot.channels.base import Channel
 from bot.clock import Clock, SystemClock
 from bot.config import Config
@@ -60,6 +61,7 @@ class App:
         self.delivery = DeliveryWorker(services.db, services.clock, services.config.delivery,
                                        services.texts)
         self.scheduler = Scheduler(services.clock)
+        self.sleep: startup.Sleep = asyncio.sleep  # the pauses between start attempts
         self._agenda_version = 0
         services.wake_delivery = self.delivery.wake
         services.reschedule = self.scheduler.rebuild
@@ -96,7 +98,8 @@ class App:
         self.delivery.add_transport(channel, channel.capabilities.rate)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Start the channels, the delivery worker and the scheduler; stop them on `stop`.
+        """Start the channels (waiting for platforms not reachable yet), the delivery worker
+        and the scheduler; stop them on `stop`. A rejected token raises TokenRejected.
 
         On stop: the worker finishes its batch, then the channels finish the updates in
         flight, in reverse order of starting.
@@ -104,14 +107,10 @@ class App:
         started: list[Channel] = []
         worker: asyncio.Task[None] | None = None
         try:
-            for channel in self.channels:
-                try:
-                    await channel.start()
-                except BaseException:
-                    await channel.stop()  # let it close what it opened before failing
-                    raise
-                started.append(channel)
-                log.info("%s channel started", channel.platform)
+            # A platform not reachable yet is waited for (retried with backoff) until stop.
+            await startup.start_all(self.channels, stop, self.sleep, started)
+            if stop.is_set():
+                return
             worker = asyncio.create_task(self.delivery.run(stop))
             await self.scheduler.start()
             self._agenda_version = await agenda.version(self.services.db)

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import __version__
+from bot import __version__, logmask
 from bot.cli_failures import EXIT_FILE, Where, explain, quiet_stdout, say
 from bot.config import Config, config_origin, find_config_path, load_config
 from bot.outfile import OutputError, check_target, replacing
@@ -229,6 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command != "run" and not args.verbose:
         logging.getLogger().setLevel(logging.WARNING)  # one-shot commands print their report
     where = Where(find_config_path(args.config), config_origin(args.config))
+    factory = logging.getLogRecordFactory()  # the token mask goes with this run
     try:
         return _dispatch(args, where)
     except BrokenPipeError:  # the reader went away (`| head`): nothing left to say
@@ -241,6 +242,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if failure is None:
             raise
         return say(failure)
+    finally:
+        logging.setLogRecordFactory(factory)
 
 
 def _dispatch(args: argparse.Namespace, where: Where) -> int:
@@ -248,6 +251,7 @@ def _dispatch(args: argparse.Namespace, where: Where) -> int:
     if args.command == "demo":
         return asyncio.run(_demo(args.organiser, args.database))
     config = where.config = load_config(where.config_path)
+    logmask.install(config)  # no token in any log line, whoever writes it
     if args.command == "run":
         with contextlib.suppress(asyncio.CancelledError):
             return asyncio.run(_run(config))

@@ -30,7 +30,15 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -42,7 +50,7 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.app import App
-from bot.channels.base import Capabilities, ChannelSpec
+from bot.channels.base import Capabilities, ChannelSpec, PlatformUnreachable, TokenRejected
 from bot.config import Config, TelegramConfig
 from bot.delivery import DeliveryError
 from bot.model import Contact, Document, Incoming, Reply, parse_command
@@ -100,6 +108,15 @@ def _inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(c.label, callback_data=c.data) for c in row] for row in rows]
     )
+
+
+def _network_reason(exc: NetworkError) -> str:
+    """Say what went wrong on the way to Telegram, in the words of the error's cause (the
+    HTTP library's, which hold no URL) rather than PTB's message."""
+    if isinstance(exc, TimedOut):
+        return "no answer in time"
+    cause = exc.__cause__ or exc.__context__
+    return type(cause).__name__ if cause is not None else exc.message
 
 
 @contextlib.contextmanager
@@ -179,7 +196,24 @@ class TelegramChannel:
         return capabilities(DECLARED, self.app.services.config, self.username)
 
     async def start(self) -> None:
-        """Connect, publish the command menus, and start polling or the webhook server."""
+        """Connect, publish the command menus, and start polling or the webhook server.
+
+        Raise TokenRejected when Telegram refuses the token, PlatformUnreachable when it
+        cannot be reached or cannot serve now (the caller may stop and try again)."""
+        try:
+            await self._start()
+        except InvalidToken:
+            raise TokenRejected(PLATFORM) from None
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            raise PlatformUnreachable(PLATFORM, "429 Too Many Requests", seconds) from None
+        except NetworkError as exc:  # no network, a timeout, a 5xx (BadRequest is not here)
+            if isinstance(exc, BadRequest):
+                raise
+            raise PlatformUnreachable(PLATFORM, _network_reason(exc)) from None
+
+    async def _start(self) -> None:
         await self.application.initialize()
         self.username = self.application.bot.username
         await self.outbox_bot.initialize()
@@ -208,6 +242,7 @@ class TelegramChannel:
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
+        await self.application.bot.shutdown()  # when start failed half-way, shut it as well
         await self.outbox_bot.shutdown()
 
     async def set_commands(self) -> None:

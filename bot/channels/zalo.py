@@ -24,7 +24,13 @@ import tornado.web
 
 from bot.app import App
 from bot.channels import numbered, zalo_updates
-from bot.channels.base import Capabilities, ChannelSpec, ChoiceStore
+from bot.channels.base import (
+    Capabilities,
+    ChannelSpec,
+    ChoiceStore,
+    PlatformUnreachable,
+    TokenRejected,
+)
 from bot.config import Config, ZaloConfig
 from bot.delivery import DeliveryError
 from bot.model import Incoming, Reply, parse_command
@@ -36,6 +42,7 @@ PLATFORM = "zalo"
 WEBHOOK_PATH = ZaloConfig.WEBHOOK_PATH  # the path the webhook server serves (config checks it)
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 NOTHING_NEW = 408
+REJECTED = 401  # the token (Zalo answers 401 Unauthorized, as Telegram does)
 MAX_BACKOFF = 30.0
 
 # Pictures: the Bot API has sendPhoto. Files: it has no way to send or receive a document.
@@ -113,10 +120,23 @@ class ZaloChannel:
                         _number(response.headers.get("Retry-After"), 0))
 
     async def start(self) -> None:
-        """Check the token, then start polling or the webhook server."""
+        """Check the token, then start polling or the webhook server.
+
+        Raise TokenRejected when Zalo refuses the token, PlatformUnreachable when it cannot
+        be reached or cannot serve now (the caller may stop and try again)."""
         self.http = httpx.AsyncClient()
         self._running = True
-        me = await self.call("getMe")
+        try:
+            me = await self.call("getMe")
+        except ZaloError as exc:
+            if REJECTED in (exc.status, exc.error_code):
+                raise TokenRejected(PLATFORM) from None
+            if exc.status >= 500 or exc.status == 429 or exc.error_code == 429:
+                raise PlatformUnreachable(PLATFORM, f"{exc.status} {exc.description}",
+                                          exc.retry_after) from None
+            raise
+        except httpx.TransportError as exc:  # no network, no answer in time
+            raise PlatformUnreachable(PLATFORM, type(exc).__name__) from None
         log.info("zalo bot %s is up", zalo_updates.bot_name(me))
         if self.config.mode == "webhook":
             hook = self.config.webhook
