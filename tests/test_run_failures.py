@@ -31,7 +31,7 @@ from tests.cli_runner import ROOT, failure
 from tests.conftest import DELEGATE_ID
 from tests.fake_telegram import FakeTelegram
 from tests.fake_zalo import FakeZalo
-from tests.harness import telegram_config
+from tests.harness import TelegramChat, telegram_config
 from tests.zalo_harness import zalo_config
 
 TIMEOUT = 30.0  # only reached when something is broken
@@ -173,6 +173,21 @@ async def test_stop_while_waiting_for_the_platform(app: App, fake: FakeTelegram)
     await asyncio.wait_for(app.run(stop), TIMEOUT)
     assert waits == [1.0, 2.0]
     assert fake.calls == []
+
+
+async def test_polling_failure_while_running_is_one_line(
+    app: App, fake: FakeTelegram, tg: TelegramChat, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Once running, a failed getUpdates (here a 502) is one log line, no traceback, and
+    polling goes on (python-telegram-bot waits a second, then asks again)."""
+    caplog.set_level(logging.WARNING)
+    fake.fail_next("getUpdates", 502)
+    answer = await tg.texts(DELEGATE_ID, "/help")
+    assert "Các lệnh" in answer[0]
+    failed = [r for r in caplog.records if "getUpdates failed" in r.getMessage()]
+    assert [r.getMessage() for r in failed] == [
+        "telegram: getUpdates failed (Bad Gateway); trying again"]
+    assert failed[0].exc_info is None and not failed[0].exc_text
 
 
 # ---------------------------------------------------------------------------- Zalo

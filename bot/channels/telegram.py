@@ -119,6 +119,13 @@ def _network_reason(exc: NetworkError) -> str:
     return type(cause).__name__ if cause is not None else exc.message
 
 
+def _polling_failed(exc: TelegramError) -> None:
+    """Log a failed getUpdates in one line (PTB retries it, waiting longer each time up to
+    30 s; its own callback would log a whole traceback each time)."""
+    reason = _network_reason(exc) if isinstance(exc, NetworkError) else exc.message
+    log.warning("telegram: getUpdates failed (%s); trying again", reason)
+
+
 @contextlib.contextmanager
 def _classified() -> Iterator[None]:
     """Turn python-telegram-bot's errors into the delivery worker's DeliveryError."""
@@ -231,7 +238,7 @@ class TelegramChannel:
         else:
             await updater.start_polling(
                 poll_interval=0, timeout=self.poll_timeout,
-                allowed_updates=["message", "callback_query"],
+                allowed_updates=["message", "callback_query"], error_callback=_polling_failed,
             )
 
     async def stop(self) -> None:
