@@ -16,7 +16,9 @@ import os
 import warnings
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
+import tornado.httpserver
 from telegram import (
     Bot,
     BotCommand,
@@ -50,6 +52,7 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.app import App
+from bot.channels import webhook
 from bot.channels.base import Capabilities, ChannelSpec, PlatformUnreachable, TokenRejected
 from bot.config import Config, TelegramConfig
 from bot.delivery import DeliveryError
@@ -63,6 +66,7 @@ log = logging.getLogger(__name__)
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 PLATFORM = "telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 POOL_SIZE = 8
 POOL_TIMEOUT = 30.0
 DEEP_LINK = "https://t.me/{username}?start={{payload}}"
@@ -159,6 +163,7 @@ class TelegramChannel:
         self.username = ""  # learnt at start
         self.handled = 0  # updates fully handled, for monitoring and tests
         self._handled_changed = asyncio.Condition()
+        self._webhook: tornado.httpserver.HTTPServer | None = None
         base = config.api_base_url.rstrip("/")
         self.application: Application = (
             Application.builder()
@@ -229,20 +234,38 @@ class TelegramChannel:
         updater = self.application.updater
         assert updater is not None
         if self.config.mode == "webhook":
-            hook, path = self.config.webhook, self.config.WEBHOOK_PATH.lstrip("/")
-            await updater.start_webhook(
-                listen=hook.listen, port=hook.port, url_path=path,
-                webhook_url=hook.url, secret_token=hook.secret_token,
-                allowed_updates=["message", "callback_query"],
-            )
+            # Served here rather than by PTB's Updater, whose handler reads a whole body
+            # (up to 100 MB) before it looks at the secret: see bot/channels/webhook.py.
+            hook = self.config.webhook
+            await self.application.bot.set_webhook(
+                url=hook.url, secret_token=hook.secret_token,
+                allowed_updates=["message", "callback_query"])
+            self._webhook = webhook.serve(hook.listen, hook.port, self.config.WEBHOOK_PATH,
+                                          hook.secret_token, SECRET_HEADER, self._take)
         else:
             await updater.start_polling(
                 poll_interval=0, timeout=self.poll_timeout,
                 allowed_updates=["message", "callback_query"], error_callback=_polling_failed,
             )
 
+    async def _take(self, data: Any) -> bool:
+        """Queue an update posted to the webhook for the Application; False if it is none."""
+        try:
+            update = Update.de_json(data, self.application.bot) if isinstance(data, dict) else None
+        except Exception:  # a body that is JSON but no update
+            update = None
+        if update is None:
+            return False
+        self.application.bot.insert_callback_data(update)
+        await self.application.update_queue.put(update)
+        return True
+
     async def stop(self) -> None:
         """Stop fetching updates, let handlers in flight finish, then disconnect."""
+        if self._webhook is not None:
+            self._webhook.stop()
+            await self._webhook.close_all_connections()
+            self._webhook = None
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hmac
 import html
-import json
 import logging
 from typing import Any
 
@@ -31,6 +29,7 @@ from bot.channels.base import (
     PlatformUnreachable,
     TokenRejected,
 )
+from bot.channels.webhook import MAX_BODY, GuardedHandler
 from bot.config import Config, ZaloConfig
 from bot.delivery import DeliveryError
 from bot.model import Incoming, Reply, parse_command
@@ -142,7 +141,7 @@ class ZaloChannel:
             hook = self.config.webhook
             await self.call("setWebhook", url=hook.url, secret_token=hook.secret_token)
             app = tornado.web.Application([(WEBHOOK_PATH, _WebhookHandler, {"channel": self})])
-            self._server = tornado.httpserver.HTTPServer(app)
+            self._server = tornado.httpserver.HTTPServer(app, max_body_size=2 * MAX_BODY)
             self._server.listen(hook.port, address=hook.listen)
         else:
             try:
@@ -295,30 +294,20 @@ def _field(value: object, key: str) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-class _WebhookHandler(tornado.web.RequestHandler):
-    """Receives updates posted by Zalo; refuses calls without the right secret."""
+class _WebhookHandler(GuardedHandler):
+    """Receives updates posted by Zalo: the secret header is checked and the body capped
+    before it is read (`GuardedHandler`: 403, 413, 400 for what is not JSON)."""
 
-    def initialize(self, channel: ZaloChannel) -> None:
+    def initialize(self, channel: ZaloChannel) -> None:  # type: ignore[override]
+        super().initialize(channel.config.webhook.secret_token, SECRET_HEADER, self._take)
         self.channel = channel
 
-    async def post(self) -> None:
-        expected = self.channel.config.webhook.secret_token.encode()
-        given = self.request.headers.get(SECRET_HEADER, "").encode()
-        if not hmac.compare_digest(given, expected):
-            self.set_status(403)
-            self.finish({"ok": False, "error_code": 403, "description": "Forbidden"})
-            return
-        try:
-            update = json.loads(self.request.body or b"{}")
-        except ValueError:
-            self.set_status(400)
-            self.finish({"ok": False, "error_code": 400, "description": "Bad Request"})
-            return
+    async def _take(self, update: Any) -> bool:
         if isinstance(update, dict) and isinstance(update.get("result"), dict):
             update = update["result"]  # the platform wraps it: {"ok": true, "result": {...}}
         if isinstance(update, dict):
             self.channel.dispatch(update)
-        self.finish({"ok": True})
+        return True
 
 
 SPEC = ChannelSpec(PLATFORM, DECLARED, capabilities, ZaloChannel.from_config)
