@@ -202,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
                             help="show what would change, write nothing")
     agenda_imp.add_argument("--no-notify", action="store_true",
                             help="apply without sending change notices")
+    agenda_imp.add_argument("--yes", action="store_true",
+                            help="apply even though the file cancels sessions (without it, "
+                                 "such an import is refused and the sessions listed)")
     res = sub.add_parser("results", help="import and publish election and vote results",
                          description="Import the counting committee's result file as a "
                                      "draft, then publish it to every registered delegate.")
@@ -269,7 +272,7 @@ def _dispatch(args: argparse.Namespace, where: Where) -> int:
         from bot import agenda_cli
 
         return asyncio.run(agenda_cli.import_agenda(
-            config, args.file, dry_run=args.dry_run, notify=not args.no_notify))
+            config, args.file, dry_run=args.dry_run, notify=not args.no_notify, yes=args.yes))
     if args.command == "results":
         from bot import results_cli
 

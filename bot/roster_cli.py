@@ -48,15 +48,17 @@ async def import_roster(config: Config, path: Path, *, dry_run: bool, prune: boo
     """
     t = _translate(config)
     where = config.database_path
+    try:
+        data: bytes | None = path.read_bytes()
+    except OSError:
+        data = None
     db = None
-    if not (dry_run and not where.exists()):
+    if data is not None and not (dry_run and not where.exists()):
         db = await Database.open(where, create=not dry_run, make_folder=False)
     try:
         with _progress() as bar:
             task = bar.add_task(html_to_plain(t("roster.cli.reading")), total=None)
-            try:
-                data = path.read_bytes()
-            except OSError:
+            if data is None:
                 problem = Problem(path.name, 1, None, "tabular.error.cannot_open")
                 plan = RosterPlan(path.name, problems=[problem], prune=prune)
             else:
