@@ -33,6 +33,14 @@ class ConfigError(Exception):
         self.file, self.key, self.reason = file, key, reason
 
 
+class ConfigMissing(ConfigError):
+    """No config file where it was looked for; `path` is where (made absolute)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(str(path), "-", "file not found")
+        self.path = path.absolute()
+
+
 @dataclass(frozen=True)
 class EventConfig:
     """[event]: the congress itself."""
@@ -370,18 +378,30 @@ def find_config_path(cli_value: str | None, env: Mapping[str, str] | None = None
     return Path(cli_value or environ.get(ENV_CONFIG) or "config.toml")
 
 
+def config_origin(cli_value: str | None, env: Mapping[str, str] | None = None) -> str:
+    """Return what chose the config path: "option" (--config), "env" or "default"."""
+    environ = os.environ if env is None else env
+    return "option" if cli_value else "env" if environ.get(ENV_CONFIG) else "default"
+
+
 def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
     """Read and validate the TOML file at `path`."""
     file = str(path)
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(file, "-", "file not found") from None
+    except (FileNotFoundError, NotADirectoryError):
+        raise ConfigMissing(path) from None
     except IsADirectoryError:
         raise ConfigError(file, "-", "is a folder, not a file") from None
+    except PermissionError:
+        raise ConfigError(file, "-", "cannot be read (permission denied)") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(file, "-", f"not valid TOML: {exc}") from None
     except UnicodeDecodeError:
         raise ConfigError(file, "-", "not UTF-8 text") from None
+    except RecursionError:
+        raise ConfigError(file, "-", "not valid TOML: nested too deeply") from None
+    except OSError as exc:
+        raise ConfigError(file, "-", f"cannot be read ({exc.strerror or exc})") from None
     return parse_config(data, file=file, base_dir=path.resolve().parent, env=env)

@@ -16,7 +16,7 @@ EXIT_PROBLEMS = 1
 
 async def import_results(config: Config, path: Path) -> int:
     """Check a result file, store it as a draft and print the notice delegates would get."""
-    app = await App.open(config)
+    app = await App.open(config, create=False)
     services, lang = app.services, config.event.language
     try:
         try:
@@ -43,7 +43,7 @@ async def import_results(config: Config, path: Path) -> int:
 
 async def publish_results(config: Config, result_id: int) -> int:
     """Publish a draft to every registered delegate (the running bot sends it)."""
-    app = await App.open(config)
+    app = await App.open(config, create=False)
     services, lang = app.services, config.event.language
     try:
         published = await results.publish(services, result_id, "cli")

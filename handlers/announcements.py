@@ -87,8 +87,14 @@ async def _ask_audience(ctx: Context, body: str) -> Reply:
 async def on_choice(ctx: Context) -> Reply:
     """Handle every button of the flow: audience, send, schedule, cancel."""
     action, _, value = ctx.payload.partition(":")
-    if action == "unschedule":
+    if action == "unschedule":  # the button under /scheduled: ask first
+        return await _ask_unschedule(ctx, value)
+    if action == "drop":
         return await _unschedule(ctx, value)
+    if action == "keep":
+        kept = parse_id(value)
+        return ctx.reply("error.stale_choice") if kept is None else ctx.reply("announce.kept",
+                                                                              id=kept)
     data = ctx.user.step_data
     if action == "cancel":
         await ctx.clear_step()
@@ -209,6 +215,24 @@ async def scheduled(ctx: Context) -> Reply:
               for b in items]
     return Reply(join(lines), tuple(ctx.choice("announce.unschedule", f"{PREFIX}:unschedule:{b.id}",
                                                id=b.id) for b in items[:20]))
+
+
+async def _ask_unschedule(ctx: Context, value: str) -> Reply:
+    """Say what cancelling would stop (when, to whom, what), with a button to do it and one
+    to keep it; nothing changes until the first is pressed."""
+    broadcast_id = parse_id(value)
+    if broadcast_id is None:
+        return ctx.reply("error.stale_choice")
+    item = await broadcasts.get(ctx.db, broadcast_id)
+    if item is None or item.status != "scheduled":
+        return ctx.reply("announce.too_late", id=value)
+    question = ctx.t("announce.unschedule_ask", id=item.id,
+                     when=_local(ctx, from_iso(item.send_at or "")),
+                     audience=audience_label(ctx, item.audience), text=item.body[:300])
+    return Reply(question, (ctx.choice("announce.unschedule_yes", f"{PREFIX}:drop:{item.id}",
+                                       id=item.id),
+                            ctx.choice("announce.unschedule_no", f"{PREFIX}:keep:{item.id}")),
+                 columns=2)
 
 
 async def _unschedule(ctx: Context, value: str) -> Reply:

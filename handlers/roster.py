@@ -88,13 +88,15 @@ def _data(d: Delegate) -> DelegateData:
                         d.invite_code)
 
 
-async def plan_from_table(db: Database, table: Table, *, prune: bool) -> RosterPlan:
-    """Parse a table and plan its import against the current roster."""
+async def plan_from_table(db: Database | None, table: Table, *, prune: bool) -> RosterPlan:
+    """Parse a table and plan its import against the current roster (None: no database
+    yet, so an empty roster)."""
     roster = parse_roster(table)
-    return plan_import(await delegates.all_delegates(db), roster, table.file_name, prune=prune)
+    existing = await delegates.all_delegates(db) if db is not None else []
+    return plan_import(existing, roster, table.file_name, prune=prune)
 
 
-async def plan_from_bytes(db: Database, data: bytes, file_name: str, *,
+async def plan_from_bytes(db: Database | None, data: bytes, file_name: str, *,
                           prune: bool) -> RosterPlan:
     """Read file bytes and plan their import; an unreadable file becomes one problem."""
     try:
@@ -168,10 +170,14 @@ async def db_rows(db: Database) -> list[tuple[Delegate, list[str]]]:
     return [(d, linked.get(d.id, [])) for d in await delegates.all_delegates(db)]
 
 
-def write_export(path: Path, rows: list[list[str]]) -> None:
-    """Write export rows as .csv (UTF-8 with BOM, for Excel) or .xlsx, whole or not at all,
-    readable by the owner only (it holds invite codes and phone numbers)."""
-    if path.suffix.lower() == ".xlsx":
+EXPORT_FORMATS = (".csv", ".xlsx")
+
+
+def write_export(path: Path, rows: list[list[str]], kind: str | None = None) -> None:
+    """Write export rows as .csv (UTF-8 with BOM, for Excel) or .xlsx: as `kind` says (one
+    of `EXPORT_FORMATS`), else as the path's extension says. The file is written whole or
+    not at all, readable by the owner only (it holds invite codes and phone numbers)."""
+    if (kind or path.suffix.lower()) == ".xlsx":
         from openpyxl import Workbook
 
         book = Workbook(write_only=True)

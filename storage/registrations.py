@@ -40,6 +40,15 @@ async def account_of(db: Database, platform: str, delegate_id: int) -> Account |
     return None if row is None else Account(*row)
 
 
+async def accounts_of(db: Database, delegate_id: int) -> list[Account]:
+    """Return every account linked to a delegate, by platform."""
+    rows = await db.fetchall(
+        "SELECT r.platform, r.user_id, u.chat_id, u.display_name, r.delegate_id"
+        " FROM registrations r JOIN chat_users u USING (platform, user_id)"
+        " WHERE r.delegate_id = ? ORDER BY r.platform", (delegate_id,))
+    return [Account(*row) for row in rows]
+
+
 async def link(db: Database, platform: str, user_id: str, delegate_id: int, method: str,
                now: str) -> bool:
     """Link the account to the delegate; False if either is already linked elsewhere."""

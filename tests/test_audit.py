@@ -209,7 +209,7 @@ ACTIONS: dict[str, tuple[Step, Step, list[tuple[str, str, dict[str, Any]]]]] = {
         [(ORGANISER, "roster.imported", {"file": "ds2.csv", "added": ["A4"], "updated": ["T0000"],
                                          "unchanged": 0, "removed": ["T0001"],
                                          "missing_kept": 0})]),
-    "/unlink": (delegates, chat(send("/unlink T0001"), roster=False),
+    "/unlink": (chat(send("/unlink T0001")), chat(offer("unl:yes"), roster=False),
                 [(ORGANISER, "delegate.unlinked", {"delegate": "T0001",
                                                    "platforms": ["telegram"]})]),
     "/announce, send now": (
@@ -222,7 +222,8 @@ ACTIONS: dict[str, tuple[Step, Step, list[tuple[str, str, dict[str, Any]]]]] = {
         [(ORGANISER, "announce.scheduled", {"broadcast": 1, "audience": {"type": "all"},
                                             "text": "Sáng mai",
                                             "send_at": "2026-08-12T01:00:00.000+00:00"})]),
-    "/scheduled, cancel": (chat(*SCHEDULED), chat(press("ann:unschedule:1"), roster=False),
+    "/scheduled, cancel": (chat(*SCHEDULED, press("ann:unschedule:1")),
+                           chat(press("ann:drop:1"), roster=False),
                            [(ORGANISER, "announce.cancelled", {"broadcast": 1})]),
     "scheduled announcement released": (
         chat(*SCHEDULED), released,
@@ -292,7 +293,8 @@ async def test_organiser_actions_from_a_delegate_are_refused_and_leave_no_entry(
     for text in ("/unlink T0001", "/announce Tin giả"):
         (answer,) = await env.tg.texts(DELEGATE_ID, text)
         assert answer == "Lệnh này chỉ dành cho Ban Tổ chức."
-    for data in ("resp:publish:1", "resp:discard:1", "ann:unschedule:1"):
+    for data in ("resp:publish:1", "resp:discard:1", "ann:unschedule:1", "ann:drop:1",
+                 "unl:yes:1"):
         (answer,) = await env.tg.press(DELEGATE_ID, data)
         assert answer["text"] == "Lệnh này chỉ dành cho Ban Tổ chức."
     (answer,) = await env.tg.send_document(DELEGATE_ID, "ds.csv", roster_csv("X1"))

@@ -51,6 +51,12 @@ def line(key: str, **params: object) -> str:
     return " ".join(html_to_plain(TEXTS.t("vi", key, **params)).split())
 
 
+def refused(key: str, **params: object) -> str:
+    """Return the line of a refusal: a failure of the command, said as every command's
+    failures are (bot.cli_failures)."""
+    return f"delegate-bot: {line(key, **params)}"
+
+
 def write_config(tmp_path: Path, database: Path) -> Path:
     """Write a config whose database is `database`."""
     path = tmp_path / "cli.toml"
@@ -136,7 +142,7 @@ async def test_an_existing_file_is_kept_unless_force_is_given(
     target.write_bytes(b"yesterday's backup")
     run = await cli(capsys, cli_config, "backup", str(target))
     assert run.code == 2
-    assert one_line(run.err) == line("data.refused.exists", file=target, detail="")
+    assert one_line(run.err) == refused("data.refused.exists", file=target, detail="")
     assert target.read_bytes() == b"yesterday's backup"
     run = await cli(capsys, cli_config, "backup", str(target), "--force")
     assert run.code == 0, run.err
@@ -180,7 +186,7 @@ async def test_the_live_database_and_its_files_are_never_a_target(
         run = await cli(capsys, write_config(tmp_path, path), "backup", str(target),
                         *(["--force"] if force else []))
         assert run.code == 2
-        assert one_line(run.err) == line("data.refused.database", file=target)
+        assert one_line(run.err) == refused("data.refused.database", file=target)
         assert run.out == ""
         assert {p.name: p.read_bytes() for p in (path, wal)} == before
         assert await db.scalar("SELECT value FROM meta WHERE key = 'x'") == "giữ nguyên"
@@ -210,7 +216,7 @@ def test_backup_onto_the_wal_then_sigkill_loses_no_registration(tmp_path: Path) 
             [sys.executable, "-m", "bot", "--config", str(write_config(tmp_path, path)),
              "backup", str(wal)], capture_output=True, text=True, timeout=60)
         assert result.returncode == 2
-        assert one_line(result.stderr) == line("data.refused.database", file=wal)
+        assert one_line(result.stderr) == refused("data.refused.database", file=wal)
     finally:
         writer.send_signal(signal.SIGKILL)
         writer.wait()
@@ -223,17 +229,20 @@ async def test_folders_missing_folders_and_a_missing_database_are_refused(
     app: App, config: Config, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     cli_config = write_config(tmp_path, config.database_path)
-    for target, reason in ((tmp_path, "folder"), (tmp_path / "nowhere" / "copy.sqlite3",
-                                                  "no_folder")):
+    for target, reason in ((tmp_path, "is_folder"), (tmp_path / "nowhere" / "copy.sqlite3",
+                                                     "no_folder")):
         run = await cli(capsys, cli_config, "backup", str(target), "--force")
         assert run.code == 2
-        assert one_line(run.err) == line(f"data.refused.{reason}", file=target)
+        assert one_line(run.err) == refused(f"cli.output.{reason}", path=target,
+                                            folder=target.parent)
     assert not (tmp_path / "nowhere").exists()
     absent = tmp_path / "absent.sqlite3"
     for args in (["backup", str(tmp_path / "copy.sqlite3")], ["check"]):
-        run = await cli(capsys, write_config(tmp_path, absent), *args)
+        config_file = write_config(tmp_path, absent)
+        run = await cli(capsys, config_file, *args)
         assert run.code == 2
-        assert one_line(run.err) == line("data.refused.missing", file=absent)
+        assert one_line(run.err) == refused("cli.database.missing", path=absent,
+                                            config=config_file)
     assert not absent.exists()  # neither command creates a database
     assert not (tmp_path / "copy.sqlite3").exists()
 

@@ -274,7 +274,7 @@ async def test_the_organisers_console_does_not_print_the_notice_meant_for_the_de
 ) -> None:
     database = tmp_path / "demo.sqlite3"
     await demo(database, "/start", CODE, "1")
-    _, organiser = await demo(database, "/unlink DB001", organiser=True)
+    _, organiser = await demo(database, "/unlink DB001", "1", organiser=True)  # 1: yes
     assert vi("unlink.done", name="Trần Đức Tiến", code="DB001", count=1) in organiser
     assert vi("unlink.notice") not in organiser
     _, delegate = await demo(database, "/me")

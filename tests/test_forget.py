@@ -204,7 +204,8 @@ async def test_logs_name_accounts_by_pseudonym_never_by_id_or_beside_a_code(
     await tg.send(FORGETTER, "/announce tin giả")              # refused: organisers only
     await tg.send(STRANGER, f"/start {people[1].delegate.invite_code}")  # a taken seat
     await forget(tg, FORGETTER)
-    await tg.send(ORGANISER_ID, f"/unlink {codes[0]}")
+    (ask,) = await tg.send(ORGANISER_ID, f"/unlink {codes[0]}")
+    await tg.press(ORGANISER_ID, buttons(ask)[0][1])  # asked first: tests/test_confirm.py
 
     lines = [r.getMessage() for r in caplog.records]
     for secret in (str(FORGETTER), str(STRANGER), str(ORGANISER_ID), *codes,

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hmac
 import html
-import json
 import logging
 from typing import Any
 
@@ -24,9 +22,16 @@ import tornado.web
 
 from bot.app import App
 from bot.channels import numbered, zalo_updates
-from bot.channels.base import Capabilities, ChannelSpec, ChoiceStore
+from bot.channels.base import (
+    Capabilities,
+    ChannelSpec,
+    ChoiceStore,
+    PlatformUnreachable,
+    TokenRejected,
+)
 from bot.channels.recent import RecentIds
 from bot.channels.retry import RETRY_AFTER, TRANSIENT, GaveUp, Retrier, RetryPolicy, Verdict
+from bot.channels.webhook import MAX_BODY, GuardedHandler
 from bot.config import Config, ZaloConfig
 from bot.delivery import DeliveryError
 from bot.model import Incoming, Reply, parse_command
@@ -38,6 +43,7 @@ PLATFORM = "zalo"
 WEBHOOK_PATH = ZaloConfig.WEBHOOK_PATH  # the path the webhook server serves (config checks it)
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 NOTHING_NEW = 408
+REJECTED = 401  # the token (Zalo answers 401 Unauthorized, as Telegram does)
 MAX_BACKOFF = 30.0
 
 # Pictures: the Bot API has sendPhoto. Files: it has no way to send or receive a document.
@@ -119,16 +125,29 @@ class ZaloChannel:
                         _number(response.headers.get("Retry-After"), 0))
 
     async def start(self) -> None:
-        """Check the token, then start polling or the webhook server."""
+        """Check the token, then start polling or the webhook server.
+
+        Raise TokenRejected when Zalo refuses the token, PlatformUnreachable when it cannot
+        be reached or cannot serve now (the caller may stop and try again)."""
         self.http = httpx.AsyncClient()
         self._running = True
-        me = await self.call("getMe")
+        try:
+            me = await self.call("getMe")
+        except ZaloError as exc:
+            if REJECTED in (exc.status, exc.error_code):
+                raise TokenRejected(PLATFORM) from None
+            if exc.status >= 500 or exc.status == 429 or exc.error_code == 429:
+                raise PlatformUnreachable(PLATFORM, f"{exc.status} {exc.description}",
+                                          exc.retry_after) from None
+            raise
+        except httpx.TransportError as exc:  # no network, no answer in time
+            raise PlatformUnreachable(PLATFORM, type(exc).__name__) from None
         log.info("zalo bot %s is up", zalo_updates.bot_name(me))
         if self.config.mode == "webhook":
             hook = self.config.webhook
             await self.call("setWebhook", url=hook.url, secret_token=hook.secret_token)
             app = tornado.web.Application([(WEBHOOK_PATH, _WebhookHandler, {"channel": self})])
-            self._server = tornado.httpserver.HTTPServer(app)
+            self._server = tornado.httpserver.HTTPServer(app, max_body_size=2 * MAX_BODY)
             self._server.listen(hook.port, address=hook.listen)
         else:
             try:
@@ -322,34 +341,28 @@ def _field(value: object, key: str) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-class _WebhookHandler(tornado.web.RequestHandler):
-    """Receives updates posted by Zalo; refuses calls without the right secret."""
+class _WebhookHandler(GuardedHandler):
+    """Receives updates posted by Zalo: the secret header is checked and the body capped
+    before it is read (`GuardedHandler`: 403, 413, 400 for what is not JSON)."""
 
-    def initialize(self, channel: ZaloChannel) -> None:
+    def initialize(self, channel: ZaloChannel) -> None:  # type: ignore[override]
+        super().initialize(channel.config.webhook.secret_token, SECRET_HEADER, self._take)
         self.channel = channel
 
-    async def post(self) -> None:
-        if not self.channel.accepting:  # stopped: the platform posts it again later
-            self.set_status(503)
-            self.finish({"ok": False, "error_code": 503, "description": "Service Unavailable"})
+    def prepare(self) -> None:
+        """Refuse every post once the channel has stopped (the platform posts it again
+        later), then check the secret and the size (`GuardedHandler.prepare`)."""
+        if not self.channel.accepting:
+            self._answer(503, "Service Unavailable")
             return
-        expected = self.channel.config.webhook.secret_token.encode()
-        given = self.request.headers.get(SECRET_HEADER, "").encode()
-        if not hmac.compare_digest(given, expected):
-            self.set_status(403)
-            self.finish({"ok": False, "error_code": 403, "description": "Forbidden"})
-            return
-        try:
-            update = json.loads(self.request.body or b"{}")
-        except ValueError:
-            self.set_status(400)
-            self.finish({"ok": False, "error_code": 400, "description": "Bad Request"})
-            return
+        super().prepare()
+
+    async def _take(self, update: Any) -> bool:
         if isinstance(update, dict) and isinstance(update.get("result"), dict):
             update = update["result"]  # the platform wraps it: {"ok": true, "result": {...}}
         if isinstance(update, dict):
             self.channel.dispatch(update)
-        self.finish({"ok": True})
+        return True
 
 
 SPEC = ChannelSpec(PLATFORM, DECLARED, capabilities, ZaloChannel.from_config)
