@@ -22,6 +22,7 @@ from bot.app import App
 from bot.config import load_config
 from storage import agenda
 from storage.db import Database
+from testkit.telegram_harness import TelegramChat, buttons
 from tests.cli_runner import (
     ROOT,
     TEXTS,
@@ -33,7 +34,6 @@ from tests.cli_runner import (
     unprivileged,
 )
 from tests.conftest import ORGANISER_ID
-from tests.harness import TelegramChat, buttons
 
 ROSTER = "Mã đại biểu;Họ và tên\nDB001;Nguyễn Văn An\nDB002;Trần Thị Bình\n"
 

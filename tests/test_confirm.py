@@ -27,12 +27,12 @@ from bot.clock import FixedClock, to_iso
 from bot.config import Config
 from storage import agenda, audit, broadcasts, registrations, users
 from storage.users import ChatUser
+from testkit.fake_zalo import FakeZalo
+from testkit.people import Person, seed
+from testkit.telegram_harness import TelegramChat, buttons
+from testkit.zalo_harness import ZaloChat, start_zalo
 from tests.cli_runner import ROOT, plain, run
 from tests.conftest import DELEGATE_ID, ORGANISER_ID
-from tests.fake_zalo import FakeZalo
-from tests.harness import TelegramChat, buttons
-from tests.people import Person, seed
-from tests.zalo_harness import ZaloChat, start_zalo
 
 PROGRAMME = ROOT / "examples" / "agenda.toml"
 ZALO_ORGANISER, ZALO_DELEGATE = "0rg4n1s3r", "d3l3g4t3"

@@ -18,8 +18,8 @@ from telegram.error import InvalidToken
 
 from bot import logmask
 from bot.config import Config
+from testkit.fake_telegram import FakeTelegram
 from tests.conftest import make_config
-from tests.fake_telegram import FakeTelegram
 
 TELEGRAM = "123456:AAH-telegram-SECRET_token"
 ZALO = "zalo-SECRET-token-0099"

@@ -27,12 +27,12 @@ from bot.app import App
 from bot.channels.base import Channel
 from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo import ZaloChannel
+from testkit.fake_telegram import FakeTelegram
+from testkit.fake_zalo import FakeZalo
+from testkit.telegram_harness import TelegramChat, telegram_config
+from testkit.zalo_harness import zalo_config
 from tests.cli_runner import ROOT, failure
 from tests.conftest import DELEGATE_ID
-from tests.fake_telegram import FakeTelegram
-from tests.fake_zalo import FakeZalo
-from tests.harness import TelegramChat, telegram_config
-from tests.zalo_harness import zalo_config
 
 TIMEOUT = 30.0  # only reached when something is broken
 

@@ -24,11 +24,11 @@ from bot.channels.webhook import MAX_BODY
 from bot.channels.zalo import SECRET_HEADER as ZALO_HEADER
 from bot.channels.zalo import ZaloChannel
 from bot.config import WebhookConfig, ZaloWebhookConfig
+from testkit.fake_telegram import FakeTelegram
+from testkit.fake_zalo import FakeZalo
+from testkit.telegram_harness import start_channel
+from testkit.zalo_harness import free_port, start_zalo
 from tests.conftest import DELEGATE_ID
-from tests.fake_telegram import FakeTelegram
-from tests.fake_zalo import FakeZalo
-from tests.harness import start_channel
-from tests.zalo_harness import free_port, start_zalo
 
 SECRET = "s3cret-token_1"
 HUGE = 90 * 1024 * 1024
