@@ -80,17 +80,26 @@ async def _demo(organiser: bool, database: Path | None, reset: bool) -> int:
     return await chat(organiser, database, fresh=reset)
 
 
+def _file_command(sub: argparse._SubParsersAction[argparse.ArgumentParser],
+                  common: argparse.ArgumentParser, name: str, file_help: str, *,
+                  help: str, description: str) -> argparse.ArgumentParser:
+    """Add a subcommand taking one file and the common options (`--config`, `-v`)."""
+    command = sub.add_parser(name, parents=[common], help=help, description=description)
+    command.add_argument("file", type=Path, help=file_help)
+    return command
+
+
 def _add_data_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser],
                        common: argparse.ArgumentParser) -> None:
     """Add `backup` and `check` (bot/data_cli.py)."""
-    backup = sub.add_parser(
-        "backup", parents=[common], help="write a checked online backup of the database",
+    backup = _file_command(
+        sub, common, "backup", "where to write the copy",
+        help="write a checked online backup of the database",
         description="Write a consistent copy of the database while the bot keeps running, "
                     "check it with PRAGMA integrity_check and keep it only if it is good "
                     "(exit 1 otherwise). The database itself, its -wal or -shm, an "
                     "existing file and a database that does not exist yet are refused "
                     "(exit 2).")
-    backup.add_argument("file", type=Path, help="where to write the copy")
     backup.add_argument("--force", action="store_true", help="overwrite an existing file")
     sub.add_parser("check", parents=[common], help="check the database's integrity",
                    description="Run PRAGMA integrity_check on the database and say in one "
@@ -131,36 +140,33 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Import the delegate roster from Excel or CSV, or "
                                         "export it with invite codes and links.")
     roster_sub = roster.add_subparsers(dest="action", required=True, metavar="ACTION")
-    imp = roster_sub.add_parser(
-        "import", parents=[common],
+    imp = _file_command(
+        roster_sub, common, "import", "the roster file",
         help="check and import a roster file (.xlsx or .csv)",
         description="Check every row of a roster file (.xlsx first sheet, or .csv in UTF-8, "
                     "comma or semicolon separated) and import it; on any problem nothing is "
                     "written and every problem is listed as file:line:column. Exit 1 on "
                     "problems.")
-    imp.add_argument("file", type=Path, help="the roster file")
     imp.add_argument("--dry-run", action="store_true", help="report what would change, write "
                                                            "nothing")
     imp.add_argument("--prune", action="store_true",
                      help="remove delegates missing from the file and unlink their accounts")
-    exp = roster_sub.add_parser(
-        "export", parents=[common],
+    _file_command(
+        roster_sub, common, "export", "where to write (.xlsx or .csv)",
         help="write the roster with invite codes and links (.xlsx or .csv)",
         description="Write every delegate with invite code, registration status and the "
                     "Telegram deep link, for printing onto invitations.")
-    exp.add_argument("file", type=Path, help="where to write (.xlsx or .csv)")
     agenda = sub.add_parser("agenda", help="import the congress programme",
                             description="Import the programme from TOML, CSV or Excel.")
     agenda_sub = agenda.add_subparsers(dest="action", required=True, metavar="ACTION")
-    agenda_imp = agenda_sub.add_parser(
-        "import", parents=[common],
+    agenda_imp = _file_command(
+        agenda_sub, common, "import", "the programme file",
         help="check and import a programme file (.toml, .csv or .xlsx)",
         description="Check every session of a programme file (times local to the event's "
                     "time zone) and import it; on any problem nothing is written and every "
                     "problem is listed as file:line. Changes to an existing programme are "
                     "shown, and the delegates affected are told (unless --no-notify). Exit 1 "
                     "on problems.")
-    agenda_imp.add_argument("file", type=Path, help="the programme file")
     agenda_imp.add_argument("--dry-run", action="store_true",
                             help="show what would change, write nothing")
     agenda_imp.add_argument("--no-notify", action="store_true",
@@ -172,13 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Import the counting committee's result file as a "
                                      "draft, then publish it to every registered delegate.")
     res_sub = res.add_subparsers(dest="action", required=True, metavar="ACTION")
-    res_imp = res_sub.add_parser(
-        "import", parents=[common],
+    _file_command(
+        res_sub, common, "import", "the result file",
         help="check a result file (.csv or .xlsx) and store it as a draft",
         description="Check a result file (key,value rows, an empty row, then the candidates "
                     "or the vote counts) and store it as a draft; print the notice exactly "
                     "as delegates will read it. Nothing is sent. Exit 1 on problems.")
-    res_imp.add_argument("file", type=Path, help="the result file")
     res_pub = res_sub.add_parser(
         "publish", parents=[common],
         help="publish a draft to every registered delegate",
