@@ -21,6 +21,7 @@ import datetime as dt
 import io
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -35,7 +36,6 @@ HEADER_SEARCH_ROWS = 10  # title rows such as "DANH SÁCH ĐẠI BIỂU" above t
 ORDINALS = frozenset({"stt", "tt", "sott", "sothutu", "no"})  # row numbers: nobody reads them
 _BOM = b"\xef\xbb\xbf"
 _LINE_BREAK = re.compile(rb"\r\n?|\n")
-_QUOTED = re.compile(r'"[^"]*"?')
 _SEP_DIRECTIVE = re.compile(r"sep=(.)(\r\n?|\n)")
 
 
@@ -160,29 +160,44 @@ def _csv_rows(text: str, file_name: str) -> list[TableRow]:
     return rows
 
 
-SNIFF_LINES = 20
+SNIFF_RECORDS = 20
+SNIFF_CHARS = 64 * 1024
+_BLANK_CELL = ' \t\r\n,;"'
+_BLANK_LINES = re.compile(r"(?:[ \t,;]*(?:\r\n?|\n))*")
 
 
 def _sniff_delimiter(text: str) -> str | None:
-    """Return the delimiter the first non-blank lines use most, or None when all are blank.
+    """Return the delimiter the first non-blank records agree on, or None when all are blank.
 
-    Several lines count, not only the first: a title row such as "BIÊN BẢN KIỂM PHIẾU" or
-    "Tiêu đề;Bầu BCH, nhiệm kỳ 2025 - 2030" says little. A tie goes to ";", which Excel
-    writes in Vietnamese locales (and a comma inside text is common, a semicolon rare).
+    Each candidate reads the first records as CSV (so a quoted field holding the other
+    separator or a line break is one field). The winner splits the most records into one
+    same number of fields, two or more: a header and the rows under it line up, a separator
+    that only occurs inside text does not. Several records count, not only the first: a
+    title row such as "BIÊN BẢN KIỂM PHIẾU" or "Tiêu đề;Bầu BCH, nhiệm kỳ 2025 - 2030" says
+    little. Then more fields win; a tie goes to ";", which Excel writes in Vietnamese locales
+    (and a comma inside text is common, a semicolon rare).
     """
-    semicolons = commas = seen = 0
-    for raw in io.StringIO(text, newline=""):
-        if not raw.strip(' \t\r\n,;"'):
-            continue
-        line = _QUOTED.sub("", raw)  # separators inside quotes do not count
-        semicolons += line.count(";")
-        commas += line.count(",")
-        seen += 1
-        if seen == SNIFF_LINES:
-            break
-    if not seen:
+    start = _BLANK_LINES.match(text)
+    head = text[start.end() if start else 0 :][:SNIFF_CHARS]
+    if not head.strip(_BLANK_CELL):
         return None
-    return ";" if semicolons >= commas and semicolons else ","
+    return max((*_agreement(head, sep), sep == ";", sep) for sep in ";,")[-1]
+
+
+def _agreement(head: str, delimiter: str) -> tuple[int, int]:
+    """Return how many of the first non-blank records share one width of 2+ fields, and
+    how many fields beyond the first they hold in all."""
+    widths: list[int] = []
+    try:
+        for record in csv.reader(io.StringIO(head, newline=""), delimiter=delimiter):
+            if any(cell.strip(_BLANK_CELL) for cell in record):
+                widths.append(len(record))
+                if len(widths) == SNIFF_RECORDS:
+                    break
+    except csv.Error:  # only a guess: the real read names the line
+        pass
+    agreeing = Counter(width for width in widths if width > 1)
+    return max(agreeing.values(), default=0), sum(width - 1 for width in widths)
 
 
 def _xlsx_rows(data: bytes, file_name: str) -> list[TableRow]:

@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
@@ -203,6 +203,9 @@ cell_text = st.text(
 
 
 @settings(max_examples=60, deadline=None)
+@example(rows=[["\n0,", "\n0,", ",\n"]], sep=";", bom=False)  # quoted line breaks hid the ";"
+@example(rows=[["x,y,z", "x,y", "x,y"]], sep=";", bom=False)  # more commas than separators
+@example(rows=[["x;y;z", "x;y", "x;y"]], sep=",", bom=False)
 @given(
     rows=st.lists(st.lists(cell_text, min_size=3, max_size=3), max_size=8),
     sep=st.sampled_from([";", ","]),
