@@ -78,7 +78,7 @@ async def export_roster(config: Config, path: Path) -> int:
         rows = await export_rows(db, t, deep_link or _no_link)
     finally:
         await db.close()
-    write_export(path, rows)
+    write_export(path, rows, str(t("roster.export.sheet")))
     print(html_to_plain(t("roster.cli.exported", count=len(rows) - 1, file=str(path))))
     return 0
 

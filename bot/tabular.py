@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from bot.formats.export import is_formula_like, restore
+
 __all__ = ["MAX_CELL_CHARS", "SUFFIXES", "Columns", "Findings", "Header", "Problem", "Table",
            "TableError", "TableRow", "fold", "problem_from", "read_table", "read_table_bytes"]
 
@@ -37,6 +39,7 @@ ORDINALS = frozenset({"stt", "tt", "sott", "sothutu", "no"})  # row numbers: nob
 _BOM = b"\xef\xbb\xbf"
 _LINE_BREAK = re.compile(rb"\r\n?|\n")
 _SEP_DIRECTIVE = re.compile(r"sep=(.)(\r\n?|\n)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # Unicode's Cc, but tab, LF, CR
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +82,7 @@ class TableError(Exception):
     line: int | None
     reason_key: str
     params: dict[str, str | int] = field(default_factory=dict)
+    column: str | None = None  # a spreadsheet column letter, when one cell is to blame
 
     def __post_init__(self) -> None:
         super().__init__(self.file_name, self.line, self.reason_key)
@@ -87,8 +91,11 @@ class TableError(Exception):
         return f"{self.format_location()}: {self.reason_key}"
 
     def format_location(self) -> str:
-        """Return "file:line", or just "file" when no line is to blame."""
-        return self.file_name if self.line is None else f"{self.file_name}:{self.line}"
+        """Return "file:line[:column]", or just "file" when no line is to blame."""
+        if self.line is None:
+            return self.file_name
+        where = f"{self.file_name}:{self.line}"
+        return where if self.column is None else f"{where}:{self.column}"
 
 
 def read_table(path: Path) -> Table:
@@ -154,34 +161,88 @@ def _csv_rows(text: str, file_name: str) -> list[TableRow]:
             line = first_line + consumed + 1
             raise TableError(file_name, line, "tabular.error.malformed_csv") from exc
         start, consumed = first_line + consumed + 1, reader.line_num
-        cells = [cell.strip() for cell in record]
+        check_characters(file_name, start, record)
+        cells = [restore(clean_cell(cell)) for cell in record]
         if any(cells):
             rows.append(TableRow(line=start, cells=cells))
     return rows
 
 
+def clean_cell(value: str) -> str:
+    """Return a cell's text without the spaces around it, but never stripped into a formula:
+    the tab or line break before a leading "=", "+", "-" or "@" stays, as a spreadsheet
+    keeps it (so "\t=SUM(A1)" is not read back as "=SUM(A1)")."""
+    text = value.strip()
+    if is_formula_like(text) and any(ch in "\t\r\n" for ch in value[: value.find(text[0])]):
+        return value.rstrip()
+    return text
+
+
+def control_character(text: str) -> str | None:
+    """Return the first control character in `text` as "U+0000", or None; a tab and line
+    breaks are text."""
+    found = _CONTROL.search(text)
+    return None if found is None else f"U+{ord(found.group()):04X}"
+
+
+def check_characters(file_name: str, line: int, cells: Sequence[str]) -> None:
+    """Refuse a row whose cells (as read, before stripping) hold a control character."""
+    if _CONTROL.search("\t".join(cells)) is None:
+        return
+    for position, cell in enumerate(cells, start=1):
+        code = control_character(cell)
+        if code:
+            raise TableError(file_name, line, "tabular.error.control_character", {"code": code},
+                             column=column_letter(position))
+
+
+def column_letter(position: int) -> str:
+    """Return a 1-based column position as a spreadsheet names it (1 -> A, 28 -> AB)."""
+    letters = ""
+    while position > 0:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
 SNIFF_RECORDS = 20
 SNIFF_CHARS = 64 * 1024
 _BLANK_CELL = ' \t\r\n,;"'
+_QUOTED_FIELD = re.compile(r'"(?:[^"]|"")*"')
 _BLANK_LINES = re.compile(r"(?:[ \t,;]*(?:\r\n?|\n))*")
 
 
 def _sniff_delimiter(text: str) -> str | None:
     """Return the delimiter the first non-blank records agree on, or None when all are blank.
 
-    Each candidate reads the first records as CSV (so a quoted field holding the other
-    separator or a line break is one field). The winner splits the most records into one
-    same number of fields, two or more: a header and the rows under it line up, a separator
-    that only occurs inside text does not. Several records count, not only the first: a
-    title row such as "BIÊN BẢN KIỂM PHIẾU" or "Tiêu đề;Bầu BCH, nhiệm kỳ 2025 - 2030" says
-    little. Then more fields win; a tie goes to ";", which Excel writes in Vietnamese locales
-    (and a comma inside text is common, a semicolon rare).
+    First, quoted fields say it: a spreadsheet quotes a field holding a separator, a quote or
+    a line break, and the quotes sit between two delimiters (or a delimiter and the line's
+    end). Without quoted fields, each candidate reads the first records as CSV and the one
+    splitting the most of them into one same number of fields, two or more, wins: a header
+    and the rows under it line up, a separator that only occurs inside text does not.
+    Several records count, not only the first: a title row such as "BIÊN BẢN KIỂM PHIẾU" or
+    "Tiêu đề;Bầu BCH, nhiệm kỳ 2025 - 2030" says little. Then more fields win; a tie goes to
+    ";", which Excel writes in Vietnamese locales (a comma inside text is common, a
+    semicolon rare).
     """
     start = _BLANK_LINES.match(text)
     head = text[start.end() if start else 0 :][:SNIFF_CHARS]
     if not head.strip(_BLANK_CELL):
         return None
-    return max((*_agreement(head, sep), sep == ";", sep) for sep in ";,")[-1]
+    scores = ((_quoted_between(head, sep), *_agreement(head, sep), sep == ";", sep) for sep in ";,")
+    return max(scores)[-1]
+
+
+def _quoted_between(head: str, delimiter: str) -> int:
+    """Return how many quoted fields stand next to `delimiter` with a delimiter or a line's
+    end on each side."""
+    count = 0
+    for quoted in _QUOTED_FIELD.finditer(head):
+        before = head[quoted.start() - 1] if quoted.start() else "\n"
+        after = head[quoted.end()] if quoted.end() < len(head) else "\n"
+        if delimiter in (before, after) and {before, after} <= {delimiter, "\r", "\n"}:
+            count += 1
+    return count
 
 
 def _agreement(head: str, delimiter: str) -> tuple[int, int]:
@@ -214,9 +275,12 @@ def _xlsx_rows(data: bytes, file_name: str) -> list[TableRow]:
         sheet = book.worksheets[0]
         sheet.reset_dimensions()  # some writers store a wrong <dimension>; read every row
         for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+            check_characters(file_name, number, [v if isinstance(v, str) else "" for v in values])
             cells = [_cell_text(value) for value in values]
             if any(cells):
                 rows.append(TableRow(line=number, cells=cells))
+    except TableError:
+        raise
     except Exception as exc:  # a corrupt sheet fails lazily, while rows are parsed
         raise TableError(file_name, None, "tabular.error.not_xlsx") from exc
     finally:
@@ -240,7 +304,7 @@ def _cell_text(value: object) -> str:
         return value.isoformat(timespec="seconds" if value.second else "minutes")
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value).strip()
+    return clean_cell(str(value))
 
 
 @lru_cache(maxsize=8192)
@@ -253,7 +317,8 @@ def fold(text: str) -> str:
 
 def problem_from(error: TableError) -> Problem:
     """Return a file that could not be read as one Problem (at line 1 when no line is known)."""
-    return Problem(error.file_name, error.line or 1, None, error.reason_key, dict(error.params))
+    return Problem(error.file_name, error.line or 1, error.column, error.reason_key,
+                   dict(error.params))
 
 
 class Findings:

@@ -8,8 +8,6 @@ sent in chat comes through the one file flow (`handlers.uploads`) as `FILES`.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,7 +15,7 @@ from pathlib import Path
 from bot.clock import to_iso
 from bot.context import Context
 from bot.filekind import Checked, Confirm, Offer
-from bot.formats import reports
+from bot.formats import export, reports
 from bot.formats.roster import RosterFile, fill_invite_codes, parse_roster
 from bot.i18n import Markup, join
 from bot.model import Reply
@@ -167,20 +165,9 @@ async def db_rows(db: Database) -> list[tuple[Delegate, list[str]]]:
     return [(d, linked.get(d.id, [])) for d in await delegates.all_delegates(db)]
 
 
-def write_export(path: Path, rows: list[list[str]]) -> None:
-    """Write export rows as .csv (UTF-8 with BOM, for Excel) or .xlsx."""
-    if path.suffix.lower() == ".xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("Đại biểu")
-        for row in rows:
-            sheet.append(row)
-        book.save(path)
-        return
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    path.write_text(buffer.getvalue(), encoding="utf-8-sig")
+def write_export(path: Path, rows: list[list[str]], sheet_title: str) -> None:
+    """Write export rows as .xlsx or .csv that no spreadsheet reads formulas from."""
+    export.write_table(path, rows, sheet_title)
 
 
 class RosterFiles:

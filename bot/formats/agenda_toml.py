@@ -16,7 +16,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.formats.agenda_rules import COLUMNS, REQUIRED, AgendaFile, Record, SessionChecker
-from bot.tabular import Problem
+from bot.tabular import Problem, clean_cell, control_character
 
 __all__ = ["parse_agenda_toml"]
 
@@ -83,7 +83,7 @@ def _key_line(lines: Sequence[str], key: str) -> int:
 def _toml_text(name: str, value: object) -> str | None:
     """Return a TOML value as the text a spreadsheet cell would hold, or None for a wrong type."""
     if isinstance(value, str):
-        return value.strip()
+        return clean_cell(value)
     if isinstance(value, datetime):  # checked before date: a datetime is a date
         return None
     if isinstance(value, date) and name == "day":
@@ -110,6 +110,10 @@ def _record(checker: SessionChecker, line: int, session: dict[str, object]) -> R
             )
             continue
         labels[name] = key
+        code = control_character(value) if isinstance(value, str) else None
+        if code:
+            checker.problem(line, key, "tabular.error.control_character", code=code)
+            continue
         text = _toml_text(name, value)
         if text is None:  # reported once, and not again as an empty required value
             shown = str(value).lower() if isinstance(value, bool) else str(value)
