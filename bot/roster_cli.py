@@ -12,7 +12,7 @@ from bot import channels
 from bot.clock import SystemClock, to_iso
 from bot.config import Config
 from bot.i18n import Markup, Translator
-from bot.tabular import Problem
+from bot.tabular import TableError, problem_from, read_file
 from bot.text import html_to_plain
 from handlers.roster import (
     RosterPlan,
@@ -46,10 +46,9 @@ async def import_roster(config: Config, path: Path, *, dry_run: bool, prune: boo
         with _progress() as bar:
             task = bar.add_task(html_to_plain(t("roster.cli.reading")), total=None)
             try:
-                data = path.read_bytes()
-            except OSError:
-                problem = Problem(path.name, 1, None, "tabular.error.cannot_open")
-                plan = RosterPlan(path.name, problems=[problem], prune=prune)
+                data = read_file(path)  # a file over the size limit is not read
+            except TableError as exc:
+                plan = RosterPlan(path.name, problems=[problem_from(exc)], prune=prune)
             else:
                 plan = await plan_from_bytes(db, data, path.name, prune=prune)
             bar.remove_task(task)

@@ -8,6 +8,12 @@ XLSX: the spreadsheet row number). Fully blank rows are dropped but never
 renumber the others. Failures raise `TableError` carrying a locale key
 (``tabular.error.*``) and its parameters, never a user-facing sentence.
 
+A file is read within `bot.filelimits.Limits` (size, rows, columns, cells, and for .xlsx
+what it unpacks to; `bot.csvread` and `bot.xlsxread` check the rest while reading) and a
+file over one is refused naming it. Every cell is checked once, here, for control
+characters (a tab and line breaks are text), and stripped without ever being stripped into
+a formula (`clean_cell`); a CSV cell quoted by `bot.formats.export` reads back unquoted.
+
 Also what every format does with a table the same way: `Columns` (a format's column names and
 the keys of what its header reports), `Header` (a header row mapped to fields, reading the rows
 under it and warning about data under no name), the cell length limit, and `Findings`, the
@@ -16,21 +22,23 @@ collector of problems and warnings. Each format keeps its own rules and its own 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from bot.csvread import MalformedCsv, csv_records
+from bot.filelimits import LIMITS, LimitExceeded, Limits
 from bot.formats.export import is_formula_like, restore
+from bot.xlsxread import NotXlsx, column_letter, xlsx_values
 
 __all__ = ["MAX_CELL_CHARS", "SUFFIXES", "Columns", "Findings", "Header", "Problem", "Table",
-           "TableError", "TableRow", "fold", "problem_from", "read_table", "read_table_bytes"]
+           "TableError", "TableRow", "check_characters", "clean_cell", "column_letter",
+           "control_character", "fold", "problem_from", "read_file", "read_table",
+           "read_table_bytes"]
 
 SUFFIXES = (".csv", ".xlsx")
 MAX_CELL_CHARS = 200
@@ -38,7 +46,6 @@ HEADER_SEARCH_ROWS = 10  # title rows such as "DANH SÁCH ĐẠI BIỂU" above t
 ORDINALS = frozenset({"stt", "tt", "sott", "sothutu", "no"})  # row numbers: nobody reads them
 _BOM = b"\xef\xbb\xbf"
 _LINE_BREAK = re.compile(rb"\r\n?|\n")
-_SEP_DIRECTIVE = re.compile(r"sep=(.)(\r\n?|\n)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # Unicode's Cc, but tab, LF, CR
 
 
@@ -98,26 +105,43 @@ class TableError(Exception):
         return where if self.column is None else f"{where}:{self.column}"
 
 
-def read_table(path: Path) -> Table:
-    """Read the .csv or .xlsx file at `path` into a `Table`."""
-    _check_suffix(path.name)
+def read_file(path: Path, limits: Limits = LIMITS) -> bytes:
+    """Return the bytes of the file at `path`, refusing one over the size limit unread."""
     try:
-        data = path.read_bytes()
+        if path.stat().st_size > limits.file_bytes:
+            raise _refusal(path.name, LimitExceeded("file_bytes", limits.file_bytes))
+        return path.read_bytes()
     except OSError as exc:
         raise TableError(path.name, None, "tabular.error.cannot_open") from exc
-    return read_table_bytes(data, path.name)
 
 
-def read_table_bytes(data: bytes, file_name: str) -> Table:
-    """Read the bytes of a .csv or .xlsx file (e.g. a chat document) into a `Table`."""
+def read_table(path: Path, limits: Limits = LIMITS) -> Table:
+    """Read the .csv or .xlsx file at `path` into a `Table`."""
+    _check_suffix(path.name)
+    return read_table_bytes(read_file(path, limits), path.name, limits)
+
+
+def read_table_bytes(data: bytes, file_name: str, limits: Limits = LIMITS) -> Table:
+    """Read the bytes of a .csv or .xlsx file (e.g. a chat document) into a `Table`, within
+    `limits` (checked before and while reading; see `bot.filelimits`)."""
     suffix = _check_suffix(file_name)
-    if suffix == ".xlsx":
-        rows = _xlsx_rows(data, file_name)
-    else:
-        rows = _csv_rows(_decode_utf8(data, file_name), file_name)
+    try:
+        if len(data) > limits.file_bytes:
+            raise LimitExceeded("file_bytes", limits.file_bytes)
+        if suffix == ".xlsx":
+            rows = _xlsx_rows(data, file_name, limits)
+        else:
+            rows = _csv_rows(_decode_utf8(data, file_name), file_name, limits)
+    except LimitExceeded as exc:
+        raise _refusal(file_name, exc) from exc
     if not rows:
         raise TableError(file_name, None, "tabular.error.empty")
     return Table(file_name=file_name, rows=rows)
+
+
+def _refusal(file_name: str, exc: LimitExceeded) -> TableError:
+    """Return a file over a limit as the TableError that names the limit."""
+    return TableError(file_name, exc.line, exc.key, exc.params, column=exc.column)
 
 
 def _check_suffix(file_name: str) -> str:
@@ -138,34 +162,37 @@ def _decode_utf8(data: bytes, file_name: str) -> str:
         raise TableError(file_name, line, "tabular.error.not_utf8") from exc
 
 
-def _csv_rows(text: str, file_name: str) -> list[TableRow]:
-    first_line = 0
-    directive = _SEP_DIRECTIVE.match(text)
-    if directive:  # Excel's "sep=;" first line names the delimiter itself.
-        delimiter = directive.group(1)
-        text = text[directive.end() :]
-        first_line = 1
-    else:
-        delimiter = _sniff_delimiter(text)
-        if delimiter is None:  # nothing but blank lines and separators
-            return []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows: list[TableRow] = []
-    consumed = 0
-    while True:
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            line = first_line + consumed + 1
-            raise TableError(file_name, line, "tabular.error.malformed_csv") from exc
-        start, consumed = first_line + consumed + 1, reader.line_num
-        check_characters(file_name, start, record)
-        cells = [restore(clean_cell(cell)) for cell in record]
-        if any(cells):
-            rows.append(TableRow(line=start, cells=cells))
-    return rows
+def _csv_rows(text: str, file_name: str, limits: Limits) -> list[TableRow]:
+    rows = _Rows(limits)
+    try:
+        for line, record in csv_records(text, limits):
+            check_characters(file_name, line, record)
+            rows.add(line, [restore(clean_cell(cell)) for cell in record])
+    except MalformedCsv as exc:
+        raise TableError(file_name, exc.line, "tabular.error.malformed_csv") from exc
+    return rows.rows
+
+
+class _Rows:
+    """The non-blank rows of a table, counted against the limits as they come."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.rows: list[TableRow] = []
+        self.cells = self.chars = 0
+
+    def add(self, line: int, cells: list[str]) -> None:
+        """Keep a row unless it is blank; refuse it when the table grows over a limit."""
+        if not any(cells):
+            return
+        self.rows.append(TableRow(line=line, cells=cells))
+        self.cells += sum(1 for cell in cells if cell)
+        self.chars += sum(map(len, cells))
+        limits = self.limits
+        for name, count in (("rows", len(self.rows)), ("cells", self.cells),
+                            ("table_chars", self.chars)):
+            if count > getattr(limits, name):
+                raise LimitExceeded(name, getattr(limits, name), line)
 
 
 def clean_cell(value: str) -> str:
@@ -196,96 +223,15 @@ def check_characters(file_name: str, line: int, cells: Sequence[str]) -> None:
                              column=column_letter(position))
 
 
-def column_letter(position: int) -> str:
-    """Return a 1-based column position as a spreadsheet names it (1 -> A, 28 -> AB)."""
-    letters = ""
-    while position > 0:
-        position, rest = divmod(position - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
-
-
-SNIFF_RECORDS = 20
-SNIFF_CHARS = 64 * 1024
-_BLANK_CELL = ' \t\r\n,;"'
-_QUOTED_FIELD = re.compile(r'"(?:[^"]|"")*"')
-_BLANK_LINES = re.compile(r"(?:[ \t,;]*(?:\r\n?|\n))*")
-
-
-def _sniff_delimiter(text: str) -> str | None:
-    """Return the delimiter the first non-blank records agree on, or None when all are blank.
-
-    First, quoted fields say it: a spreadsheet quotes a field holding a separator, a quote or
-    a line break, and the quotes sit between two delimiters (or a delimiter and the line's
-    end). Without quoted fields, each candidate reads the first records as CSV and the one
-    splitting the most of them into one same number of fields, two or more, wins: a header
-    and the rows under it line up, a separator that only occurs inside text does not.
-    Several records count, not only the first: a title row such as "BIÊN BẢN KIỂM PHIẾU" or
-    "Tiêu đề;Bầu BCH, nhiệm kỳ 2025 - 2030" says little. Then more fields win; a tie goes to
-    ";", which Excel writes in Vietnamese locales (a comma inside text is common, a
-    semicolon rare).
-    """
-    start = _BLANK_LINES.match(text)
-    head = text[start.end() if start else 0 :][:SNIFF_CHARS]
-    if not head.strip(_BLANK_CELL):
-        return None
-    scores = ((_quoted_between(head, sep), *_agreement(head, sep), sep == ";", sep) for sep in ";,")
-    return max(scores)[-1]
-
-
-def _quoted_between(head: str, delimiter: str) -> int:
-    """Return how many quoted fields stand next to `delimiter` with a delimiter or a line's
-    end on each side."""
-    count = 0
-    for quoted in _QUOTED_FIELD.finditer(head):
-        before = head[quoted.start() - 1] if quoted.start() else "\n"
-        after = head[quoted.end()] if quoted.end() < len(head) else "\n"
-        if delimiter in (before, after) and {before, after} <= {delimiter, "\r", "\n"}:
-            count += 1
-    return count
-
-
-def _agreement(head: str, delimiter: str) -> tuple[int, int]:
-    """Return how many of the first non-blank records share one width of 2+ fields, and
-    how many fields beyond the first they hold in all."""
-    widths: list[int] = []
+def _xlsx_rows(data: bytes, file_name: str, limits: Limits) -> list[TableRow]:
+    rows = _Rows(limits)
     try:
-        for record in csv.reader(io.StringIO(head, newline=""), delimiter=delimiter):
-            if any(cell.strip(_BLANK_CELL) for cell in record):
-                widths.append(len(record))
-                if len(widths) == SNIFF_RECORDS:
-                    break
-    except csv.Error:  # only a guess: the real read names the line
-        pass
-    agreeing = Counter(width for width in widths if width > 1)
-    return max(agreeing.values(), default=0), sum(width - 1 for width in widths)
-
-
-def _xlsx_rows(data: bytes, file_name: str) -> list[TableRow]:
-    from openpyxl import load_workbook  # imported here: CSV-only callers skip its start-up cost
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many exception types on junk bytes
-        raise TableError(file_name, None, "tabular.error.not_xlsx") from exc
-    rows: list[TableRow] = []
-    try:
-        if not book.worksheets:
-            return rows
-        sheet = book.worksheets[0]
-        sheet.reset_dimensions()  # some writers store a wrong <dimension>; read every row
-        for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+        for number, values in xlsx_values(data, limits):
             check_characters(file_name, number, [v if isinstance(v, str) else "" for v in values])
-            cells = [_cell_text(value) for value in values]
-            if any(cells):
-                rows.append(TableRow(line=number, cells=cells))
-    except TableError:
-        raise
-    except Exception as exc:  # a corrupt sheet fails lazily, while rows are parsed
+            rows.add(number, [_cell_text(value) for value in values])
+    except NotXlsx as exc:
         raise TableError(file_name, None, "tabular.error.not_xlsx") from exc
-    finally:
-        book.close()
-    return rows
+    return rows.rows
 
 
 def _cell_text(value: object) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 from bot.clock import to_iso
 from bot.context import Context
 from bot.filekind import Checked, Confirm, Offer
+from bot.filelimits import off_loop
 from bot.formats import export, reports
 from bot.formats.roster import RosterFile, fill_invite_codes, parse_roster
 from bot.i18n import Markup, join
@@ -99,12 +100,19 @@ async def plan_from_table(db: Database, table: Table, *, prune: bool) -> RosterP
 
 async def plan_from_bytes(db: Database, data: bytes, file_name: str, *,
                           prune: bool) -> RosterPlan:
-    """Read file bytes and plan their import; an unreadable file becomes one problem."""
+    """Read file bytes and plan their import (off the event loop); an unreadable file, or
+    one over a limit, becomes one problem."""
+    existing = await delegates.all_delegates(db)
+    return await off_loop(_plan_bytes, existing, data, file_name, prune)
+
+
+def _plan_bytes(existing: list[Delegate], data: bytes, file_name: str,
+                prune: bool) -> RosterPlan:
     try:
         table = read_table_bytes(data, file_name)
     except TableError as exc:
         return RosterPlan(file_name, problems=[problem_from(exc)])
-    return await plan_from_table(db, table, prune=prune)
+    return plan_import(existing, parse_roster(table), file_name, prune=prune)
 
 
 async def apply_plan(db: Database, plan: RosterPlan, now: str,

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from bot.filelimits import LIMITS, LimitExceeded
 from bot.formats.agenda_rules import COLUMNS, REQUIRED, AgendaFile, Record, SessionChecker
 from bot.tabular import Problem, clean_cell, control_character
 
@@ -29,6 +30,9 @@ _BOM = "\ufeff"
 def parse_agenda_toml(data: bytes, file_name: str, tz: ZoneInfo) -> AgendaFile:
     """Parse and validate a TOML agenda of ``[[session]]`` tables; write nothing."""
     checker = SessionChecker(file_name, tz)
+    if len(data) > LIMITS.toml_bytes:
+        too_big = LimitExceeded("toml_bytes", LIMITS.toml_bytes)
+        return AgendaFile([], [Problem(file_name, 1, None, too_big.key, too_big.params)], [])
     body = data.removeprefix(_BOM.encode())
     try:
         text = body.decode("utf-8")
