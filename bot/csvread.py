@@ -26,6 +26,7 @@ SNIFF_CHARS = 64 * 1024
 _SEP_DIRECTIVE = re.compile(r"sep=(.)(\r\n?|\n)")
 _BLANK_CELL = ' \t\r\n,;"'
 _QUOTED_FIELD = re.compile(r'"(?:[^"]|"")*"')
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 _BLANK_LINES = re.compile(r"(?:[ \t,;]*(?:\r\n?|\n))*")
 
 
@@ -67,11 +68,12 @@ def csv_records(text: str, limits: Limits) -> Iterator[tuple[int, list[str]]]:
 
 
 def _lines(text: str, first_line: int, longest: int) -> Iterator[str]:
-    """Yield the physical lines of a CSV text; refuse one longer than `longest` characters."""
-    for number, line in enumerate(io.StringIO(text, newline=""), start=first_line + 1):
-        if len(line) > longest:
+    """Yield the physical lines of a CSV text, with their ends; refuse one longer than
+    `longest` characters before making a string of it."""
+    for number, line in enumerate(_LINE.finditer(text), start=first_line + 1):
+        if line.end() - line.start() > longest:
             raise LimitExceeded("line_chars", longest, number)
-        yield line
+        yield line.group()
 
 
 def sniff_delimiter(text: str) -> str | None:

@@ -92,11 +92,13 @@ def xlsx(rows: Iterable[str], *, strings: Iterable[str] | None = None,
 def styles_with(xfs: int) -> Iterator[str]:
     """Yield a styles part with `xfs` cell formats (a styles bomb when there are many)."""
     yield (f'<styleSheet xmlns="{MAIN}"><fonts count="1"><font/></fonts><fills count="1">'
-           '<fill/></fills><borders count="1"><border/></borders>'
-           f'<cellXfs count="{xfs}">')
+           '<fill><patternFill patternType="none"/></fill></fills><borders count="1"><border/>'
+           '</borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" '
+           f'borderId="0"/></cellStyleXfs><cellXfs count="{xfs}">')
     for _ in range(xfs):
         yield '<xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
-    yield "</cellXfs></styleSheet>"
+    yield ('</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
+           "</cellStyles></styleSheet>")
 
 
 def lie_about_sizes(data: bytes, name: str, size: int) -> bytes:
