@@ -3,15 +3,17 @@
 Excel's "sep=;" first line names the delimiter; without one, the delimiter is sniffed (";"
 or ","). Line numbers are physical lines (CRLF, LF and CR each end one), so a quoted field
 spanning lines does not shift the numbers after it. Within `bot.filelimits.Limits`: a line
-longer than the limit, or a record with more fields than the columns allowed, is refused
-before the record is used (each line is one call into the csv module, which holds the
-interpreter while it runs). `bot.tabular` makes a table of the records.
+longer than the limit, more records (blank ones too) than the rows allowed, or a record
+with more fields than the columns allowed, is refused before the record is used (each line
+is one call into the csv module, which holds the interpreter while it runs). `bot.tabular`
+makes a table of the records.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -26,7 +28,7 @@ SNIFF_CHARS = 64 * 1024
 _SEP_DIRECTIVE = re.compile(r"sep=(.)(\r\n?|\n)")
 _BLANK_CELL = ' \t\r\n,;"'
 _QUOTED_FIELD = re.compile(r'"(?:[^"]|"")*"')
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+_LINE_END = re.compile(r"\r\n|\r|\n")
 _BLANK_LINES = re.compile(r"(?:[ \t,;]*(?:\r\n?|\n))*")
 
 
@@ -54,7 +56,7 @@ def csv_records(text: str, limits: Limits) -> Iterator[tuple[int, list[str]]]:
     lines = _lines(text, first_line, limits.line_chars)
     reader = csv.reader(lines, delimiter=delimiter, strict=True)
     consumed = 0
-    while True:
+    for count in itertools.count(1):
         try:
             record = next(reader)
         except StopIteration:
@@ -62,6 +64,8 @@ def csv_records(text: str, limits: Limits) -> Iterator[tuple[int, list[str]]]:
         except csv.Error as exc:
             raise MalformedCsv(first_line + consumed + 1) from exc
         start, consumed = first_line + consumed + 1, reader.line_num
+        if count > limits.rows:  # blank ones too: each costs a turn
+            raise LimitExceeded("rows", limits.rows, start)
         if len(record) > limits.columns:
             raise LimitExceeded("columns", limits.columns, start, column_letter(limits.columns + 1))
         yield start, record
@@ -69,11 +73,16 @@ def csv_records(text: str, limits: Limits) -> Iterator[tuple[int, list[str]]]:
 
 def _lines(text: str, first_line: int, longest: int) -> Iterator[str]:
     """Yield the physical lines of a CSV text, with their ends; refuse one longer than
-    `longest` characters before making a string of it."""
-    for number, line in enumerate(_LINE.finditer(text), start=first_line + 1):
-        if line.end() - line.start() > longest:
+    `longest` characters, looking no further than that for its end."""
+    start, size, number = 0, len(text), first_line
+    while start < size:
+        number += 1
+        end = _LINE_END.search(text, start, min(size, start + longest + 2))
+        stop = end.end() if end else size
+        if stop - start > longest + (len(end.group()) if end else 0):
             raise LimitExceeded("line_chars", longest, number)
-        yield line.group()
+        yield text[start:stop]
+        start = stop
 
 
 def sniff_delimiter(text: str) -> str | None:

@@ -16,7 +16,8 @@ unpacked limit — and run through expat, counting what openpyxl would build fro
 - in the shared strings, how many there are (openpyxl keeps them all) and the elements of
   each one;
 - everywhere else (the styles, the workbook, a sheet around its cells), the elements, which
-  openpyxl keeps in memory at once;
+  openpyxl keeps in memory at once; and the size of an XML part other than the sheets and
+  the shared strings, which openpyxl parses in one call that holds the interpreter;
 - the text of one cell or shared string, or of any other node, and an element's attributes.
 
 Names are compared with their namespace, as openpyxl compares them. A document type
@@ -46,6 +47,9 @@ CHUNK = 64 * 1024
 _END_OF_DIRECTORY = b"PK\x05\x06"
 _DIRECTORY_ENTRY_BYTES = 512  # a generous size for one entry of the zip directory
 _COLUMN = re.compile(r"\$?([A-Za-z]{1,3})")
+# The parts openpyxl streams (as spreadsheet programs name them); it parses any other XML part
+# whole, in one call that holds the interpreter, so those are kept small.
+_STREAMED = re.compile(r"xl/worksheets/[^/]+\.xml|xl/sharedStrings\.xml")
 
 
 class NotXlsx(ValueError):
@@ -143,6 +147,7 @@ class _Totals:
 def _scan_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, scan: _PartScan, left: int,
                limits: Limits) -> int:
     """Stream one part through its scan; return how many bytes it unpacked to."""
+    streamed = _STREAMED.fullmatch(part.filename) is not None
     unpacked = 0
     with archive.open(part) as stream:
         while chunk := stream.read(CHUNK):
@@ -151,6 +156,8 @@ def _scan_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, scan: _PartScan,
                 raise LimitExceeded("unpacked_bytes", limits.unpacked_bytes)
             if not scan.feed(chunk):
                 return unpacked  # not XML: openpyxl does not read it as XML either
+            if not streamed and unpacked > limits.markup_bytes:
+                raise LimitExceeded("markup_bytes", limits.markup_bytes)
     scan.feed(b"", final=True)
     return unpacked
 

@@ -89,8 +89,11 @@ def xlsx(rows: Iterable[str], *, strings: Iterable[str] | None = None,
     return buffer.getvalue()
 
 
-def styles_with(xfs: int) -> Iterator[str]:
-    """Yield a styles part with `xfs` cell formats (a styles bomb when there are many)."""
+def styles_with(xfs: int, padding: int = 0) -> Iterator[str]:
+    """Yield a styles part with `xfs` cell formats (a styles bomb when there are many),
+    and `padding` characters of comments."""
+    for _ in range(padding // 30_000):
+        yield f"<!--{'p' * 29_993}-->"
     yield (f'<styleSheet xmlns="{MAIN}"><fonts count="1"><font/></fonts><fills count="1">'
            '<fill><patternFill patternType="none"/></fill></fills><borders count="1"><border/>'
            '</borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" '

@@ -162,11 +162,19 @@ def test_one_long_shared_string_in_every_cell_is_a_text_bomb_refused() -> None:
 
 def test_a_styles_bomb_and_a_doctype_are_refused() -> None:
     styles = xlsx(table_rows([HEADER]), styles=styles_with(LIMITS.markup + 1))
-    assert where(refused(styles))[1] == {"key": "tabular.error.limit_markup", "max": 100_000}
+    assert where(refused(styles))[1] == {"key": "tabular.error.limit_markup", "max": 20_000}
     laughs = ('<!DOCTYPE w [<!ENTITY a "hahahahaha"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
               '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]>')
     entities = xlsx(table_rows([HEADER]), workbook_head=laughs)
     assert where(refused(entities))[1]["key"] == "tabular.error.not_xlsx"
+
+
+def test_an_xml_part_read_whole_is_kept_small_but_a_sheet_may_be_large() -> None:
+    big = xlsx(table_rows([HEADER]), styles=styles_with(3, padding=3 * MIB))
+    assert where(refused(big))[1] == {"key": "tabular.error.limit_markup_bytes", "max_mb": 2}
+    padded_sheet = [f"<!--{'p' * 29_993}-->" for _ in range(100)]  # 3 MiB, streamed
+    sheet = xlsx([*padded_sheet, *table_rows([HEADER, ["DB1", "Hà"]])], styles=styles_with(3))
+    assert len(read_table_bytes(sheet, "ds.xlsx").rows) == 2
 
 
 def test_a_zip_of_too_many_parts_is_refused_from_its_end_record() -> None:
@@ -212,8 +220,11 @@ def test_csv_rows_columns_cells_and_lines_are_limited() -> None:
     commas = b"a;b\r\n" + b";" * (9 * MIB)  # a line of millions of empty fields
     assert where(refused(commas, "ds.csv")) == ("ds.csv:2", {
         "key": "tabular.error.limit_line_chars", "max": 64 * 1024})
-    blank_lines = b"a;b\r\n" + b"\r\n" * 20_000 + b"x;y\r\n"  # blank lines are no rows
-    assert read_table_bytes(blank_lines, "ds.csv").rows[-1].line == 20_002
+    blank_lines = b"a;b\r\n" + b"\r\n" * 9_000 + b"x;y\r\n"  # blank lines are no rows ...
+    assert read_table_bytes(blank_lines, "ds.csv").rows[-1].line == 9_002
+    too_many = b"a;b\r\n" + b"\r\n" * 10_000 + b"x;y\r\n"  # ... but each is read: limited
+    assert where(refused(too_many, "ds.csv")) == ("ds.csv:10001", {
+        "key": "tabular.error.limit_rows", "max": 10_000})
 
 
 @pytest.mark.parametrize("name", ["ds.csv", "ds.xlsx"])
