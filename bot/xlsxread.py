@@ -6,9 +6,9 @@ openpyxl builds anything from the file.
 
 An .xlsx file is a zip of XML parts. The zip directory is checked first, unpacking nothing:
 how many parts, and how large they say they are once unpacked. Then every part is unpacked
-as a stream — never past the size it declared (Python's zipfile stops there, and a deflate
-bomb that lies about its size then fails its checksum) nor past what is left of the
-unpacked limit — and run through expat, counting what openpyxl would build from it:
+— never past the size it declared (Python's zipfile stops there, and a deflate bomb that
+lies about its size then fails its checksum) nor past the unpacked limit — and run through
+expat, counting what openpyxl would build from it:
 
 - in a worksheet, the rows (by number and in all), the column of every cell (openpyxl makes
   each row as wide as its last cell: a cell at column XFD costs 16,384 cells a row), the
@@ -23,8 +23,9 @@ unpacked limit — and run through expat, counting what openpyxl would build fro
 Names are compared with their namespace, as openpyxl compares them. A document type
 declaration (where entity bombs live) is refused: no spreadsheet has one. The first limit
 passed stops the check with `LimitExceeded`; a file that is no zip, or that openpyxl cannot
-read, raises `NotXlsx`. A part that is not XML at all (a picture) is not read
-further: openpyxl does not read it either, and if it needed it as XML it would fail on it.
+read, raises `NotXlsx`. A part that is not XML at all (a picture) is not read further:
+openpyxl does not read it either, and if it needed it as XML it would fail on it. openpyxl
+then reads the parts already unpacked (see `_workbook`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
+from typing import Any
 from xml.parsers import expat
 
 from bot.filelimits import LIMITS, LimitExceeded, Limits
@@ -43,7 +45,7 @@ MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 WORKSHEET, SHEET_DATA, ROW = f"{MAIN}}}worksheet", f"{MAIN}}}sheetData", f"{MAIN}}}row"
 SST, SI = f"{MAIN}}}sst", f"{MAIN}}}si"
 VALUES = frozenset({f"{MAIN}}}v", f"{MAIN}}}is"})
-CHUNK = 64 * 1024
+CHUNK = 64 * 1024  # fed to expat at a time
 _END_OF_DIRECTORY = b"PK\x05\x06"
 _DIRECTORY_ENTRY_BYTES = 512  # a generous size for one entry of the zip directory
 _COLUMN = re.compile(r"\$?([A-Za-z]{1,3})")
@@ -62,11 +64,8 @@ class DoctypeRefused(ValueError):
 
 def xlsx_values(data: bytes, limits: Limits = LIMITS) -> Iterator[tuple[int, tuple[object, ...]]]:
     """Yield each row of the first sheet (1-based number, values), after `check_xlsx`."""
-    from openpyxl import load_workbook  # imported here: CSV-only callers skip its start-up cost
-
     try:
-        check_xlsx(data, limits)
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+        book = _workbook(data, check_xlsx(data, limits))
     except LimitExceeded:
         raise
     except Exception as exc:  # openpyxl raises many exception types on junk bytes
@@ -91,19 +90,74 @@ def xlsx_values(data: bytes, limits: Limits = LIMITS) -> Iterator[tuple[int, tup
         book.close()
 
 
-def check_xlsx(data: bytes, limits: Limits = LIMITS) -> None:
-    """Raise `LimitExceeded` when an .xlsx file holds more than `limits` allow."""
+def check_xlsx(data: bytes, limits: Limits = LIMITS) -> dict[str, bytes]:
+    """Return the parts of an .xlsx file unpacked, or raise `LimitExceeded` when it holds
+    more than `limits` allow."""
     _check_directory_end(data, limits)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        parts = archive.infolist()
-        if len(parts) > limits.parts:
+        infos = archive.infolist()
+        if len(infos) > limits.parts:
             raise LimitExceeded("parts", limits.parts)
-        if sum(part.file_size for part in parts) > limits.unpacked_bytes:
+        if sum(info.file_size for info in infos) > limits.unpacked_bytes:
             raise LimitExceeded("unpacked_bytes", limits.unpacked_bytes)
-        totals = _Totals()
-        left = limits.unpacked_bytes
-        for part in parts:
-            left -= _scan_part(archive, part, _PartScan(totals, limits), left, limits)
+        totals, parts, left = _Totals(), {}, limits.unpacked_bytes
+        for info in infos:
+            part = parts[info.filename] = _unpack(archive, info, left, limits)
+            left -= len(part)
+            _scan_part(info.filename, part, _PartScan(totals, limits), limits)
+    return parts
+
+
+def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, left: int, limits: Limits) -> bytes:
+    """Unpack one part in one call (zlib lets the other threads run meanwhile), never past
+    the size it declares: a part lying about its size fails its checksum instead."""
+    if info.file_size > left:
+        raise LimitExceeded("unpacked_bytes", limits.unpacked_bytes)
+    with archive.open(info) as stream:
+        return stream.read(info.file_size)
+
+
+def _workbook(data: bytes, parts: dict[str, bytes]) -> Any:
+    """Open a checked workbook with openpyxl's read-only reader, on its unpacked parts.
+
+    openpyxl reads a part from the zip 16 KiB at a time, and each read unpacks and checksums
+    in calls that let go of the interpreter: a thread doing that every few microseconds keeps
+    the event loop's thread from ever taking it back (the loop stalled for 400 ms). Served
+    from memory, the parts are read without letting go.
+    """
+    from openpyxl.reader.excel import ExcelReader  # imported here: CSV callers skip it
+
+    reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
+    reader.archive.close()
+    reader.archive = _Unpacked(parts)
+    reader.valid_files = list(parts)
+    reader.read()
+    return reader.wb
+
+
+class _Unpacked:
+    """The unpacked parts of an .xlsx file, as openpyxl reads its zip archive."""
+
+    filename = "workbook.xlsx"
+
+    def __init__(self, parts: dict[str, bytes]) -> None:
+        self.parts = parts
+
+    def namelist(self) -> list[str]:
+        """Return the parts' names."""
+        return list(self.parts)
+
+    def read(self, name: str) -> bytes:
+        """Return a part's bytes (KeyError for none, as a zip file does)."""
+        return self.parts[name]
+
+    def open(self, name: str, mode: str = "r") -> io.BytesIO:
+        """Return a part as a binary stream."""
+        return io.BytesIO(self.parts[name])
+
+    def close(self) -> None:
+        """Drop the parts."""
+        self.parts = {}
 
 
 def column_index(reference: str) -> int:
@@ -144,22 +198,15 @@ class _Totals:
         self.markup = self.cells = self.strings = 0
 
 
-def _scan_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, scan: _PartScan, left: int,
-               limits: Limits) -> int:
-    """Stream one part through its scan; return how many bytes it unpacked to."""
-    streamed = _STREAMED.fullmatch(part.filename) is not None
-    unpacked = 0
-    with archive.open(part) as stream:
-        while chunk := stream.read(CHUNK):
-            unpacked += len(chunk)
-            if unpacked > left:
-                raise LimitExceeded("unpacked_bytes", limits.unpacked_bytes)
-            if not scan.feed(chunk):
-                return unpacked  # not XML: openpyxl does not read it as XML either
-            if not streamed and unpacked > limits.markup_bytes:
-                raise LimitExceeded("markup_bytes", limits.markup_bytes)
+def _scan_part(name: str, part: bytes, scan: _PartScan, limits: Limits) -> None:
+    """Run one part through its scan, a chunk at a time."""
+    streamed = _STREAMED.fullmatch(name) is not None
+    for start in range(0, len(part), CHUNK):
+        if not scan.feed(part[start : start + CHUNK]):
+            return  # not XML: openpyxl does not read it as XML either
+        if not streamed and len(part) > limits.markup_bytes:
+            raise LimitExceeded("markup_bytes", limits.markup_bytes)
     scan.feed(b"", final=True)
-    return unpacked
 
 
 class _PartScan:
