@@ -12,7 +12,7 @@ characters of text in 610 cells of 32,767, 19,950 cell formats in a styles part 
 an .xlsx unpacking to 31.5 MiB (mostly blanks the sheet keeps between rows), a TOML
 programme of 1 MiB. The *attacks* are over the limits: the issue's 200,000-row .xlsx, a
 cell at column XFD on 20,000 rows, one 32,000-character string in a million cells, a 1 GiB
-deflate bomb, 99,000 cell formats, a CSV line of 10 MiB.
+deflate bomb, 99,000 cell formats, a CSV line of 10 MiB, 10 MiB of blank CSV lines.
 
 Each file is read in a fresh process (its peak RSS, VmHWM, its own) the way the bot reads a
 document sent in chat: the flow recognises its kind, then the roster kind plans the import
@@ -154,6 +154,10 @@ def attack_csv_line() -> bytes:
     return b"a;b\r\n" + b";" * (10 * 2**20 - 10)
 
 
+def attack_csv_blank() -> bytes:
+    return b"\r\n" * (5 * 2**20 - 10) + b"a;b\r\n"
+
+
 FILES: dict[str, tuple[str, str, Callable[[], bytes]]] = {  # name: (group, file name, build)
     "csv 10,000 rows x 30": ("worst allowed", "ds.csv", csv_rows_cells),
     "csv 3,000 rows x 100 columns": ("worst allowed", "ds.csv", csv_columns),
@@ -170,6 +174,7 @@ FILES: dict[str, tuple[str, str, Callable[[], bytes]]] = {  # name: (group, file
     "xlsx deflate bomb of 1 GiB": ("attack", "ds.xlsx", attack_deflate),
     "xlsx 99,000 cell formats": ("attack", "ds.xlsx", attack_styles),
     "csv line of 10 MiB": ("attack", "ds.csv", attack_csv_line),
+    "csv of 10 MiB of blank lines": ("attack", "ds.csv", attack_csv_blank),
 }
 
 

@@ -98,10 +98,11 @@ def sniff_delimiter(text: str) -> str | None:
     ";", which Excel writes in Vietnamese locales (a comma inside text is common, a
     semicolon rare).
     """
-    start = _BLANK_LINES.match(text)
-    head = text[start.end() if start else 0 :][:SNIFF_CHARS]
-    if not head.strip(_BLANK_CELL):
-        return None
+    start = _BLANK_LINES.match(text, 0, SNIFF_CHARS)
+    first = start.end() if start else 0
+    head = text[first : first + SNIFF_CHARS]
+    if not head.strip(_BLANK_CELL):  # blank, or blank as far as the sniffer looks
+        return None if first + len(head) >= len(text) else ";"
     scores = ((_quoted_between(head, sep), *_agreement(head, sep), sep == ";", sep) for sep in ";,")
     return max(scores)[-1]
 

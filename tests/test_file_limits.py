@@ -222,6 +222,8 @@ def test_csv_rows_columns_cells_and_lines_are_limited() -> None:
         "key": "tabular.error.limit_line_chars", "max": 64 * 1024})
     blank_lines = b"a;b\r\n" + b"\r\n" * 9_000 + b"x;y\r\n"  # blank lines are no rows ...
     assert read_table_bytes(blank_lines, "ds.csv").rows[-1].line == 9_002
+    lead = b"\r\n" * 70_000 + b"a;b\r\n"  # blank beyond what the sniffer reads: not empty
+    assert where(refused(lead, "ds.csv"))[1]["key"] == "tabular.error.limit_rows"
     too_many = b"a;b\r\n" + b"\r\n" * 10_000 + b"x;y\r\n"  # ... but each is read: limited
     assert where(refused(too_many, "ds.csv")) == ("ds.csv:10001", {
         "key": "tabular.error.limit_rows", "max": 10_000})
