@@ -17,7 +17,7 @@ EXIT_PROBLEMS = 1
 
 async def import_results(config: Config, path: Path) -> int:
     """Check a result file, store it as a draft and print the notice delegates would get."""
-    app = await App.open(config)
+    app = await App.open(config, create=False)
     services, lang = app.services, config.event.language
     try:
         try:
@@ -28,9 +28,8 @@ async def import_results(config: Config, path: Path) -> int:
             return EXIT_PROBLEMS
         parsed, result_id = await results.import_file(services, data, path.name, "cli")
         if result_id is None:
-            t = services.texts
             print(html_to_plain(results.problems_text(
-                lambda key, **kw: t.t(lang, key, **kw), parsed)), file=sys.stderr)
+                services.texts.in_language(lang), parsed)), file=sys.stderr)
             return EXIT_PROBLEMS
         item = await stored.get(services.db, result_id)
         assert item is not None
@@ -45,7 +44,7 @@ async def import_results(config: Config, path: Path) -> int:
 
 async def publish_results(config: Config, result_id: int) -> int:
     """Publish a draft to every registered delegate (the running bot sends it)."""
-    app = await App.open(config)
+    app = await App.open(config, create=False)
     services, lang = app.services, config.event.language
     try:
         published = await results.publish(services, result_id, "cli")

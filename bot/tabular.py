@@ -36,8 +36,9 @@ from bot.formats.export import is_formula_like, restore
 from bot.xlsxread import NotXlsx, column_letter, xlsx_values
 
 __all__ = ["MAX_CELL_CHARS", "SUFFIXES", "Columns", "Findings", "Header", "Problem", "Table",
-           "TableError", "TableRow", "check_characters", "clean_cell", "column_letter",
-           "control_character", "fold", "problem_from", "read_file", "read_table",
+           "TableError", "TableRow", "Verdict", "check_characters", "clean_cell",
+           "column_letter", "control_character", "fold", "problem_from", "read_file",
+           "read_table",
            "read_table_bytes"]
 
 SUFFIXES = (".csv", ".xlsx")
@@ -265,6 +266,18 @@ def problem_from(error: TableError) -> Problem:
     """Return a file that could not be read as one Problem (at line 1 when no line is known)."""
     return Problem(error.file_name, error.line or 1, error.column, error.reason_key,
                    dict(error.params))
+
+
+class Verdict:
+    """What checking a file gives (a mixin): its problems forbid going on, warnings do not."""
+
+    __slots__ = ()
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        """Return whether it may go on: no problems (warnings allowed)."""
+        return not self.problems
 
 
 class Findings:

@@ -24,9 +24,20 @@ def visible_length(text: str) -> int:
     return len(plain.encode("utf-16-le")) // 2
 
 
+def shorten(text: str, size: int) -> str:
+    """Return text cut to at most `size` characters, ending in "…" when cut."""
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
 def html_to_plain(text: str) -> str:
     """Return the text a person reads, without tags (for platforms with no markup)."""
     return html.unescape(_TAG.sub("", text))
+
+
+def _tag_name(tag: str) -> str:
+    """Return a tag's name as written ("B" for "<B>" and "</B>"), or "" when it has none."""
+    match = _TAG_NAME.match(tag)
+    return match.group(1) if match else ""
 
 
 def _pieces(word: str, size: int) -> list[str]:
@@ -76,10 +87,9 @@ def split_html(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
         offsets.append(offsets[-1] + (0 if kind == -2 else visible_length(value)))
         stack = stacks[-1]
         if kind == -2:
-            match = _TAG_NAME.match(value)
-            name = match.group(1).lower() if match else ""
+            name = _tag_name(value).lower()
             if value.startswith("</"):
-                if stack and _TAG_NAME.match(stack[-1]).group(1).lower() == name:  # type: ignore[union-attr]
+                if stack and _tag_name(stack[-1]).lower() == name:
                     stack = stack[:-1]
             elif not value.endswith("/>"):
                 stack = (*stack, value)
@@ -101,7 +111,7 @@ def split_html(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
             late = [i for i in breaks if offsets[i] >= early] or breaks
             cut = max(late, key=lambda i: (atoms[i][0], i))
         body = "".join(v for _, v in atoms[start:cut])
-        closing = "".join(f"</{_TAG_NAME.match(t).group(1)}>" for t in reversed(stacks[cut]))  # type: ignore[union-attr]
+        closing = "".join(f"</{_tag_name(t)}>" for t in reversed(stacks[cut]))
         part = "".join(stacks[start]) + body + closing
         if html_to_plain(part).strip():
             parts.append(part)

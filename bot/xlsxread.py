@@ -34,7 +34,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 from xml.parsers import expat
 
 from bot.filelimits import LIMITS, LimitExceeded, Limits
@@ -129,7 +129,7 @@ def _workbook(data: bytes, parts: dict[str, bytes]) -> Any:
 
     reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
     reader.archive.close()
-    reader.archive = _Unpacked(parts)
+    reader.archive = cast(zipfile.ZipFile, _Unpacked(parts))  # what openpyxl calls of it
     reader.valid_files = list(parts)
     reader.read()
     return reader.wb

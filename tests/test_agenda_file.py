@@ -646,6 +646,7 @@ def test_every_reported_problem_formats_in_both_languages() -> None:
         toml('[[session]]\nstart = 7:30\n'),
         toml('[[session]]\nstart = "7:30\n'),
         toml('session = 1\n'),
+        toml('[[session]]\nnotes = ' + '[' * 3000 + ']' * 3000 + '\n'),
         agenda("id;Ngày;Từ;Đến;Tiêu đề", "giailao#1;11/08/2026;8:00;9:00;x",
                ";11/08/2026;9:00;10:00;Giải lao"),
     ]  # fmt: skip

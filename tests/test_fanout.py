@@ -165,4 +165,5 @@ async def test_a_notice_to_one_other_person_follows_the_same_rule(
         "vi", "registration.alert_taken", account="Test", platform="telegram",
         user_id=OTHER_ID, name=person.delegate.full_name, code=person.delegate.code)
     await tg.send(ORGANISER_ID, f"/unlink {person.delegate.code}")
+    await tg.press(ORGANISER_ID, f"unl:yes:{person.delegate.id}")  # the unlink asks first
     assert fake.sent_texts(person.user_id)[-1] == TEXTS.t("vi", "unlink.notice")

@@ -86,6 +86,14 @@ def is_private(message: ZaloMessage) -> bool:
     return message.chat_id == message.user_id
 
 
+def message_key(update: object) -> str:
+    """Return what tells one message from another (sender and message id); "" when the
+    update has no message id (it cannot be told from a repeat)."""
+    message = _field(update, "message")
+    message_id = _id(message.get("message_id"))
+    return f"{_id(_field(message, 'from').get('id'))}\x00{message_id}" if message_id else ""
+
+
 def bot_name(me: object) -> str:
     """Return the bot account's name from a getMe result (or its id, or "")."""
     info = me if isinstance(me, dict) else {}

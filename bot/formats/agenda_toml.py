@@ -43,6 +43,9 @@ def parse_agenda_toml(data: bytes, file_name: str, tz: ZoneInfo) -> AgendaFile:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         return AgendaFile([], [_toml_syntax_problem(exc, text, file_name)], [])
+    except RecursionError:  # arrays or tables nested a thousand deep: no programme is
+        return AgendaFile([], [Problem(file_name, _deepest_line(text), None,
+                                       "agenda.problem.too_deep")], [])
     lines = text.splitlines()
     for key in document:
         if key != "session":
@@ -76,6 +79,14 @@ def _toml_syntax_problem(exc: tomllib.TOMLDecodeError, text: str, file_name: str
         )
     detail = message[: where.start()] if where else message
     return Problem(file_name, line, None, "agenda.problem.bad_toml", {"detail": detail})
+
+
+def _deepest_line(text: str) -> int:
+    """Return the line that opens the most arrays and inline tables (where nesting runs
+    away), counting from 1."""
+    lines = text.splitlines() or [""]
+    opened = [raw.count("[") + raw.count("{") for raw in lines]
+    return opened.index(max(opened)) + 1
 
 
 def _key_line(lines: Sequence[str], key: str) -> int:

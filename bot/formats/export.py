@@ -1,5 +1,6 @@
-"""Write the tables the bot hands out (the roster export, and any file it writes later) so
-that opening one in a spreadsheet runs nothing.
+"""Make the tables the bot hands out (the roster export, and any file it writes later) so
+that opening one in a spreadsheet runs nothing; `table_bytes` gives a file's bytes, which
+the caller writes (privately: `storage.files.write_private`).
 
 Every value is text and stays text. In an .xlsx file each cell is written as a string cell
 (never a formula, whatever it starts with), and one that starts with a formula sign also
@@ -19,9 +20,9 @@ import csv
 import io
 import re
 from collections.abc import Sequence
-from pathlib import Path
 
-__all__ = ["FORMULA_SIGNS", "csv_bytes", "neutralise", "restore", "write_table", "xlsx_bytes"]
+__all__ = ["FORMULA_SIGNS", "csv_bytes", "is_formula_like", "neutralise", "restore",
+           "table_bytes", "xlsx_bytes"]
 
 FORMULA_SIGNS = ("=", "+", "-", "@", "\t", "\r", "\n")
 QUOTE = "'"
@@ -54,13 +55,13 @@ def csv_bytes(rows: Sequence[Sequence[str]]) -> bytes:
     return (_BOM + buffer.getvalue()).encode("utf-8")
 
 
-def xlsx_bytes(rows: Sequence[Sequence[str]], sheet_title: str) -> bytes:
+def xlsx_bytes(rows: Sequence[Sequence[str]], sheet_title: str | None = None) -> bytes:
     """Return rows as an .xlsx workbook of one sheet whose every cell is a string cell."""
     from openpyxl import Workbook  # imported here: CSV callers skip its start-up cost
     from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(sheet_title[:31])  # Excel's longest sheet name
+    sheet = book.create_sheet(sheet_title[:31] if sheet_title else None)  # Excel: 31 at most
     for row in rows:
         cells = []
         for value in row:
@@ -75,7 +76,6 @@ def xlsx_bytes(rows: Sequence[Sequence[str]], sheet_title: str) -> bytes:
     return buffer.getvalue()
 
 
-def write_table(path: Path, rows: Sequence[Sequence[str]], sheet_title: str) -> None:
-    """Write rows to `path` as .xlsx (by its suffix) or else as .csv, safe to open."""
-    xlsx = path.suffix.lower() == ".xlsx"
-    path.write_bytes(xlsx_bytes(rows, sheet_title) if xlsx else csv_bytes(rows))
+def table_bytes(rows: Sequence[Sequence[str]], kind: str, sheet_title: str | None = None) -> bytes:
+    """Return rows as a file of `kind` (".xlsx", else CSV), safe to open in a spreadsheet."""
+    return xlsx_bytes(rows, sheet_title) if kind.lower() == ".xlsx" else csv_bytes(rows)
