@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.app import App
 from bot.config import Config, StorageConfig
 from bot.i18n import Translate, Translator, join
+from bot.tabular import TableError, read_file
 from bot.text import html_to_plain
 from handlers.agenda_import import apply_plan, change_line, plan_from_bytes, render_plan
 
@@ -38,9 +39,9 @@ async def import_agenda(config: Config, path: Path, *, dry_run: bool, notify: bo
     every delegate concerned."""
     t = _translator(config)
     try:
-        data = path.read_bytes()
-    except OSError:
-        print(f"{path}: {html_to_plain(t('tabular.error.cannot_open'))}", file=sys.stderr)
+        data = read_file(path)  # a file over the size limit is not read
+    except TableError as exc:
+        print(f"{path}: {html_to_plain(t(exc.reason_key, **exc.params))}", file=sys.stderr)
         return EXIT_PROBLEMS
     with tempfile.TemporaryDirectory() as scratch:
         app = await _open(config, dry_run, Path(scratch))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.app import App
 from bot.config import Config
+from bot.tabular import TableError, read_file
 from bot.text import html_to_plain
 from handlers import results
 from storage import results as stored
@@ -20,9 +21,9 @@ async def import_results(config: Config, path: Path) -> int:
     services, lang = app.services, config.event.language
     try:
         try:
-            data = path.read_bytes()
-        except OSError:
-            message = services.texts.t(lang, "tabular.error.cannot_open")
+            data = read_file(path)  # a file over the size limit is not read
+        except TableError as exc:
+            message = services.texts.t(lang, exc.reason_key, **exc.params)
             print(f"{path}: {html_to_plain(message)}", file=sys.stderr)
             return EXIT_PROBLEMS
         parsed, result_id = await results.import_file(services, data, path.name, "cli")

@@ -12,7 +12,7 @@ from bot.clock import SystemClock, to_iso
 from bot.config import Config
 from bot.i18n import Translate, Translator
 from bot.outfile import check_extension, check_target, writing
-from bot.tabular import Problem
+from bot.tabular import Problem, TableError, problem_from, read_file
 from bot.text import html_to_plain
 from handlers.roster import (
     EXPORT_FORMATS,
@@ -46,10 +46,11 @@ async def import_roster(config: Config, path: Path, *, dry_run: bool, prune: boo
     """
     t = _translate(config)
     where = config.database_path
+    unread: Problem | None = None
     try:
-        data: bytes | None = path.read_bytes()
-    except OSError:
-        data = None
+        data: bytes | None = read_file(path)  # a file over the size limit is not read
+    except TableError as exc:
+        data, unread = None, problem_from(exc)
     db = None
     if data is not None and not (dry_run and not where.exists()):
         db = await Database.open(where, create=not dry_run, make_folder=False)
@@ -57,8 +58,8 @@ async def import_roster(config: Config, path: Path, *, dry_run: bool, prune: boo
         with _progress() as bar:
             task = bar.add_task(html_to_plain(t("roster.cli.reading")), total=None)
             if data is None:
-                problem = Problem(path.name, 1, None, "tabular.error.cannot_open")
-                plan = RosterPlan(path.name, problems=[problem], prune=prune)
+                assert unread is not None
+                plan = RosterPlan(path.name, problems=[unread], prune=prune)
             else:
                 plan = await plan_from_bytes(db, data, path.name, prune=prune)
             bar.remove_task(task)
@@ -90,7 +91,7 @@ async def export_roster(config: Config, path: Path) -> int:
     finally:
         await db.close()
     with writing(path):  # whole or not at all, 0600: an OSError is one line naming the file
-        write_export(path, rows, kind)
+        write_export(path, rows, kind, sheet_title=str(t("roster.export.sheet")))
     if deep_link is None:
         print(html_to_plain(t("roster.cli.no_username")), file=sys.stderr)
     print(html_to_plain(t("roster.cli.exported", count=len(rows) - 1, file=str(path))))

@@ -19,6 +19,7 @@ from bot.clock import from_iso, to_iso
 from bot.context import Context, Services
 from bot.fanout import outbox_rows
 from bot.filekind import Checked, Confirm, Offer
+from bot.filelimits import off_loop
 from bot.formats import reports
 from bot.formats.agenda import SessionRow, is_programme, read_agenda
 from bot.i18n import Markup, Translate, join
@@ -81,7 +82,7 @@ def _kind_of_change(old: Session, new: SessionData) -> str | None:
 
 async def plan_from_bytes(services: Services, data: bytes, file_name: str) -> AgendaPlan:
     """Parse a programme file and compare it with the stored programme."""
-    parsed = read_agenda(data, file_name, services.config.event.tz)
+    parsed = await off_loop(read_agenda, data, file_name, services.config.event.tz)
     plan = AgendaPlan(file_name, problems=list(parsed.problems), warnings=list(parsed.warnings))
     if not parsed.ok:
         return plan

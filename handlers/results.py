@@ -19,6 +19,7 @@ from bot.clock import to_iso
 from bot.context import Context, Services
 from bot.fanout import outbox_rows
 from bot.filekind import Checked, Confirm
+from bot.filelimits import off_loop
 from bot.formats import reports
 from bot.formats.results import CandidateRow, ResultFile, is_result, read_results
 from bot.i18n import Markup, Translate, join
@@ -161,7 +162,7 @@ def notice_between(services: Services, language: str | None, item: Result,
 async def import_file(services: Services, data: bytes, file_name: str,
                       actor: str) -> tuple[ResultFile, int | None]:
     """Check a result file and store it as a draft; return it and the draft id (None if bad)."""
-    parsed = read_results(data, file_name)
+    parsed = await off_loop(read_results, data, file_name)
     if not parsed.ok:
         return parsed, None
     return parsed, await store_draft(services, parsed, actor)
@@ -244,7 +245,7 @@ class ResultFiles:
     async def check(self, ctx: Context, file_name: str, data: bytes,
                     action: str = "") -> Checked[ResultFile]:
         """Read and check the result; report its problems, if any."""
-        parsed = read_results(data, file_name)
+        parsed = await off_loop(read_results, data, file_name)
         return Checked(Markup() if parsed.ok else problems_text(ctx.t, parsed), parsed, parsed.ok)
 
     async def apply(self, ctx: Context, action: str, checked: Checked[ResultFile]) -> Reply:

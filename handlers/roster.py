@@ -8,8 +8,6 @@ sent in chat comes through the one file flow (`handlers.uploads`) as `FILES`.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,7 +15,8 @@ from pathlib import Path
 from bot.clock import to_iso
 from bot.context import Context
 from bot.filekind import Checked, Confirm, Offer
-from bot.formats import reports
+from bot.filelimits import off_loop
+from bot.formats import export, reports
 from bot.formats.roster import RosterFile, fill_invite_codes, parse_roster
 from bot.i18n import Markup, Translate, join
 from bot.model import Reply
@@ -98,12 +97,19 @@ async def plan_from_table(db: Database | None, table: Table, *, prune: bool) -> 
 
 async def plan_from_bytes(db: Database | None, data: bytes, file_name: str, *,
                           prune: bool) -> RosterPlan:
-    """Read file bytes and plan their import; an unreadable file becomes one problem."""
+    """Read file bytes and plan their import (off the event loop; None: no database yet, so
+    an empty roster); an unreadable file, or one over a limit, becomes one problem."""
+    existing = await delegates.all_delegates(db) if db is not None else []
+    return await off_loop(_plan_bytes, existing, data, file_name, prune)
+
+
+def _plan_bytes(existing: list[Delegate], data: bytes, file_name: str,
+                prune: bool) -> RosterPlan:
     try:
         table = read_table_bytes(data, file_name)
     except TableError as exc:
         return RosterPlan(file_name, problems=[problem_from(exc)])
-    return await plan_from_table(db, table, prune=prune)
+    return plan_import(existing, parse_roster(table), file_name, prune=prune)
 
 
 async def apply_plan(db: Database, plan: RosterPlan, now: str,
@@ -173,24 +179,13 @@ async def db_rows(db: Database) -> list[tuple[Delegate, list[str]]]:
 EXPORT_FORMATS = (".csv", ".xlsx")
 
 
-def write_export(path: Path, rows: list[list[str]], kind: str | None = None) -> None:
-    """Write export rows as .csv (UTF-8 with BOM, for Excel) or .xlsx: as `kind` says (one
-    of `EXPORT_FORMATS`), else as the path's extension says. The file is written whole or
-    not at all, readable by the owner only (it holds invite codes and phone numbers)."""
-    if (kind or path.suffix.lower()) == ".xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("Đại biểu")
-        for row in rows:
-            sheet.append(row)
-        out = io.BytesIO()
-        book.save(out)
-        files.write_private(path, out.getvalue())
-        return
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    files.write_private(path, buffer.getvalue().encode("utf-8-sig"))
+def write_export(path: Path, rows: list[list[str]], kind: str | None = None, *,
+                 sheet_title: str | None = None) -> None:
+    """Write export rows as .csv or .xlsx (`bot.formats.export`: no spreadsheet runs their
+    text): as `kind` says (one of `EXPORT_FORMATS`), else as the path's extension says. The
+    file is written whole or not at all, readable by the owner only (it holds invite codes
+    and phone numbers)."""
+    files.write_private(path, export.table_bytes(rows, kind or path.suffix, sheet_title))
 
 
 class RosterFiles:

@@ -6,6 +6,8 @@ Zalo has no buttons: choices are numbered lists, answered by number or by text, 
 the app (a `ChoiceStore`: the channel holds no storage) so that a restart does not lose
 them. Messages are plain text, split at 2,000 characters; ids are strings; dates come in
 milliseconds. Updates of one person are handled in order; different people in parallel.
+Only private chats are served, as on Telegram: a message from a group is never linked to
+anyone; a command there gets one line saying so, anything else is ignored.
 """
 
 from __future__ import annotations
@@ -225,6 +227,10 @@ class ZaloChannel:
         if previous is not None:
             await asyncio.gather(previous, return_exceptions=True)
         try:
+            read = zalo_updates.parse_update(update)
+            if read is not None and not read.is_bot and not zalo_updates.is_private(read):
+                await self._private_only(read)
+                return
             msg = await self.to_incoming(update)
             if msg is not None:
                 for reply in await self.app.handle(msg):
@@ -245,9 +251,10 @@ class ZaloChannel:
             await self._handled_changed.wait_for(lambda: self.handled >= count)
 
     async def to_incoming(self, update: dict[str, Any]) -> Incoming | None:
-        """Turn a private message into an Incoming; None for what the bot does not read."""
+        """Turn a private message into an Incoming; None for what the bot does not read
+        (anything from a bot, or from a group or any chat that is not private)."""
         read = zalo_updates.parse_update(update)
-        if read is None or read.is_bot:
+        if read is None or read.is_bot or not zalo_updates.is_private(read):
             return None
         user_id, chat_id, name, text = read.user_id, read.chat_id, read.name, read.text
         command, args = parse_command(text)
@@ -258,6 +265,15 @@ class ZaloChannel:
         if chosen is not None:
             return Incoming(PLATFORM, user_id, chat_id, name, None, text, choice=chosen.data)
         return Incoming(PLATFORM, user_id, chat_id, name, None, text)
+
+    async def _private_only(self, read: zalo_updates.ZaloMessage) -> None:
+        """Answer a command sent in a group with one line saying the bot works in private
+        chats; ignore everything else said there. Nothing is linked or remembered."""
+        log.debug("zalo message in a %s chat ignored", read.chat_type or "non-private")
+        command, _ = parse_command(read.text)
+        if command is not None:
+            text = html_to_plain(self.app.texts.t(None, "error.private_only"))
+            await self._send_text(read.chat_id, text)
 
     async def _reply(self, msg: Incoming, reply: Reply) -> None:
         language = await self.choices.language(PLATFORM, msg.user_id)
