@@ -4,7 +4,7 @@ Run from the repository root (``tests`` must be importable); it takes about two 
 
     .venv/bin/python -m bench.hostile_files [--only NAME ...]
 
-Each file is built here (``tests.hostile_xlsx`` for workbooks) into a temporary folder.
+Each file is built here (``testkit.hostile_xlsx`` for workbooks) into a temporary folder.
 The *worst allowed* files sit just within `bot.filelimits.LIMITS`, each pushing one limit
 and the others as far as they go with it: 10,000 rows of 30 cells (CSV and XLSX with
 300,000 distinct shared strings), 3,000 rows of 100 columns, CSV lines of 64 KiB, 20 million

@@ -1,6 +1,6 @@
 """Spreadsheet bombs: every file is read within `bot.filelimits.Limits`, off the event loop.
 
-The hostile files are built here (`tests.hostile_xlsx`): a cell at column XFD on every row,
+The hostile files are built here (`testkit.hostile_xlsx`): a cell at column XFD on every row,
 a deflate bomb, a part that lies about its size, a million-row jump, shared strings by the
 hundred thousand, a styles part of a hundred thousand formats, a DOCTYPE with an entity, a
 zip of too many parts, and CSV files too long, too wide or with a line of megabytes. Each is
@@ -34,9 +34,7 @@ from bot.tabular import TableError, read_file, read_table, read_table_bytes
 from bot.text import html_to_plain
 from bot.xlsxread import column_index
 from storage import delegates, staging
-from tests.conftest import ORGANISER_ID
-from tests.harness import TelegramChat
-from tests.hostile_xlsx import (
+from testkit.hostile_xlsx import (
     cell,
     lie_about_sizes,
     row,
@@ -45,6 +43,8 @@ from tests.hostile_xlsx import (
     table_rows,
     xlsx,
 )
+from testkit.telegram_harness import TelegramChat
+from tests.conftest import ORGANISER_ID
 
 TEXTS = Translator.load()
 HEADER = ["Mã đại biểu", "Họ và tên"]

@@ -25,9 +25,10 @@ from bot.tabular import read_table_bytes
 from bot.text import html_to_plain
 from handlers.roster import apply_plan, plan_from_table
 from storage import registrations, users
+from testkit.fake_zalo import SHAPES, FakeZalo, Shape
+from testkit.worker import drain
+from testkit.zalo_harness import ZaloChat, start_zalo
 from tests.conftest import make_config
-from tests.fake_zalo import SHAPES, FakeZalo, Shape
-from tests.zalo_harness import ZaloChat, drain, start_zalo
 
 TEXTS = Translator.load()
 ORGANISER = "0rg4n1532"
