@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.app import App
 from bot.config import Config, StorageConfig
-from bot.i18n import Translate, Translator, join
+from bot.i18n import Translate, join
 from bot.tabular import TableError, read_file
 from bot.text import html_to_plain
 from handlers.agenda_import import apply_plan, change_line, plan_from_bytes, render_plan
@@ -52,7 +52,7 @@ async def import_agenda(config: Config, path: Path, *, dry_run: bool, notify: bo
 
 
 def _translator(config: Config) -> Translate:
-    return Translator.load(config.event.language).in_language(config.event.language)
+    return config.event.texts().in_language(config.event.language)
 
 
 async def _import(app: App, name: str, data: bytes, *, dry_run: bool, notify: bool,
@@ -63,20 +63,20 @@ async def _import(app: App, name: str, data: bytes, *, dry_run: bool, notify: bo
     t = _translator(config)
     plan = await plan_from_bytes(services, data, name)
     if not plan.ok:
-        print(html_to_plain(render_plan(t, plan, config.event.tz, state="check")),
+        print(html_to_plain(render_plan(t, plan, services.dates(), state="check")),
               file=sys.stderr)
         return EXIT_PROBLEMS
     if dry_run:
-        print(html_to_plain(render_plan(t, plan, config.event.tz, state="dry_run")))
+        print(html_to_plain(render_plan(t, plan, services.dates(), state="dry_run")))
         return 0
     cancelled = [c for c in plan.changes if c.kind == "cancelled"]
     if cancelled and not yes:
         lines = [t("agenda_import.cli.would_cancel", file=name, count=len(cancelled))]
-        lines += [change_line(t, c, config.event.tz) for c in cancelled]
+        lines += [change_line(t, c, services.dates()) for c in cancelled]
         lines.append(t("agenda_import.cli.confirm_with_yes"))
         print(html_to_plain(join(lines)), file=sys.stderr)
         return EXIT_PROBLEMS
     _, told = await apply_plan(services, plan, actor="cli", notify=notify)
-    print(html_to_plain(render_plan(t, plan, config.event.tz, state="done")))
+    print(html_to_plain(render_plan(t, plan, services.dates(), state="done")))
     print(html_to_plain(t("agenda_import.told", count=told)))
     return 0

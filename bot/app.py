@@ -78,7 +78,7 @@ class App:
         """Open the database and assemble the services and router (`create`, `make_folder`:
         as `Database.open`)."""
         db = await Database.open(config.database_path, create=create, make_folder=make_folder)
-        texts = Translator.load(config.event.language)
+        texts = config.event.texts()
         organisers = config.organisers.by_platform()
         services = Services(db, config, texts, clock or SystemClock(), build_router(),
                             organisers, pseudonyms=await Pseudonyms.load(db))

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from bot.i18n import ADDRESSES, DEFAULT_ADDRESS, DEFAULT_TIMEZONE, Translator
+
 TELEGRAM_API = "https://api.telegram.org"
 ZALO_API = "https://bot-api.zaloplatforms.com"
 ENV_CONFIG = "DELEGATE_BOT_CONFIG"
@@ -46,8 +48,9 @@ class EventConfig:
     """[event]: the congress itself."""
 
     name: str = "Đại hội"
-    timezone: str = "Asia/Ho_Chi_Minh"
+    timezone: str = DEFAULT_TIMEZONE
     language: str = "vi"
+    address: str = DEFAULT_ADDRESS
 
     def check(self) -> dict[str, str]:
         """Return {key: reason} for bad values."""
@@ -60,12 +63,19 @@ class EventConfig:
             bad["language"] = f'must be "vi" or "en", not {self.language!r}'
         if not self.name.strip():
             bad["name"] = "must not be empty"
+        if self.address not in ADDRESSES:
+            allowed = ", ".join(f'"{a}"' for a in ADDRESSES)
+            bad["address"] = f"must be one of {allowed}, not {self.address!r}"
         return bad
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         """Return the event's time zone."""
         return zoneinfo.ZoneInfo(self.timezone)
+
+    def texts(self) -> Translator:
+        """Load the texts for this event: its language, form of address and time zone."""
+        return Translator.load(self.language, address=self.address, timezone=self.timezone)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.fanout import language_for
 from bot.i18n import Markup, Translator
+from bot.localtime import LocalDates
 from bot.model import Choice, Incoming, Reply
 from bot.pseudonym import Pseudonyms
 from storage import users
@@ -47,6 +48,10 @@ class Services:
     wake_delivery: Callable[[], None] = lambda: None
     reschedule: Callable[[], Awaitable[None]] = field(default=_nothing)
     pseudonyms: Pseudonyms = field(default_factory=Pseudonyms.ephemeral)
+
+    def dates(self) -> LocalDates:
+        """Write dates and times in the event's zone, as seen now."""
+        return LocalDates.at(self.config.event.tz, self.clock.now())
 
     def attach(self, channel: Channel) -> None:
         """Send on the channel's platform through it, and take its capabilities from it."""

@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 from bot.config import Config
-from bot.i18n import Translator
 from bot.outfile import writing
 from bot.text import html_to_plain
 from storage import backup as backups
@@ -26,7 +25,7 @@ EXIT_REFUSED = 2
 
 def _say(config: Config, key: str, *, error: bool = False, **params: object) -> None:
     """Print one text of the event's language as one plain line."""
-    texts = Translator.load(config.event.language)
+    texts = config.event.texts()
     line = " ".join(html_to_plain(texts.t(config.event.language, key, **params)).split())
     print(line, file=sys.stderr if error else sys.stdout)
 

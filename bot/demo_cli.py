@@ -34,7 +34,6 @@ from bot.demo import (
     sample_invite_code,
     seed,
 )
-from bot.i18n import Translator
 from bot.text import html_to_plain
 
 EXIT_USAGE = 2
@@ -53,7 +52,7 @@ async def chat(organiser: bool, database: Path | None = None, *, fresh: bool = F
     out = stdout or sys.stdout
     stop = stop or asyncio.Event()
     path = (database or default_database()).resolve()
-    texts = Translator.load(demo_config(path).event.language)
+    texts = demo_config(path).event.texts()
     if fresh:
         try:
             reset(path)

@@ -2,13 +2,17 @@
 
 Files and chat give local wall-clock times; the database keeps UTC. These helpers turn the
 one into the other with `zoneinfo`, and refuse what they cannot read (returning None).
+`LocalDates` writes them back the one way every message uses.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from dataclasses import dataclass
+from datetime import date, datetime, time, tzinfo
 from zoneinfo import ZoneInfo
+
+from bot.i18n import Markup, Translate
 
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DATE_VN = re.compile(r"^(\d{1,2})[/.](\d{1,2})(?:[/.](\d{4}))?$")
@@ -58,3 +62,42 @@ def parse_when(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
     if day is None or clock is None:
         return None
     return datetime.combine(day, clock, tzinfo=tz)
+
+
+@dataclass(frozen=True)
+class LocalDates:
+    """Dates and times written one way in every message: `07:00, Thứ Ba 11/08`.
+
+    `today` is the local date now; a date in another year is written with its year.
+    """
+
+    tz: tzinfo
+    today: date
+
+    @classmethod
+    def at(cls, tz: tzinfo, now: datetime) -> LocalDates:
+        """Write dates in `tz` as seen at the moment `now`."""
+        return cls(tz, now.astimezone(tz).date())
+
+    def local(self, moment: datetime) -> datetime:
+        """Return `moment` in the event's time zone."""
+        return moment.astimezone(self.tz)
+
+    def date(self, day: date) -> str:
+        """Return `11/08`, or `11/08/2027` for a date that is not in this year."""
+        return f"{day:%d/%m}" if day.year == self.today.year else f"{day:%d/%m/%Y}"
+
+    def day(self, t: Translate, day: date) -> Markup:
+        """Return `Thứ Ba 11/08` (with the year when it is not this year)."""
+        return t("date.day", weekday=t(f"weekday.{day.weekday()}"), date=self.date(day))
+
+    def when(self, t: Translate, moment: datetime) -> Markup:
+        """Return `07:00, Thứ Ba 11/08` for an aware moment."""
+        moment = self.local(moment)
+        return t("date.when", time=f"{moment:%H:%M}", day=self.day(t, moment.date()))
+
+    def span(self, t: Translate, start: datetime, end: datetime) -> Markup:
+        """Return `07:00–09:00, Thứ Ba 11/08` for a session within one day."""
+        start, end = self.local(start), self.local(end)
+        return t("date.span", start=f"{start:%H:%M}", end=f"{end:%H:%M}",
+                 day=self.day(t, start.date()))

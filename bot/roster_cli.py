@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from bot import channels
 from bot.clock import SystemClock, to_iso
 from bot.config import Config
-from bot.i18n import Translate, Translator
+from bot.i18n import Translate
 from bot.outfile import check_extension, check_target, writing
 from bot.tabular import Problem, TableError, problem_from, read_file
 from bot.text import html_to_plain
@@ -30,7 +30,7 @@ EXIT_PROBLEMS = 1
 
 
 def _translate(config: Config) -> Translate:
-    return Translator.load(config.event.language).in_language(config.event.language)
+    return config.event.texts().in_language(config.event.language)
 
 
 def _progress() -> Progress:

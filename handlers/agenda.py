@@ -85,16 +85,17 @@ def duration(ctx: Context, seconds: float) -> str:
 
 
 def day_label(ctx: Context, day: date) -> str:
-    """Return 'Thứ Ba, 11/08/2026'."""
-    return ctx.t("agenda.day", weekday=ctx.t(f"weekday.{day.weekday()}"),
-                 date=day.strftime("%d/%m/%Y"))
+    """Return 'Thứ Ba 11/08' (the year added when it is not this year)."""
+    return ctx.services.dates().day(ctx.t, day)
 
 
 def _line(ctx: Context, session: Session, now: datetime) -> Markup:
     start, end = local(ctx, session.starts_at), local(ctx, session.ends_at)
     key = "agenda.line_now" if start <= now < end else "agenda.line"
+    if not session.location:
+        key += "_nowhere"
     return ctx.t(key, start=start.strftime("%H:%M"), end=end.strftime("%H:%M"),
-                 title=session.title, location=session.location or "—")
+                 title=session.title, location=session.location or "")
 
 
 async def show_agenda(ctx: Context) -> Reply:
@@ -121,7 +122,7 @@ async def show_agenda(ctx: Context) -> Reply:
         if not days:
             return ctx.reply("agenda.empty")
         return ctx.reply("agenda.no_sessions", day=day_label(ctx, day),
-                         days=", ".join(d.strftime("%d/%m") for d in days))
+                         days=", ".join(ctx.services.dates().date(d) for d in days))
     lines = [ctx.t("agenda.head", day=day_label(ctx, day))]
     lines += [_line(ctx, s, now) for s in sessions]
     lines.append(ctx.t("agenda.hint"))
@@ -171,8 +172,9 @@ async def show_next(ctx: Context) -> Reply:
     sessions = [s for s in await agenda.not_ended(ctx.db, to_iso(now)) if viewer.sees(s)]
     current = [s for s in sessions if from_iso(s.starts_at) <= now]
     coming = [s for s in sessions if from_iso(s.starts_at) > now]
-    lines = [ctx.t("agenda.now", title=s.title, location=s.location or "—",
-                   end=local(ctx, s.ends_at).strftime("%H:%M")) for s in current]
+    lines = [ctx.t("agenda.now" if s.location else "agenda.now_nowhere", title=s.title,
+                   location=s.location, end=local(ctx, s.ends_at).strftime("%H:%M"))
+             for s in current]
     if coming:
         nxt = coming[0]
         start = local(ctx, nxt.starts_at)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import tzinfo
 from functools import partial
 
 from bot.clock import from_iso, to_iso
@@ -23,6 +22,7 @@ from bot.filelimits import off_loop
 from bot.formats import reports
 from bot.formats.agenda import SessionRow, is_programme, read_agenda
 from bot.i18n import Markup, Translate, join
+from bot.localtime import LocalDates
 from bot.model import Reply
 from bot.tabular import Problem, Table, Verdict
 from handlers.agenda import in_audience
@@ -102,22 +102,20 @@ async def plan_from_bytes(services: Services, data: bytes, file_name: str) -> Ag
     return plan
 
 
-def change_line(t: Translate, change: Change, tz: tzinfo) -> Markup:
+def change_line(t: Translate, change: Change, dates: LocalDates) -> Markup:
     """Describe one change in one language."""
     session = change.new or change.old
     assert session is not None
 
     def when(s: Session | SessionData) -> str:
-        start = from_iso(s.starts_at).astimezone(tz)
-        end = from_iso(s.ends_at).astimezone(tz)
-        return f"{start:%H:%M}–{end:%H:%M} {start:%d/%m}"
+        return dates.span(t, from_iso(s.starts_at), from_iso(s.ends_at))
 
     return t(f"agenda_import.change.{change.kind}", title=session.title, when=when(session),
              before=when(change.old) if change.old else "", location=session.location or "—",
              before_location=(change.old.location or "—") if change.old else "")
 
 
-def render_plan(t: Translate, plan: AgendaPlan, tz: tzinfo, *, state: str,
+def render_plan(t: Translate, plan: AgendaPlan, dates: LocalDates, *, state: str,
                 limit: int | None = None) -> Markup:
     """Describe a plan: its problems, or its changes and warnings.
 
@@ -128,7 +126,7 @@ def render_plan(t: Translate, plan: AgendaPlan, tz: tzinfo, *, state: str,
         return reports.refused(t, head, plan.problems, limit, column=False)
     parts = [t(f"agenda_import.{state}", file=plan.file_name, sessions=len(plan.rows),
                changes=len(plan.changes), unchanged=plan.unchanged)]
-    parts += reports.cut(t, [change_line(t, c, tz) for c in plan.changes], limit)
+    parts += reports.cut(t, [change_line(t, c, dates) for c in plan.changes], limit)
     parts += reports.warned(t, plan.warnings, limit, column=False)
     return join(parts)
 
@@ -184,8 +182,8 @@ def _still_relevant(change: Change, now: str) -> bool:
 
 def notice_text(services: Services, language: str | None, changes: list[Change]) -> str:
     """Return one delegate's change notice in their language."""
-    t, tz = services.texts.in_language(language), services.config.event.tz
-    return join([t("agenda_import.notice"), *(change_line(t, c, tz) for c in changes)])
+    t, dates = services.texts.in_language(language), services.dates()
+    return join([t("agenda_import.notice"), *(change_line(t, c, dates) for c in changes)])
 
 
 class ProgrammeFiles:
@@ -202,14 +200,14 @@ class ProgrammeFiles:
                     action: str = "") -> Checked[AgendaPlan]:
         """Compare the file with the stored programme and report the changes."""
         plan = await plan_from_bytes(ctx.services, data, file_name)
-        report = render_plan(ctx.t, plan, ctx.services.config.event.tz, state="check",
+        report = render_plan(ctx.t, plan, ctx.services.dates(), state="check",
                              limit=LIST_LIMIT)
         return Checked(report, plan, plan.ok, (Offer("apply", "agenda_import.confirm"),))
 
     async def apply(self, ctx: Context, action: str, checked: Checked[AgendaPlan]) -> Reply:
         """Apply the checked programme, tell the delegates concerned, and report it."""
         _, told = await apply_plan(ctx.services, checked.plan, actor=ctx.actor)
-        done = render_plan(ctx.t, checked.plan, ctx.services.config.event.tz, state="done",
+        done = render_plan(ctx.t, checked.plan, ctx.services.dates(), state="done",
                            limit=LIST_LIMIT)
         return Reply(join([done, ctx.t("agenda_import.told", count=told)], "\n\n"))
 

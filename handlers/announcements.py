@@ -121,7 +121,7 @@ async def on_choice(ctx: Context) -> Reply:
             return ctx.reply("error.stale_choice")
         if action == "schedule":
             await ctx.set_step(STEP_WHEN, data)
-            return ctx.reply("announce.ask_when", zone=ctx.services.config.event.timezone)
+            return ctx.reply("announce.ask_when")
         return await _send_now(ctx, data["body"], data["audience"])
     return ctx.reply("error.stale_choice")
 
@@ -185,7 +185,7 @@ async def on_when(ctx: Context) -> Reply:
     now = ctx.services.clock.now()
     when = parse_when(ctx.msg.text, event.tz, now)
     if when is None:
-        return ctx.reply("announce.bad_when", zone=event.timezone)
+        return ctx.reply("announce.bad_when")
     if when <= now:
         return ctx.reply("announce.past_when", when=_local(ctx, when))
     note = audit.Note(ctx.actor, "announce.scheduled", {
@@ -201,7 +201,7 @@ async def on_when(ctx: Context) -> Reply:
 
 
 def _local(ctx: Context, when: datetime) -> str:
-    return when.astimezone(ctx.services.config.event.tz).strftime("%H:%M %d/%m/%Y")
+    return ctx.services.dates().when(ctx.t, when)
 
 
 async def scheduled(ctx: Context) -> Reply:

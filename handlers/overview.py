@@ -28,20 +28,27 @@ def _percent(part: int, whole: int) -> str:
 async def summary(ctx: Context) -> Reply:
     """Show registered out of total, by kind and by delegation, and the first missing page."""
     rows = await delegates.counts(ctx.db)
-    total = sum(r[2] for r in rows)
-    done = sum(r[3] for r in rows)
-    if total == 0:
+    if not rows or sum(r[2] for r in rows) == 0:
         return ctx.reply("overview.empty")
+    # guests are not delegates: the total counts official delegates and alternates only
+    total = sum(r[2] for r in rows if r[0] != "guest")
+    done = sum(r[3] for r in rows if r[0] != "guest")
+    guests = [r for r in rows if r[0] == "guest"]
     by_kind: dict[str, list[int]] = {}
     by_delegation: dict[str, list[int]] = {}
     for kind, delegation, count, registered in rows:
+        if kind == "guest":
+            continue
         for table, key in ((by_kind, kind), (by_delegation, delegation)):
             entry = table.setdefault(key, [0, 0])
             entry[0] += count
             entry[1] += registered
     lines = [ctx.t("overview.total", registered=done, total=total,
-                   percent=_percent(done, total)),
-             ctx.t("overview.by_kind")]
+                   percent=_percent(done, total))]
+    if guests:
+        lines.append(ctx.t("overview.guests", registered=sum(r[3] for r in guests),
+                           total=sum(r[2] for r in guests)))
+    lines.append(ctx.t("overview.by_kind"))
     lines += [ctx.t("overview.line", name=ctx.t(f"kind.{kind}"), registered=r, total=n)
               for kind, (n, r) in sorted(by_kind.items())]
     lines.append(ctx.t("overview.by_delegation"))

@@ -38,9 +38,9 @@ def render(services: Services, language: str | None, session: Session, minutes: 
     texts, tz = services.texts, services.config.event.tz
     start = from_iso(session.starts_at).astimezone(tz)
     end = from_iso(session.ends_at).astimezone(tz)
-    return texts.t(language, "reminder.text", title=session.title,
-                   start=start.strftime("%H:%M"), end=end.strftime("%H:%M"),
-                   date=start.strftime("%d/%m/%Y"), location=session.location or "—",
+    when = services.dates().span(texts.in_language(language), start, end)
+    return texts.t(language, "reminder.text", title=session.title, when=when,
+                   location=session.location or "—",
                    wait=duration_text(texts, language, minutes))
 
 

@@ -72,6 +72,13 @@ def _pct(t: Translate, value: Decimal | None) -> str:
     return text.replace(".", str(t("number.decimal_point")))
 
 
+def _head_key(t: Translate, kind: str, title: str) -> str:
+    """Choose the heading: "Kết quả bầu cử: …", or "Kết quả: …" when the title already
+    says what it is ("Bầu cử Ban Chấp hành …")."""
+    words = tuple(w.strip().casefold() for w in t("results.kinds_in_titles").split("|"))
+    return "results.head.titled" if title.casefold().startswith(words) else f"results.head.{kind}"
+
+
 def render(services: Services, language: str | None, data: dict[str, Any],
            changes: list[Markup] | None = None) -> Markup:
     """Return the notice of a result (a correction when `changes` is given) in one language."""
@@ -82,7 +89,7 @@ def render(services: Services, language: str | None, data: dict[str, Any],
     lines: list[str] = []
     if changes is not None:
         lines += [t("results.correction_head"), *changes, ""]
-    lines.append(t(f"results.head.{result.kind}", title=result.title))
+    lines.append(t(_head_key(t, result.kind, result.title), title=result.title))
     lines.append(t("results.ballots", issued=result.ballots_issued,
                    received=result.ballots_received, valid=result.valid,
                    invalid=result.invalid))
