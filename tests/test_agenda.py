@@ -118,10 +118,10 @@ def vi(key: str, /, **params: object) -> Markup:
 
 
 def day_label(day: date, language: str = "vi") -> Markup:
-    """Return 'Thứ Ba, 11/08/2026'."""
-    return TEXTS.t(language, "agenda.day",
+    """Return 'Thứ Ba 11/08' (the congress is in the clock's year)."""
+    return TEXTS.t(language, "date.day",
                    weekday=TEXTS.t(language, f"weekday.{day.weekday()}"),
-                   date=day.strftime("%d/%m/%Y"))
+                   date=day.strftime("%d/%m"))
 
 
 async def load(app: App, clock: FixedClock, slots: tuple[Slot, ...] | list[Slot], *,

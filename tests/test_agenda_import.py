@@ -127,9 +127,11 @@ def plain(text: str) -> str:
     return html_to_plain(text)
 
 
-def when(slot: Slot) -> str:
-    """Return how a change line gives a session's time."""
-    return f"{slot.start}–{slot.end} {slot.day:%d/%m}"
+def when(slot: Slot, language: str = "vi") -> str:
+    """Return how a change line gives a session's time: '07:00–07:30, Thứ Ba 11/08'."""
+    day = TEXTS.t(language, "date.day", weekday=TEXTS.t(language, f"weekday.{slot.day.weekday()}"),
+                  date=f"{slot.day:%d/%m}")
+    return TEXTS.t(language, "date.span", start=slot.start, end=slot.end, day=day)
 
 
 def change_line(kind: str, new: Slot | None, old: Slot | None = None,
@@ -137,8 +139,8 @@ def change_line(kind: str, new: Slot | None, old: Slot | None = None,
     """Return one change as the locale words it."""
     slot = new or old
     assert slot is not None
-    return TEXTS.t(language, f"agenda_import.change.{kind}", title=slot.title, when=when(slot),
-                   before=when(old) if old else "", location=slot.location or "—",
+    return TEXTS.t(language, f"agenda_import.change.{kind}", title=slot.title,
+                   when=when(slot, language), before=when(old, language) if old else "", location=slot.location or "—",
                    before_location=(old.location or "—") if old else "")
 
 
@@ -567,11 +569,11 @@ async def test_reminders_follow_the_new_times(
         clock.set(job.at)
         await job.run()
     await drain(app, clock)
-    wanted = TEXTS.t("vi", "reminder.text", title=ELECTION.title, start="14:30", end="16:30",
-                     date="11/08/2026", location=ELECTION.location,
+    wanted = TEXTS.t("vi", "reminder.text", title=ELECTION.title,
+                     when="14:30–16:30, Thứ Ba 11/08", location=ELECTION.location,
                      wait=vi("time.minutes", n=30))
-    english = TEXTS.t("en", "reminder.text", title=ELECTION.title, start="14:30", end="16:30",
-                      date="11/08/2026", location=ELECTION.location,
+    english = TEXTS.t("en", "reminder.text", title=ELECTION.title,
+                      when="14:30–16:30, Tuesday 11/08", location=ELECTION.location,
                       wait=TEXTS.t("en", "time.minutes", n=30))
     for i, person in enumerate(delegates):
         got = [t for t in fake.sent_texts(person.user_id) if t.startswith("⏰")]

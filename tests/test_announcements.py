@@ -18,6 +18,7 @@ import pytest
 
 from bot.app import App
 from bot.clock import FixedClock, from_iso, to_iso
+from bot.i18n import Translator
 from handlers import announcements
 from storage import audit, broadcasts, outbox
 from testkit.fake_telegram import FakeTelegram
@@ -30,6 +31,7 @@ HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 ORGANISERS_ONLY = "Lệnh này chỉ dành cho Ban Tổ chức."
 STALE = "Lựa chọn này đã hết hiệu lực"
 HEADER_VI = "📢 <b>Thông báo của Ban Tổ chức</b>\n\n"
+WEEKDAYS = Translator.load().texts["vi"]  # weekday.N
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -65,7 +67,8 @@ async def schedule(tg: TelegramChat, body: str, when: str, *presses: str) -> str
     """Go through the flow, press 'schedule' and type `when`; return the bot's answer."""
     shown = await preview(tg, body, *presses)
     (ask,) = await tg.press(ORGANISER_ID, data_of(shown, "ann:schedule"))
-    assert "Gửi lúc nào?" in ask["text"] and "Asia/Ho_Chi_Minh" in ask["text"]
+    assert "Gửi lúc nào?" in ask["text"] and "theo giờ Việt Nam" in ask["text"]
+    assert "Asia/Ho_Chi_Minh" not in ask["text"]
     (answer,) = await tg.texts(ORGANISER_ID, when)
     return answer
 
@@ -95,15 +98,15 @@ async def test_announce_to_everyone_previews_then_delivers_exactly_that(
     expected = HEADER_VI + ("Họp lúc &lt;8h&gt; &amp; ăn trưa tại "
                             "&lt;b&gt;hội trường&lt;/b&gt;")
     assert shown["text"] == "\n\n".join([
-        "<b>Xem trước</b> — đại biểu sẽ nhận đúng như sau:", expected,
+        "<b>Xem trước</b> — đại biểu sẽ nhận được đúng nội dung sau:", expected,
         "Người nhận: <b>Tất cả đại biểu đã đăng ký</b> — 3 tài khoản."])
-    assert [label for label, _ in buttons(shown)] == ["Gửi ngay cho 3 người", "Hẹn giờ gửi",
+    assert [label for label, _ in buttons(shown)] == ["Gửi ngay tới 3 tài khoản", "Hẹn giờ gửi",
                                                       "Hủy"]
     assert data_of(shown, "ann:cancel") == "ann:cancel"
     assert await outbox_size(app) == 0  # a preview queues nothing
 
     (answer,) = await tg.press(ORGANISER_ID, data_of(shown, "ann:send"))
-    assert answer["text"].startswith("✅ Đã xếp hàng thông báo #1 cho 3 người nhận (3 tin nhắn)")
+    assert answer["text"].startswith("✅ Đã đưa thông báo #1 vào hàng gửi: 3 tài khoản, 3 tin nhắn.")
     item = await broadcasts.get(app.services.db, 1)
     assert item is not None and item.status == "queued" and item.audience == {"type": "all"}
     assert (await outbox.counts(app.services.db, 1))["pending"] == 3
@@ -124,7 +127,7 @@ async def test_text_is_asked_for_when_the_command_has_none(
     await seed(app, 2)
     for command in ("/announce", "/announce    "):
         (ask,) = await tg.texts(ORGANISER_ID, command)
-        assert ask == "Vui lòng gửi nội dung thông báo (một tin nhắn). Gõ /help để hủy."
+        assert ask == "Vui lòng gửi nội dung thông báo trong một tin nhắn. Gõ /help để hủy."
     (too_long,) = await tg.texts(ORGANISER_ID, "x" * 10_000)
     assert "Tin nhắn quá dài (tối đa 4096 ký tự)" in too_long
     (question,) = await tg.send(ORGANISER_ID, "Chiều nay 14h họp tổ")  # the step was kept
@@ -168,7 +171,7 @@ async def test_one_kind_reaches_only_that_kind(
     (shown,) = await tg.press(ORGANISER_ID, "ann:k:official")
     assert "Người nhận: <b>Đại biểu chính thức</b> — 9 tài khoản." in shown["text"]
     answer = (await tg.press(ORGANISER_ID, data_of(shown, "ann:send")))[0]["text"]
-    assert "cho 9 người nhận (9 tin nhắn)" in answer
+    assert "vào hàng gửi: 9 tài khoản, 9 tin nhắn." in answer
     await drain(app, clock)
     for person in people:
         assert person.user_id is not None
@@ -183,7 +186,7 @@ async def test_an_audience_with_nobody_offers_only_cancel(
     await seed(app, 3)
     shown = await preview(tg, "Khách mời vào cửa B", "ann:kinds", "ann:k:guest")
     assert "— 0 tài khoản." in shown["text"]
-    assert "Chưa có đại biểu nào đã đăng ký trong nhóm này" in shown["text"]
+    assert "Trong nhóm này chưa có đại biểu nào đăng ký" in shown["text"]
     assert buttons(shown) == [("Hủy", "ann:cancel")]
 
 
@@ -224,7 +227,7 @@ async def test_send_on_an_older_preview_does_not_send_the_newer_draft(
     the organiser drafted afterwards for one delegation and has not confirmed."""
     people = await seed(app, 3)
     old = await preview(tg, "Tin A cho mọi người")
-    assert "Gửi ngay cho 3 người" in [label for label, _ in buttons(old)]
+    assert "Gửi ngay tới 3 tài khoản" in [label for label, _ in buttons(old)]
     old_id = fake._last_bot_message[ORGANISER_ID]  # the fake's id of that preview message
     newer = await preview(tg, "Tin B chỉ cho một đoàn", "ann:delegations", "ann:d:0")
     assert "— 1 tài khoản." in newer["text"]
@@ -243,13 +246,14 @@ async def test_schedule_list_and_cancel_before_it_starts(
     shown = await preview(tg, "Hẹn giờ: <họp> tổ 3")
     await tg.press(ORGANISER_ID, data_of(shown, "ann:schedule"))
     (bad,) = await tg.texts(ORGANISER_ID, "chiều nay")
-    assert "Tôi chưa đọc được thời gian này" in bad and "Asia/Ho_Chi_Minh" in bad
+    assert "Tôi chưa đọc được thời điểm này" in bad and "(giờ Việt Nam)" in bad
     (bad_hour,) = await tg.texts(ORGANISER_ID, "25:10")
-    assert "Tôi chưa đọc được thời gian này" in bad_hour
+    assert "Tôi chưa đọc được thời điểm này" in bad_hour
     (past,) = await tg.texts(ORGANISER_ID, "07:00")  # the clock says 07:30 in Hanoi
-    assert past == "Thời điểm 07:00 11/08/2026 đã qua. Vui lòng nhập một thời điểm sắp tới."
+    assert past == ("Thời điểm 07:00, Thứ Ba 11/08 đã qua. "
+                    "Vui lòng nhập một thời điểm trong tương lai.")
     (done,) = await tg.texts(ORGANISER_ID, "14:30")
-    assert done == ("🕑 Đã hẹn gửi thông báo #1 lúc 14:30 11/08/2026. "
+    assert done == ("🕑 Đã hẹn giờ gửi thông báo #1 lúc 14:30, Thứ Ba 11/08. "
                     "Gõ /scheduled để xem hoặc hủy.")
     item = await broadcasts.get(app.services.db, 1)
     assert item is not None and item.status == "scheduled"
@@ -258,13 +262,13 @@ async def test_schedule_list_and_cancel_before_it_starts(
     assert await outbox_size(app) == 0
 
     (listing,) = await tg.send(ORGANISER_ID, "/scheduled")
-    assert listing["text"] == ("<b>Thông báo đang hẹn giờ</b>\n#1 — 14:30 11/08/2026 — "
+    assert listing["text"] == ("<b>Thông báo đang hẹn giờ</b>\n#1 — 14:30, Thứ Ba 11/08 — "
                                "Tất cả đại biểu đã đăng ký: Hẹn giờ: &lt;họp&gt; tổ 3")
     assert buttons(listing) == [("Hủy #1", "ann:unschedule:1")]
     (ask,) = await tg.press(ORGANISER_ID, "ann:unschedule:1")  # asks first: test_confirm.py
     assert buttons(ask) == [("Hủy thông báo #1", "ann:drop:1"), ("Không, vẫn gửi", "ann:keep:1")]
     (gone,) = await tg.press(ORGANISER_ID, "ann:drop:1")
-    assert gone["text"] == "Đã hủy thông báo hẹn giờ #1; sẽ không gửi."
+    assert gone["text"] == "Đã hủy thông báo hẹn giờ #1; thông báo sẽ không được gửi."
     item = await broadcasts.get(app.services.db, 1)
     assert item is not None and item.status == "cancelled"
     (again,) = await tg.press(ORGANISER_ID, "ann:unschedule:1")
@@ -284,7 +288,7 @@ async def test_schedule_on_another_day_in_the_event_timezone(
     await seed(app, 2)
     answer = await schedule(tg, "Ngày mai khai mạc", "12/08 14:30", "ann:kinds",
                             "ann:k:official")
-    assert "lúc 14:30 12/08/2026" in answer
+    assert "lúc 14:30, Thứ Tư 12/08" in answer
     item = await broadcasts.get(app.services.db, 1)
     assert item is not None and item.send_at == "2026-08-12T07:30:00.000+00:00"
     assert item.audience == {"type": "kind", "value": "official"}
@@ -304,7 +308,7 @@ async def test_release_queues_once_then_it_is_too_late_to_cancel(
     assert await outbox_size(app) == 3
     assert (await outbox.counts(app.services.db, 1))["pending"] == 3
     (late,) = await tg.press(ORGANISER_ID, "ann:unschedule:1")
-    assert late["text"] == ("Không hủy được thông báo #1: nó đã được gửi đi "
+    assert late["text"] == ("Không hủy được thông báo #1: thông báo đã được gửi đi "
                             "hoặc đã bị hủy trước đó.")
     await drain(app, clock)
     for person in people:
@@ -353,7 +357,9 @@ async def test_scheduler_holds_the_job_and_running_it_releases_the_announcement(
         assert app.scheduler.jobs() == []
         local = (clock.now() + timedelta(days=2)).astimezone(HANOI).replace(second=0)
         answer = await schedule(tg, "Hẹn trước hai ngày", f"{local:%d/%m/%Y %H:%M}")
-        assert f"lúc {local:%H:%M %d/%m/%Y}" in answer
+        day = f"{local:%d/%m}" if local.year == clock.now().astimezone(HANOI).year else (
+            f"{local:%d/%m/%Y}")  # the year only when it is not this year
+        assert f"lúc {local:%H:%M}, {WEEKDAYS[f'weekday.{local.weekday()}']} {day}" in answer
         assert app.scheduler.jobs() == [("announce:1", local.astimezone(UTC))]
         await tg.press(ORGANISER_ID, "ann:unschedule:1")
         await tg.press(ORGANISER_ID, "ann:drop:1")

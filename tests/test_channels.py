@@ -160,8 +160,8 @@ async def test_channels_built_from_config_answer_on_both_platforms(
         await zfake.wait_polling(1)
         (help_tg,) = await TelegramChat(fake, telegram).texts(1001, "/help")
         (help_zalo,) = await ZaloChat(zfake, zalo).send(HA_ZALO, "/help")
-        assert help_tg.startswith("<b>Các lệnh bạn có thể dùng</b>")
-        assert help_zalo.startswith("Các lệnh bạn có thể dùng\n")
+        assert help_tg.startswith("<b>Các lệnh đồng chí có thể dùng</b>")
+        assert help_zalo.startswith("Các lệnh đồng chí có thể dùng\n")
     finally:
         stop.set()
         await running

@@ -31,7 +31,7 @@ async def test_choice_by_number_and_by_text(app: App) -> None:
     assert "Switched to English." in out
     assert "Commands you can use" in out
     last = out.rstrip().rpartition("\n\n")[2]
-    assert last.startswith("Các lệnh bạn có thể dùng"), last
+    assert last.startswith("Các lệnh đồng chí có thể dùng"), last
     assert "/language — đổi ngôn ngữ (Tiếng Việt / English)" in last
 
 
@@ -53,7 +53,7 @@ async def test_bad_input_gets_clear_answers(app: App) -> None:
     assert "ngôn ngữ «klingon»" in out
     assert "Tin nhắn quá dài (tối đa 4096 ký tự)" in out
     assert "Tôi chưa hiểu tin nhắn này" in out
-    assert out.count("Các lệnh bạn có thể dùng") == 1
+    assert out.count("Các lệnh đồng chí có thể dùng") == 1
 
 
 async def test_organiser_sees_the_organiser_welcome(app: App) -> None:

@@ -383,7 +383,7 @@ async def test_403_marks_the_recipient_blocked_until_they_write_again(
     await tg.send(blocked, "/help")  # they unblocked the bot and wrote to it
     account = await users.get(app.services.db, "telegram", str(blocked))
     assert account is not None and account.blocked_at is None
-    assert "cho 3 người nhận" in await queue(tg, "Lần ba")
+    assert "vào hàng gửi: 3 tài khoản," in await queue(tg, "Lần ba")
     await app.delivery.drain()
     assert announcements_to(fake, blocked) == [HEADER_VI + "Lần ba"]
 
@@ -482,8 +482,8 @@ async def test_the_report_and_the_summary_wait_out_the_organisers_chat_limit(
         assert refused, "the report should have met the chat's limit"
         texts = fake.sent_texts(ORGANISER_ID)
         assert [t for t in texts if t.startswith("📤")] == [texts[-2]]  # the report, once
-        assert texts[-1] == ("🏁 Đã gửi xong thông báo #1: 5/5 đến nơi, 0 lỗi, "
-                             "0 người đã chặn bot. Xem chi tiết: /deliveries 1")
+        assert texts[-1] == ("🏁 Đã gửi xong thông báo #1: 5/5 tin đến nơi, 0 tin lỗi, "
+                             "0 tin bị chặn. Xem chi tiết: /deliveries 1")
 
 
 async def test_the_organiser_sees_a_live_report_and_a_final_summary(
@@ -511,7 +511,7 @@ async def test_the_organiser_sees_a_live_report_and_a_final_summary(
             "📤 <b>Thông báo #1</b>: đã gửi 18/30", "📤 <b>Thông báo #1</b>: đã gửi 28/30"]
         assert edits[-1]["text"].endswith("• chưa gửi: 0\n• lỗi: 1\n• đã chặn bot: 1")
         assert fake.sent_texts(ORGANISER_ID)[-1] == (
-            "🏁 Đã gửi xong thông báo #1: 28/30 đến nơi, 1 lỗi, 1 người đã chặn bot. "
+            "🏁 Đã gửi xong thông báo #1: 28/30 tin đến nơi, 1 tin lỗi, 1 tin bị chặn. "
             "Xem chi tiết: /deliveries 1")
         assert item.status == "done" and item.finished_at is not None
         (finished,) = await audit.entries(app.services.db, action="broadcast.finished")
@@ -533,7 +533,7 @@ async def test_the_organiser_sees_a_live_report_and_a_final_summary(
         assert same == details
         for arg in ("99", "abc"):
             (unknown,) = await tg.texts(ORGANISER_ID, f"/deliveries {arg}")
-            assert unknown == (f"Không có lần gửi nào mang số {arg}. "
+            assert unknown == (f"Không có lần gửi #{arg}. "
                                "Gõ /deliveries để xem danh sách.")
 
 
@@ -560,7 +560,7 @@ async def test_a_long_announcement_is_split_at_paragraphs_and_arrives_in_order(
     await tg.send(ORGANISER_ID, body)
     *_, shown = await tg.press(ORGANISER_ID, "ann:all")  # a long preview comes in two parts
     (answer,) = await tg.press(ORGANISER_ID, send_button(shown))
-    assert "cho 2 người nhận (4 tin nhắn)" in answer["text"]  # the header pushes it over
+    assert "vào hàng gửi: 2 tài khoản, 4 tin nhắn." in answer["text"]  # the header pushes it over
     keys = [r["dedupe_key"] for r in await outbox_rows(app)]
     assert keys == ["b1:telegram:50000", "b1:telegram:50000#2",
                     "b1:telegram:50001", "b1:telegram:50001#2"]

@@ -88,22 +88,24 @@ async def test_registrations_counts_by_kind_and_delegation_and_pages_the_missing
         await register(tg, user_id, roster[code])
     (summary,) = await tg.send(ORGANISER_ID, "/registrations")
     text = summary["text"]
-    assert text.startswith("<b>Đã đăng ký: 3/45 đại biểu (7%)</b>")
+    # the 4 guests are not delegates: the total counts the 41 others, guests apart
+    assert text.startswith("<b>Đã đăng ký: 3/41 đại biểu (7%)</b>\nKhách mời đã đăng ký: 0/4\n")
     totals = Counter(kind for _, _, _, kind in rows)
     done = Counter(kind for code, _, _, kind in rows if code in registered)
-    for kind in ("official", "alternate", "guest"):
+    for kind in ("official", "alternate"):
         line = vi("overview.line", name=vi(f"kind.{kind}"), registered=done[kind],
                   total=totals[kind])
         assert line in text
-    assert "• Đoàn A: 1/20" in text and "• Đoàn B: 1/15" in text
-    assert "• (chưa xếp đoàn): 1/10" in text
+    assert vi("overview.line", name=vi("kind.guest"), registered=0, total=4) not in text
+    assert "• Đoàn A: 1/18" in text and "• Đoàn B: 1/14" in text
+    assert "• (chưa xếp đoàn): 1/9" in text
     assert text.index("<b>Theo loại</b>") < text.index("<b>Theo đoàn</b>")
-    assert "<b>Chưa đăng ký: 42 đại biểu</b> (trang 1/3)" in text
+    assert "<b>Chưa đăng ký: 42 người</b> (trang 1/3)" in text
     pages = [listed_codes(text)]
     assert len(pages[0]) == 20
     assert buttons(summary) == [(NEXT, "regs:1")]
     (second,) = await tg.press(ORGANISER_ID, "regs:1")
-    assert "<b>Chưa đăng ký: 42 đại biểu</b> (trang 2/3)" in second["text"]
+    assert "<b>Chưa đăng ký: 42 người</b> (trang 2/3)" in second["text"]
     assert buttons(second) == [(PREVIOUS, "regs:0"), (NEXT, "regs:2")]
     pages.append(listed_codes(second["text"]))
     (third,) = await tg.press(ORGANISER_ID, "regs:2")
@@ -151,10 +153,10 @@ async def test_console_organiser_reads_registrations_and_pages_by_number(app: Ap
                              stdin=io.StringIO("/registrations\n1\n"), stdout=out)
     await channel.run(prompt=False)
     text = out.getvalue()
-    assert "Đã đăng ký: 0/45 đại biểu (0%)" in text
-    assert "Chưa đăng ký: 45 đại biểu (trang 1/3)" in text
+    assert "Đã đăng ký: 0/41 đại biểu (0%)\nKhách mời đã đăng ký: 0/4" in text
+    assert "Chưa đăng ký: 45 người (trang 1/3)" in text
     assert f"  1. {NEXT}" in text
-    assert "Chưa đăng ký: 45 đại biểu (trang 2/3)" in text
+    assert "Chưa đăng ký: 45 người (trang 2/3)" in text
     assert "• DB044 — Nguyễn <Văn> & Cộng (—)" in text
     assert "<b>" not in text
 

@@ -384,7 +384,7 @@ async def test_a_webhook_retry_of_a_message_is_handled_once(
         await channel.stop()  # lets anything dispatched finish
     assert channel.handled == 2
     assert len(zfake.sent_texts(ZALO_USER)) == 2
-    assert all(t.startswith("Các lệnh bạn có thể dùng") for t in zfake.sent_texts(ZALO_USER))
+    assert all(t.startswith("Các lệnh đồng chí có thể dùng") for t in zfake.sent_texts(ZALO_USER))
 
 
 async def test_a_message_without_an_id_is_never_dropped_as_a_repeat(

@@ -387,7 +387,7 @@ async def test_the_same_delegate_may_link_one_account_on_each_platform(
 ) -> None:
     await register(tg, DELEGATE_ID, HA_CODE, "Trần Thị Hà")
     out = await console_chat(app, f"/start {HA_CODE}", "1")
-    assert "Đăng ký thành công! Chào mừng đại biểu Trần Thị Hà." in out
+    assert "Đăng ký thành công! Chào mừng đồng chí Trần Thị Hà." in out
     assert await linked_code(app, DELEGATE_ID) == "DB001"
     assert await linked_code(app, "ha-console", platform="console") == "DB001"
 
@@ -536,7 +536,7 @@ async def test_console_main_flow_asks_for_the_code_confirms_and_registers(
     assert "Mã mời không đúng." in out
     assert "Mã mời này là của:\nTrần Thị Hà\nĐơn vị: Sở Y tế <Bệnh viện & Co>" in out
     assert "  1. ✅ Đúng, là tôi\n  2. ❌ Không phải tôi" in out
-    assert "Đăng ký thành công! Chào mừng đại biểu Trần Thị Hà." in out
+    assert "Đăng ký thành công! Chào mừng đồng chí Trần Thị Hà." in out
     assert "Mã đại biểu: DB001" in out and "Số ghế: A01" in out
     assert "<b>" not in out
     assert await linked_code(app, "ha-console", platform="console") == "DB001"

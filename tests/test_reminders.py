@@ -105,8 +105,10 @@ async def fire(clock: FixedClock, job: Job) -> None:
 
 def reminder_text(slot: Slot, wait: str, language: str = "vi") -> str:
     """Return a reminder as the locale words it."""
-    return TEXTS.t(language, "reminder.text", title=slot.title, start=slot.start,
-                   end=slot.end, date=slot.day.strftime("%d/%m/%Y"),
+    day = TEXTS.t(language, "date.day", weekday=TEXTS.t(language, f"weekday.{slot.day.weekday()}"),
+                  date=f"{slot.day:%d/%m}")
+    when = TEXTS.t(language, "date.span", start=slot.start, end=slot.end, day=day)
+    return TEXTS.t(language, "reminder.text", title=slot.title, when=when,
                    location=slot.location or "—", wait=wait)
 
 
@@ -210,7 +212,7 @@ async def test_the_reminders_of_a_session_after_midnight_fire_at_the_right_insta
     texts = reminders_to(fake, people[0].user_id)
     assert texts == [reminder_text(COUNTING, wait_text(DAY)),
                      reminder_text(COUNTING, wait_text(HALF_HOUR))]
-    assert "00:15–00:45, 12/08/2026" in texts[1]
+    assert "00:15–00:45, Thứ Tư 12/08" in texts[1]
 
 
 # ---------------------------------------------------------------------------- who is reminded

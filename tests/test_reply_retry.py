@@ -25,8 +25,8 @@ from testkit.telegram_harness import TelegramChat, telegram_config
 from testkit.zalo_harness import ZaloChat, start_zalo
 from tests.conftest import DELEGATE_ID
 
-HELP_VI = "<b>Các lệnh bạn có thể dùng</b>"
-HELP_PLAIN = "Các lệnh bạn có thể dùng\n"
+HELP_VI = "<b>Các lệnh đồng chí có thể dùng</b>"
+HELP_PLAIN = "Các lệnh đồng chí có thể dùng\n"
 ZALO_USER = "a1b2c3d4e5"
 
 

@@ -64,7 +64,7 @@ SMALL_LINES_VI = [
     "4. Vũ Văn Khang — 49 phiếu (51,04%)",
 ]
 SMALL_NOTICE_VI = "\n".join([
-    f"🗳 <b>Kết quả bầu cử: {SMALL_TITLE}</b>",
+    f"🗳 <b>Kết quả: {SMALL_TITLE}</b>",
     "Số phiếu phát ra: 100 · thu về: 98 · hợp lệ: 96 · không hợp lệ: 2",
     SMALL_LINES_VI[0], "", *SMALL_LINES_VI[1:]])
 SMALL_LINES_EN = [
@@ -276,7 +276,7 @@ async def test_seed_election_from_the_cli_reaches_all_299_delegates_once_in_thei
     notice = vi_notice[0]
     lines = notice.split("\n")
     assert lines[:3] == [
-        f"🗳 <b>Kết quả bầu cử: {SEED_TITLE}</b>",
+        f"🗳 <b>Kết quả: {SEED_TITLE}</b>",
         "Số phiếu phát ra: 299 · thu về: 299 · hợp lệ: 296 · không hợp lệ: 3",
         "<b>Trúng cử: 26/26</b> (cần từ 149 phiếu trở lên)",
     ]
@@ -300,7 +300,7 @@ async def test_seed_election_from_the_cli_reaches_all_299_delegates_once_in_thei
         assert fake.sent_texts(user_id) == [notice]
     english = fake.sent_texts(en_ids[0])
     assert len(english) == 1
-    assert english[0].startswith(f"🗳 <b>Election result: {SEED_TITLE}</b>\n"
+    assert english[0].startswith(f"🗳 <b>Result: {SEED_TITLE}</b>\n"
                                  "Ballots issued: 299 · received: 299 · valid: 296 · invalid: 3\n"
                                  "<b>Elected: 26/26</b> (149 votes or more needed)\n")
     assert "1. ✅ <b>Đỗ Quang Dũng</b> — 287 votes (96.96%)" in english[0]
@@ -345,10 +345,10 @@ async def test_organiser_sends_the_file_previews_the_very_notice_then_publishes_
     vi_ids, en_ids = await delegates(app, 3, english=1)
     messages = await tg.send_document(ORGANISER_ID, "results-election.csv", SEED_FILE.read_bytes())
     assert len(messages) == 1
-    assert buttons(messages[0]) == [("Công bố cho 3 người", "resp:publish:1"),
+    assert buttons(messages[0]) == [("Công bố tới 3 tài khoản", "resp:publish:1"),
                                     ("Bỏ bản nháp", "resp:discard:1")]
     notice = notice_of(messages[0]["text"], 1)
-    assert notice.startswith(f"🗳 <b>Kết quả bầu cử: {SEED_TITLE}</b>\n")
+    assert notice.startswith(f"🗳 <b>Kết quả: {SEED_TITLE}</b>\n")
     assert await status_of(app, 1) == "draft"
     assert await broadcasts.recent(app.services.db) == []
     assert await outbox.next_due(app.services.db) is None
@@ -359,7 +359,7 @@ async def test_organiser_sends_the_file_previews_the_very_notice_then_publishes_
     for user_id in vi_ids:
         assert fake.sent_texts(user_id) == [notice]  # the preview's notice, to the character
     (english,) = fake.sent_texts(en_ids[0])
-    assert english.startswith(f"🗳 <b>Election result: {SEED_TITLE}</b>\n")
+    assert english.startswith(f"🗳 <b>Result: {SEED_TITLE}</b>\n")
     assert "26. ✅ <b>Quách Văn Thành</b> — 164 votes (55.41%)" in english
 
     # Publishing twice sends once; every old button is stale now.
@@ -422,7 +422,7 @@ async def test_an_english_organiser_previews_in_english_and_delegates_get_their_
     head = en("results.preview", id=1)
     assert shown["text"].startswith(head + "\n\n")
     english = shown["text"][len(head) + 2:]
-    assert buttons(shown) == [("Publish to 2", "resp:publish:1"),
+    assert buttons(shown) == [("Publish to 2 accounts", "resp:publish:1"),
                               ("Discard the draft", "resp:discard:1")]
     assert all(line in english.split("\n") for line in SMALL_LINES_EN)
     await tg.press(ORGANISER_ID, "resp:publish:1")
@@ -440,7 +440,7 @@ async def test_a_vote_passes_by_the_default_rule_with_percentages_of_the_valid_b
     draft, preview = await import_in_chat(tg, "nghi-quyet.csv", VOTE_FILE.read_bytes())
     notice = notice_of(preview, draft)
     assert notice == "\n".join([
-        f"🗳 <b>Kết quả biểu quyết: {VOTE_TITLE}</b>",
+        f"🗳 <b>Kết quả: {VOTE_TITLE}</b>",
         "Số phiếu phát ra: 299 · thu về: 297 · hợp lệ: 296 · không hợp lệ: 1",
         "Tán thành: 290 (97,97%)",
         "Không tán thành: 2 (0,68%)",
@@ -650,7 +650,7 @@ async def test_a_result_file_whose_title_key_has_a_colon_is_a_result_in_chat(
     assert run.code == 0, run.err
     draft, preview = await import_in_chat(tg, "kq.csv", content)
     assert draft == 2
-    assert notice_of(preview, draft).startswith(f"🗳 <b>Kết quả bầu cử: {SMALL_TITLE}</b>")
+    assert notice_of(preview, draft).startswith(f"🗳 <b>Kết quả: {SMALL_TITLE}</b>")
 
 
 # ---------------------------------------------------------------------------- discard, stale
@@ -746,7 +746,7 @@ async def test_results_lists_only_published_results_and_each_opens_in_full(
     assert buttons(listing) == [(f"Xem bản nháp #{draft}", f"resp:view:{draft}")]
     again = await tg.press(ORGANISER_ID, f"resp:view:{draft}")
     assert joined(again) == preview
-    assert buttons(again[-1]) == [("Công bố cho 2 người", f"resp:publish:{draft}"),
+    assert buttons(again[-1]) == [("Công bố tới 2 tài khoản", f"resp:publish:{draft}"),
                                   ("Bỏ bản nháp", f"resp:discard:{draft}")]
 
     await tg.press(ORGANISER_ID, f"resp:publish:{draft}")
@@ -794,7 +794,7 @@ async def test_a_correction_says_what_changed_supersedes_the_old_result_and_reac
     assert item is not None and item.status == "draft" and item.corrects == first
     correction = notice_of(preview, draft, correction=True)
     assert correction.startswith("\n".join([*CORRECTION_CHANGES, "",
-                                            f"🗳 <b>Kết quả bầu cử: {SEED_TITLE}</b>"]))
+                                            f"🗳 <b>Kết quả: {SEED_TITLE}</b>"]))
     lines = correction.split("\n")
     assert "<b>Trúng cử: 26/26</b> (cần từ 148 phiếu trở lên)" in lines
     assert "26. ✅ <b>Âu Thị Tuyết</b> — 170 phiếu (57,63%)" in lines
@@ -1034,7 +1034,7 @@ async def test_the_same_figures_twice_make_no_empty_correction(
     assert answer == vi("results.unchanged", id=second)
     assert await status_of(app, second) == "draft"
     await drain(app, clock)
-    head = vi("results.head.election", title=SMALL_TITLE)
+    head = vi("results.head.titled", title=SMALL_TITLE)
     for user_id in people:
         got = [t for t in tg.fake.sent_texts(user_id) if head in t]
         assert len(got) == 1 and vi("results.correction_head") not in got[0]

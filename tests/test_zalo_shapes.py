@@ -165,7 +165,7 @@ async def test_the_documented_getupdates_sample_is_answered_as_text(
     # Another message: another id (a message with the same id is a retry, taken once).
     command = with_message(DOCUMENTED_SAMPLE, text="/help", message_id="16f6366b3f02645a3d16")
     (helped,) = await zalo.push(sender, lambda: zfake.push_update(command))
-    assert helped.startswith("Các lệnh bạn có thể dùng\n")
+    assert helped.startswith("Các lệnh đồng chí có thể dùng\n")
     assert received_by(zfake, transport) == 2
 
 
