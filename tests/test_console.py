@@ -50,7 +50,7 @@ async def test_bad_input_gets_clear_answers(app: App) -> None:
     out = await chat(app, "/nosuchcommand junk args", "/language klingon",
                      "x" * 10_000, "<b>&*_ 🎉 שלום مرحبا", "/help@delegate_test_bot extra words")
     assert "Tôi không biết lệnh /nosuchcommand" in out
-    assert "ngôn ngữ «klingon»" in out
+    assert "ngôn ngữ “klingon”" in out
     assert "Tin nhắn quá dài (tối đa 4096 ký tự)" in out
     assert "Tôi chưa hiểu tin nhắn này" in out
     assert out.count("Các lệnh đồng chí có thể dùng") == 1

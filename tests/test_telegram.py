@@ -65,7 +65,7 @@ async def test_language_choice_by_button_is_remembered(
     [
         ("/nosuch", "Tôi không biết lệnh /nosuch."),
         ("/help@delegate_test_bot junk * _ args", "<b>Các lệnh đồng chí có thể dùng</b>"),
-        ("/language xx yy", "Tôi chưa hỗ trợ ngôn ngữ «xx»"),
+        ("/language xx yy", "Tôi chưa hỗ trợ ngôn ngữ “xx”"),
         ("x" * 10_000, "Tin nhắn quá dài (tối đa 4096 ký tự)"),
         ("<b>&amp; *bold* _it_ 🎉 שלום مرحبا", "Tôi chưa hiểu tin nhắn này."),
         ("/", "Tôi chưa hiểu tin nhắn này."),
