@@ -83,13 +83,13 @@ class LocalDates:
         """Return `moment` in the event's time zone."""
         return moment.astimezone(self.tz)
 
-    def date(self, day: date) -> str:
+    def numbers(self, day: date) -> str:
         """Return `11/08`, or `11/08/2027` for a date that is not in this year."""
         return f"{day:%d/%m}" if day.year == self.today.year else f"{day:%d/%m/%Y}"
 
     def day(self, t: Translate, day: date) -> Markup:
         """Return `Thứ Ba 11/08` (with the year when it is not this year)."""
-        return t("date.day", weekday=t(f"weekday.{day.weekday()}"), date=self.date(day))
+        return t("date.day", weekday=t(f"weekday.{day.weekday()}"), date=self.numbers(day))
 
     def when(self, t: Translate, moment: datetime) -> Markup:
         """Return `07:00, Thứ Ba 11/08` for an aware moment."""

@@ -122,7 +122,7 @@ async def show_agenda(ctx: Context) -> Reply:
         if not days:
             return ctx.reply("agenda.empty")
         return ctx.reply("agenda.no_sessions", day=day_label(ctx, day),
-                         days=", ".join(ctx.services.dates().date(d) for d in days))
+                         days=", ".join(ctx.services.dates().numbers(d) for d in days))
     lines = [ctx.t("agenda.head", day=day_label(ctx, day))]
     lines += [_line(ctx, s, now) for s in sessions]
     lines.append(ctx.t("agenda.hint"))

@@ -140,7 +140,8 @@ def change_line(kind: str, new: Slot | None, old: Slot | None = None,
     slot = new or old
     assert slot is not None
     return TEXTS.t(language, f"agenda_import.change.{kind}", title=slot.title,
-                   when=when(slot, language), before=when(old, language) if old else "", location=slot.location or "—",
+                   when=when(slot, language), before=when(old, language) if old else "",
+                   location=slot.location or "—",
                    before_location=(old.location or "—") if old else "")
 
 

@@ -106,7 +106,8 @@ async def test_announce_to_everyone_previews_then_delivers_exactly_that(
     assert await outbox_size(app) == 0  # a preview queues nothing
 
     (answer,) = await tg.press(ORGANISER_ID, data_of(shown, "ann:send"))
-    assert answer["text"].startswith("✅ Đã đưa thông báo #1 vào hàng gửi: 3 tài khoản, 3 tin nhắn.")
+    assert answer["text"].startswith(
+        "✅ Đã đưa thông báo #1 vào hàng gửi: 3 tài khoản, 3 tin nhắn.")
     item = await broadcasts.get(app.services.db, 1)
     assert item is not None and item.status == "queued" and item.audience == {"type": "all"}
     assert (await outbox.counts(app.services.db, 1))["pending"] == 3
