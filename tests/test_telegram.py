@@ -80,9 +80,9 @@ async def test_unsupported_updates_are_answered_or_ignored(
     tg: TelegramChat, fake: FakeTelegram
 ) -> None:
     (sticker,) = await tg.push(DELEGATE_ID, lambda: fake.push_sticker(DELEGATE_ID))
-    assert "chỉ đọc được tin nhắn chữ" in sticker["text"]
+    assert "chỉ đọc được tin nhắn dạng chữ" in sticker["text"]
     (photo,) = await tg.push(DELEGATE_ID, lambda: fake.push_photo(DELEGATE_ID))
-    assert "chỉ đọc được tin nhắn chữ" in photo["text"]
+    assert "chỉ đọc được tin nhắn dạng chữ" in photo["text"]
     fake.push_new_chat_members(-100500, DELEGATE_ID)
     fake.push_text(DELEGATE_ID, "/help", edited=True)
     fake.push_text(DELEGATE_ID, "/help", chat_id=-100500, chat_type="group")
