@@ -58,7 +58,7 @@ class App:
         self.channels: list[Channel] = []
         self.choices = StoredChoices(services.db)
         self.delivery = DeliveryWorker(services.db, services.clock, services.config.delivery,
-                                       services.texts)
+                                       services.texts, organisers=services.organisers)
         self.scheduler = Scheduler(services.clock)
         self._agenda_version = 0
         services.wake_delivery = self.delivery.wake
