@@ -107,15 +107,20 @@ class Outcome:
 
 
 async def record(db: Database, outcomes: Sequence[Outcome]) -> None:
-    """Write the outcomes of a batch of sends in one transaction."""
-    async with db.write() as conn:
-        await conn.executemany(
-            "UPDATE outbox SET state = ?, attempts = attempts + ?, last_error = ?,"
-            " next_attempt_at = coalesce(?, next_attempt_at),"
-            " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ?",
-            [(o.state, int(o.count_attempt), o.error, o.next_attempt_at, o.state, o.now, o.id)
-             for o in outcomes],
-        )
+    """Write the outcomes of sends, all or none (one statement: the worker writes often)."""
+    if not outcomes:
+        return
+    await db.execute_alone(
+        "UPDATE outbox SET state = o.state, attempts = attempts + o.counted,"
+        " last_error = o.error, next_attempt_at = coalesce(o.next_at, next_attempt_at),"
+        " sent_at = CASE WHEN o.state = 'sent' THEN o.now ELSE sent_at END"
+        " FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS state,"
+        " json_extract(value, '$[2]') AS counted, json_extract(value, '$[3]') AS error,"
+        " json_extract(value, '$[4]') AS next_at, json_extract(value, '$[5]') AS now"
+        " FROM json_each(?)) AS o WHERE outbox.id = o.id",
+        (json.dumps([[o.id, o.state, int(o.count_attempt), o.error, o.next_attempt_at, o.now]
+                     for o in outcomes]),),
+    )
 
 
 async def block_chat(db: Database, platform: str, chat_id: str, reason: str) -> set[int]:
