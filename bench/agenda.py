@@ -7,7 +7,7 @@ Run from the repository root (``tests`` need not be importable); it takes about 
 Set-up (its own process, figures reported as extras). A database in a temporary folder gets
 ``--delegates`` delegates round-robin over twelve delegations (every tenth an alternate),
 written with ``storage.delegates.apply_import`` in one batch; each is then registered on
-Telegram with ``storage.users.touch`` + ``storage.registrations.link`` (as ``tests.people``
+Telegram with ``storage.users.touch`` + ``storage.registrations.link`` (as ``testkit.people``
 does, run concurrently in batches of 500: one transaction each, as in production). The
 programme is ``--sessions`` sessions over three days in four or more rooms, generated as a
 TOML file (one ``[[session]]`` each, Vietnamese as organisers write it; 90 % for everyone,
@@ -44,12 +44,9 @@ import argparse
 import asyncio
 import cProfile
 import io
-import json
 import os
 import pstats
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -57,7 +54,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.common import peak_rss_mb, print_table
+from bench.common import ROOT, peak_rss_mb, print_result, print_table, run_phase
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -65,7 +62,6 @@ if TYPE_CHECKING:
 
 JSON = dict[str, Any]
 
-ROOT = Path(__file__).resolve().parent.parent
 DAYS_AHEAD = 3                                    # the congress starts in three days
 EVENT_TZ = "Asia/Ho_Chi_Minh"
 USER_BASE = 800_000                               # Telegram user ids of the delegates
@@ -366,7 +362,7 @@ def _top(profiler: cProfile.Profile | None, lines: int = 25) -> str:
     return out.getvalue().replace(str(ROOT) + os.sep, "")
 
 
-def run_phase(args: argparse.Namespace) -> JSON:
+def one_phase(args: argparse.Namespace) -> JSON:
     """Run one phase in this process and return its figures."""
     folder, jobs, now = args.dir, args.sessions * 2, datetime.fromisoformat(args.now)
     phases: dict[str, Callable[[], JSON]] = {
@@ -384,16 +380,8 @@ def run_phase(args: argparse.Namespace) -> JSON:
 # ---------------------------------------------------------------------------- orchestration
 def in_subprocess(phase: str, folder: Path, args: argparse.Namespace) -> JSON:
     """Run one phase in a fresh interpreter (its peak RSS its own); return its figures."""
-    command = [sys.executable, "-m", "bench.agenda", "--phase", phase, "--dir", str(folder),
-               "--delegates", str(args.delegates), "--sessions", str(args.sessions),
-               "--now", args.now]
-    start = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - start
-    if done.returncode != 0:
-        sys.stderr.write(done.stderr)
-        raise SystemExit(f"phase {phase} failed with exit code {done.returncode}")
-    return {**json.loads(done.stdout.strip().splitlines()[-1]), "wall": wall}
+    return run_phase("bench.agenda", "--phase", phase, "--dir", str(folder), "--delegates",
+                     str(args.delegates), "--sessions", str(args.sessions), "--now", args.now)
 
 
 def _ms(seconds: float) -> str:
@@ -479,7 +467,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--now", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.phase:
-        print(json.dumps(run_phase(args)))
+        print_result(one_phase(args))
         return
     with tempfile.TemporaryDirectory(prefix="bench-agenda-") as tmp:
         folder = Path(tmp)

@@ -1,11 +1,11 @@
 """Benchmark: one announcement to N registered delegates through the outbox, end to end.
 
 What runs: a real `App` (SQLite database in a temporary folder, roster seeded with
-`tests.people.seed`) with a real `TelegramChannel` (python-telegram-bot, long polling) and
+`testkit.people.seed`) with a real `TelegramChannel` (python-telegram-bot, long polling) and
 the real delivery worker, started by `App.run` as `delegate-bot run` does, on the real
 clock. The announcement is queued the way /announce queues it (`broadcasts.create_queued`
 with `handlers.announcements.build_messages`, one outbox row per recipient, a live report to
-the organiser). The fake Telegram Bot API server (tests/fake_telegram.py) runs in a process
+the organiser). The fake Telegram Bot API server (testkit/fake_telegram.py) runs in a process
 of its own, so that it does not take CPU from the bot; the bot talks to it over 127.0.0.1
 and this script steers it through its stdin/stdout (JSON lines). Every phase runs in its own
 process, so the peak RSS printed is that phase's own.
@@ -56,7 +56,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.common import peak_rss_mb, percentile, print_table
+from bench.common import peak_rss_mb, percentile, print_result, print_table, run_phase
 
 TOKEN = "123456:BENCH-TOKEN"
 ORGANISER = 9001
@@ -71,11 +71,14 @@ Json = dict[str, Any]
 # ---------------------------------------------------------------- the fake, in its own process
 def _bench_fake() -> Any:
     """Return a FakeTelegram that stamps recipient sends, 429 answers and /help replies."""
-    from tests.fake_telegram import ApiError, FakeTelegram
+    from testkit.fake_telegram import ApiError, FakeTelegram
+    from testkit.people import SEEDED_CHATS
 
     class BenchFake(FakeTelegram):
         def __init__(self) -> None:
-            super().__init__(TOKEN)
+            super().__init__(TOKEN, clock=time.monotonic)  # the bot sleeps for real
+            self.declare_chats(SEEDED_CHATS)  # the delegates registered: they wrote
+            self.declare_chat(ORGANISER)  # the organiser wrote /announce
             self.by_chat: Counter[int] = Counter()
             self.first_at: dict[int, float] = {}
             self.last_send = 0.0
@@ -90,9 +93,9 @@ def _bench_fake() -> Any:
                 await asyncio.sleep(self.delay)  # a network round trip, as far from Telegram
             await super()._serve(handler, token, method)
 
-        def _check_rate(self) -> None:
+        def _check_rate(self, description: str) -> None:
             try:
-                super()._check_rate()
+                super()._check_rate(description)
             except ApiError:
                 self.limited_at.append(time.monotonic())
                 raise
@@ -245,7 +248,7 @@ async def running_bot(port: int, recipients: int, rate: float | None) -> AsyncIt
     from bot.app import App
     from bot.channels.telegram import TelegramChannel
     from bot.config import parse_config
-    from tests.people import FIRST_USER_ID, seed
+    from testkit.people import FIRST_USER_ID, seed
 
     delivery = {} if rate is None else {"telegram_rate": rate}
     with tempfile.TemporaryDirectory() as folder:
@@ -354,7 +357,7 @@ async def phase_bare(recipients: int, concurrency: int, rtt: float) -> Json:
     from telegram.constants import ParseMode
 
     from bot.i18n import Translator
-    from tests.people import FIRST_USER_ID
+    from testkit.people import FIRST_USER_ID
 
     text = Translator.load("vi").t("vi", "announce.message", text=BODY)
     limit = asyncio.Semaphore(concurrency)
@@ -426,15 +429,8 @@ def _fake(stats: Json) -> Json:
 
 # ---------------------------------------------------------------- orchestration and tables
 def _phase(*args: str) -> Json:
-    """Run one phase in a child process and return the JSON it prints last."""
-    result = subprocess.run([sys.executable, "-m", "bench.broadcast", *args],
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.stderr.write(result.stderr[-5000:])
-        raise SystemExit(f"phase {' '.join(args)} failed ({result.returncode})")
-    if "--profile" in args:
-        sys.stderr.write(result.stderr)
-    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+    """Run one phase in a child process and return the figures it prints last."""
+    return run_phase("bench.broadcast", *args, show_stderr="--profile" in args)
 
 
 HEADERS = ("figure", "value", "target", "baseline")
@@ -623,7 +619,7 @@ def main() -> None:
             "b": lambda: phase_paced(args.recipients, args.rate, not args.no_report),
             "c": lambda: phase_replies(args.recipients, args.helps, args.window, args.delay),
         }[args.phase]
-        print(json.dumps(asyncio.run(runner())))
+        print_result(asyncio.run(runner()))
         return
     if args.part in ("a", "all"):
         report_throughput(args.recipients, args.rtt, args.profile)

@@ -1,19 +1,77 @@
-"""Shared helpers for the benchmarks in `bench/`: peak memory, percentiles, a table printer.
+"""Shared helpers for the benchmarks in `bench/`: the phase runner, peak memory,
+percentiles, a table printer.
 
-Stable API (other benchmarks import these): `peak_rss_mb`, `percentile`, `print_table`.
+Every benchmark runs each phase in a fresh interpreter (so that its peak RSS is its own):
+the parent calls `run_phase("bench.NAME", "--phase", ...)`, the child does its work and ends
+with `print_result(figures)`, one JSON line that `run_phase` reads back (adding the child's
+wall time). `run_child` runs any command that way (e.g. the CLI) and gives its own peak RSS.
+
+Stable API (other benchmarks import these): `run_phase`, `run_child`, `print_result`,
+`peak_rss_mb`, `percentile`, `print_table`.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import resource
+import subprocess
 import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-__all__ = ["peak_rss_mb", "percentile", "print_table"]
+__all__ = ["Child", "peak_rss_mb", "percentile", "print_result", "print_table", "run_child",
+           "run_phase"]
 
+ROOT = Path(__file__).resolve().parent.parent
 _STATUS = Path("/proc/self/status")
+
+
+@dataclass(frozen=True)
+class Child:
+    """What a finished child process left: its output, wall time and peak RSS (MiB)."""
+
+    stdout: str
+    stderr: str
+    wall: float
+    rss_mb: float
+
+
+def run_child(command: list[str]) -> Child:
+    """Run a command from the repository root and wait for it; exit when it fails (its
+    stderr shown). The peak RSS is the child's own ru_maxrss, read with os.wait4."""
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(command, stdout=out, stderr=err, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode(errors="replace")
+    if proc.returncode != 0:
+        sys.stderr.write(stderr[-5000:])
+        raise SystemExit(f"{' '.join(command[1:])} failed with exit code {proc.returncode}")
+    return Child(stdout, stderr, wall, usage.ru_maxrss / 1024)
+
+
+def run_phase(module: str, *args: str, show_stderr: bool = False) -> dict[str, Any]:
+    """Run `python -m module *args` in a fresh interpreter; return the figures it printed
+    last (with `print_result`), plus "wall": the seconds the whole process took."""
+    child = run_child([sys.executable, "-m", module, *args])
+    if show_stderr:
+        sys.stderr.write(child.stderr)
+    return {**json.loads(child.stdout.strip().splitlines()[-1]), "wall": child.wall}
+
+
+def print_result(figures: Mapping[str, Any]) -> None:
+    """Print a phase's figures as the one JSON line `run_phase` reads back."""
+    print(json.dumps(figures), flush=True)
 
 
 def peak_rss_mb() -> float:

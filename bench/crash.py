@@ -1,9 +1,9 @@
 """Benchmark: recipients who get an announcement twice after a SIGKILL during a broadcast.
 
 What runs: the real bot process (`delegate-bot run`, started as `python -m bench.crash
---phase bot`) on a database with N registered delegates (`tests.people.seed`) and one
+--phase bot`) on a database with N registered delegates (`testkit.people.seed`) and one
 announcement queued to all of them as /announce queues it (with the organiser's live
-report), against the fake Telegram Bot API server (tests/fake_telegram.py) in this process,
+report), against the fake Telegram Bot API server (testkit/fake_telegram.py) in this process,
 at the default 25 messages a second. When the broadcast reaches 10 %, 50 % and 90 %, the bot
 is killed with SIGKILL, then started again and left to send what the kill left in flight
 (rows 'sending' go back to pending at start); then it is stopped with SIGTERM and the fake
@@ -83,7 +83,7 @@ async def prepare(folder: Path, recipients: int, rate: float) -> Prepared:
     from bot.config import load_config
     from handlers.announcements import build_messages
     from storage import broadcasts, registrations
-    from tests.people import seed
+    from testkit.people import seed
 
     config = load_config(_write_config(folder, 1, rate), env={})
     app = await App.open(config)
@@ -161,7 +161,8 @@ class Bot:
 
 def _fake(rtt: float) -> Any:
     """Return a fake Telegram server that answers each sendMessage after `rtt` seconds."""
-    from tests.fake_telegram import FakeTelegram
+    from testkit.fake_telegram import FakeTelegram
+    from testkit.people import SEEDED_CHATS
 
     class FarFake(FakeTelegram):
         async def _serve(self, handler: Any, token: str, method: str) -> None:
@@ -169,7 +170,10 @@ def _fake(rtt: float) -> Any:
                 await asyncio.sleep(rtt)  # the round trip to a distant Telegram
             await super()._serve(handler, token, method)
 
-    return FarFake(TOKEN)
+    fake = FarFake(TOKEN, clock=time.monotonic)  # the bot runs on the real clock
+    fake.declare_chats(SEEDED_CHATS)  # the delegates registered: they wrote to the bot
+    fake.declare_chat(ORGANISER)  # the organiser wrote /announce
+    return fake
 
 
 async def one_run(ready: Prepared, kill_at: int, warmup: int, old: bool,

@@ -17,9 +17,10 @@ plain ``sqlite3`` ``executemany`` INSERT into a one-table database.
 
 Part 2 - registrations. A real ``App`` (SystemClock, temp config and database holding a
 roster of ``--delegates``) with a real ``TelegramChannel`` polls the fake Bot API server
-``tests.fake_telegram.FakeTelegram``. All delegates write at the same moment (every update
+``testkit.fake_telegram.FakeTelegram``. All delegates write at the same moment (every update
 pushed before anything is awaited), in three rounds: ``/start``, then the invite code as
-typed (some with hyphens or in lower case), then a press on ``reg:yes``. Per user the
+typed (some with hyphens or in lower case), then a press on ``reg:yes``; between two rounds
+the fake's clock moves as a person's would (Telegram's limit per chat refills). Per user the
 latency runs from the push to the moment the fake server recorded the bot's ``sendMessage``
 that answers it (the ask for the code; the confirmation carrying the ``reg:yes`` button; the
 "registered" message). Errors: no answer within ``--timeout``, a wrong text, HTTP answers
@@ -42,12 +43,9 @@ import asyncio
 import csv
 import html
 import io
-import json
 import logging
-import os
 import random
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -56,7 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from bench.common import peak_rss_mb, percentile, print_table
+from bench.common import peak_rss_mb, percentile, print_result, print_table, run_child, run_phase
 
 JSON = dict[str, Any]
 Verdict = Literal["match", "skip", "wrong"]
@@ -74,7 +72,6 @@ PLACES = ("Yên Thành", "Diễn Châu", "Quỳnh Lưu", "Nghi Lộc", "Hưng Ng
 UNITS = ("Huyện ủy", "UBND huyện", "Mặt trận Tổ quốc huyện", "Đoàn Thanh niên huyện",
          "Hội Nông dân huyện", "Trung tâm Y tế huyện")
 KINDS = ("Chính thức",) * 8 + ("Dự khuyết", "Khách mời")
-ROOT = Path(__file__).resolve().parent.parent
 USER_BASE = 700_000  # Telegram user ids of the benchmark's delegates
 ORGANISER = 9001
 PHASES = ("import-baseline-csv", "import-csv", "import-baseline-xlsx", "import-xlsx",
@@ -257,8 +254,11 @@ async def run_round(clock: SendClock, fake: Any, matchers: dict[int, Matcher],
                     push: Callable[[int], object], wait_handled: Callable[[], Any],
                     timeout: float) -> JSON:
     """Push one update per chat back to back, then wait for every answer; return figures."""
+    from testkit.telegram_harness import PACE
+
     rnd = Round(matchers)
     clock.round = rnd
+    fake.advance(PACE)  # people answer at a person's pace: Telegram's limit per chat refills
     first_call = len(fake.calls)
     for chat in matchers:
         rnd.pushed[chat] = time.perf_counter()
@@ -310,8 +310,8 @@ async def registration_bot(folder: Path, count: int, timeout: float) -> JSON:
     """Register `count` delegates at once through the real App and Telegram channel."""
     from bot.app import App
     from bot.config import parse_config
-    from tests.fake_telegram import FakeTelegram
-    from tests.harness import start_channel
+    from testkit.fake_telegram import FakeTelegram
+    from testkit.telegram_harness import start_channel
 
     errors = ErrorLogs()
     logging.getLogger().addHandler(errors)
@@ -332,7 +332,7 @@ async def registration_bot(folder: Path, count: int, timeout: float) -> JSON:
         t = app.texts.t
         event, name = config.event.name, "Đại biểu"
         asks = (t("vi", "registration.ask_code_or_phone"), t("vi", "registration.ask_code"))
-        welcome = t("vi", "start.welcome", event=event, name=name)
+        welcome = t("vi", "start.welcome", event=event, hello=t("vi", "start.hello", name=name))
 
         def handled(rounds: int) -> Callable[[], Any]:
             return lambda: channel.wait_handled(rounds * count)
@@ -383,7 +383,7 @@ async def registration_baseline(count: int, timeout: float) -> JSON:
     from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler
     from telegram.ext import filters as flt
 
-    from tests.fake_telegram import FakeTelegram
+    from testkit.fake_telegram import FakeTelegram
 
     errors = ErrorLogs()
     logging.getLogger().addHandler(errors)
@@ -417,7 +417,7 @@ async def registration_baseline(count: int, timeout: float) -> JSON:
     application = (
         Application.builder().token(fake.token).base_url(fake.base_url)
         .base_file_url(fake.base_file_url).concurrent_updates(True)
-        .read_timeout(5).get_updates_read_timeout(6).build()  # as tests.harness.start_channel
+        .read_timeout(5).get_updates_read_timeout(6).build()  # as testkit.telegram_harness does
     )
     application.add_handler(MessageHandler(flt.ChatType.PRIVATE & flt.UpdateType.MESSAGE, echo))
     application.add_handler(CallbackQueryHandler(press))
@@ -467,7 +467,7 @@ def set_pool_size(size: int) -> None:
 
 
 # ---------------------------------------------------------------------------- orchestration
-def run_phase(phase: str, folder: Path, args: argparse.Namespace) -> JSON:
+def one_phase(phase: str, folder: Path, args: argparse.Namespace) -> JSON:
     """Run one phase in this process and return its figures."""
     if phase == "import-baseline-csv":
         return import_baseline(folder / "roster.csv", folder / "baseline-csv.sqlite3")
@@ -486,32 +486,11 @@ def run_phase(phase: str, folder: Path, args: argparse.Namespace) -> JSON:
     raise SystemExit(f"unknown phase {phase}")
 
 
-def run_child(command: list[str]) -> tuple[str, float, float]:
-    """Run a command from the repository root; return its stdout, wall time and peak RSS (MiB).
-
-    The peak RSS is the child's own ru_maxrss, read with os.wait4.
-    """
-    start = time.perf_counter()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(command, stdout=out, stderr=err, cwd=ROOT)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        if proc.returncode != 0:
-            sys.stderr.write(err.read().decode(errors="replace"))
-            raise SystemExit(f"{' '.join(command[1:])} failed with exit code {proc.returncode}")
-        return out.read().decode(), wall, usage.ru_maxrss / 1024
-
-
 def in_subprocess(phase: str, folder: Path, args: argparse.Namespace, pool: int = 0) -> JSON:
     """Run one phase in a fresh interpreter (so its peak RSS is its own); return its figures."""
-    command = [sys.executable, "-m", "bench.registration", "--phase", phase, "--dir",
-               str(folder), "--rows", str(args.rows), "--delegates", str(args.delegates),
-               "--timeout", str(args.timeout), "--pool", str(pool)]
-    stdout, wall, _ = run_child(command)
-    return {**json.loads(stdout.strip().splitlines()[-1]), "wall": wall}
+    return run_phase("bench.registration", "--phase", phase, "--dir", str(folder), "--rows",
+                     str(args.rows), "--delegates", str(args.delegates), "--timeout",
+                     str(args.timeout), "--pool", str(pool))
 
 
 def cli_import(folder: Path, suffix: str) -> JSON:
@@ -521,8 +500,8 @@ def cli_import(folder: Path, suffix: str) -> JSON:
                       encoding="utf-8")
     command = [sys.executable, "-m", "bot", "--config", str(config), "roster", "import",
                str(folder / f"roster.{suffix}")]
-    _, wall, rss = run_child(command)
-    return {"wall": wall, "rss": rss}
+    child = run_child(command)
+    return {"wall": child.wall, "rss": child.rss_mb}
 
 
 def _s(seconds: float) -> str:
@@ -620,7 +599,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.pool:
         set_pool_size(args.pool)
     if args.phase:
-        print(json.dumps(run_phase(args.phase, args.dir, args)))
+        print_result(one_phase(args.phase, args.dir, args))
         return
     with tempfile.TemporaryDirectory(prefix="bench-registration-") as tmp:
         folder = Path(tmp)

@@ -1,7 +1,7 @@
 """Benchmark: N updates through the whole Telegram path, next to a bare echo bot.
 
 Both bots are real python-telegram-bot Applications polling the fake Bot API server of the
-tests (tests/fake_telegram.py). The full path is: getUpdates, python-telegram-bot, the
+tests (testkit/fake_telegram.py). The full path is: getUpdates, python-telegram-bot, the
 channel, the router, a feature handler, SQLite, sendMessage. The baseline is an Application
 whose one MessageHandler echoes the text back.
 
@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import peak_rss_mb, percentile, print_table
+from bench.common import peak_rss_mb, percentile, print_result, print_table, run_phase
 
 MESSAGES = ("/help", "xin chào ban tổ chức", "/me", "/nosuchcommand", "Phiên chiều mấy giờ?")
 
@@ -49,7 +49,7 @@ class _Waiters:
 
 
 def _stamping_fake(waiters: _Waiters) -> Any:
-    from tests.fake_telegram import FakeTelegram
+    from testkit.fake_telegram import FakeTelegram
 
     class StampingFake(FakeTelegram):
         def _m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -57,7 +57,9 @@ def _stamping_fake(waiters: _Waiters) -> Any:
             waiters.fire(params["chat_id"])
             return message
 
-    return StampingFake()
+    fake = StampingFake()
+    fake.chat_limit = None  # each simulated user writes far faster than a person could
+    return fake
 
 
 async def _drive(fake: Any, waiters: _Waiters, updates: int, users: int) -> dict[str, float]:
@@ -168,11 +170,8 @@ async def _bot_phase(name: str, updates: int, users: int) -> dict[str, float]:
 
 def _phase(name: str, updates: int, users: int) -> dict[str, float]:
     """Run one bot phase in a child process and return its figures."""
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.updates", "--phase", name, "--updates", str(updates),
-         "--users", str(users)], capture_output=True, text=True, check=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_phase("bench.updates", "--phase", name, "--updates", str(updates), "--users",
+                     str(users))
 
 
 def main() -> None:
@@ -188,7 +187,7 @@ def main() -> None:
         asyncio.run(_driver(args.updates, args.users))
         return
     if args.phase:
-        print(json.dumps(asyncio.run(_bot_phase(args.phase, args.updates, args.users))))
+        print_result(asyncio.run(_bot_phase(args.phase, args.updates, args.users)))
         return
     bare = _phase("bare", args.updates, args.users)
     pooled = _phase("bare-pooled", args.updates, args.users)

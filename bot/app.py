@@ -12,6 +12,7 @@ import asyncio
 import functools
 import logging
 
+from bot import startup
 from bot.channels.base import Channel
 from bot.clock import Clock, SystemClock
 from bot.config import Config
@@ -19,7 +20,8 @@ from bot.context import Services
 from bot.delivery import DeliveryWorker
 from bot.i18n import Translator
 from bot.model import Incoming, Reply
-from bot.scheduler import Scheduler
+from bot.pseudonym import Pseudonyms
+from bot.scheduler import STOP_GRACE_SECONDS, Scheduler
 from handlers import FEATURES, build_router
 from storage import agenda, users
 from storage.db import Database
@@ -60,6 +62,8 @@ class App:
         self.delivery = DeliveryWorker(services.db, services.clock, services.config.delivery,
                                        services.texts, organisers=services.organisers)
         self.scheduler = Scheduler(services.clock)
+        self.job_grace = STOP_GRACE_SECONDS  # how long a running job may finish at stop
+        self.sleep: startup.Sleep = asyncio.sleep  # the pauses between start attempts
         self._agenda_version = 0
         services.wake_delivery = self.delivery.wake
         services.reschedule = self.scheduler.rebuild
@@ -69,13 +73,15 @@ class App:
                 self.scheduler.add_source(functools.partial(jobs, services))
 
     @classmethod
-    async def open(cls, config: Config, *, clock: Clock | None = None) -> App:
-        """Open the database and assemble the services and router."""
-        db = await Database.open(config.database_path)
+    async def open(cls, config: Config, *, clock: Clock | None = None, create: bool = True,
+                   make_folder: bool = True) -> App:
+        """Open the database and assemble the services and router (`create`, `make_folder`:
+        as `Database.open`)."""
+        db = await Database.open(config.database_path, create=create, make_folder=make_folder)
         texts = Translator.load(config.event.language)
         organisers = config.organisers.by_platform()
         services = Services(db, config, texts, clock or SystemClock(), build_router(),
-                            organisers)
+                            organisers, pseudonyms=await Pseudonyms.load(db))
         return cls(services)
 
     @property
@@ -94,29 +100,31 @@ class App:
         self.delivery.add_transport(channel, channel.capabilities.rate)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Start the channels, the delivery worker and the scheduler; stop them on `stop`.
+        """Start the channels (waiting for platforms not reachable yet), the delivery worker
+        and the scheduler; stop them on `stop`. A rejected token raises TokenRejected.
 
-        On stop: the worker finishes its batch, then the channels finish the updates in
-        flight, in reverse order of starting.
+        On stop: no new job starts and the running ones finish (up to `job_grace` seconds;
+        not when the stop is forced by cancelling), the worker finishes its batch, then the
+        channels finish the updates in flight, in reverse order of starting.
         """
         started: list[Channel] = []
         worker: asyncio.Task[None] | None = None
+        grace = self.job_grace
         try:
-            for channel in self.channels:
-                try:
-                    await channel.start()
-                except BaseException:
-                    await channel.stop()  # let it close what it opened before failing
-                    raise
-                started.append(channel)
-                log.info("%s channel started", channel.platform)
+            # A platform not reachable yet is waited for (retried with backoff) until stop.
+            await startup.start_all(self.channels, stop, self.sleep, started)
+            if stop.is_set():
+                return
             worker = asyncio.create_task(self.delivery.run(stop))
             await self.scheduler.start()
             self._agenda_version = await agenda.version(self.services.db)
             self.scheduler.every(WATCH_SECONDS, self._watch_imports, "watch-imports")
             await stop.wait()
+        except asyncio.CancelledError:
+            grace = 0.0  # forced: no waiting for jobs
+            raise
         finally:
-            self.scheduler.shutdown()
+            await self.scheduler.stop(grace)
             if worker is not None:
                 stop.set()
                 await worker

@@ -1,7 +1,11 @@
-"""The `delegate-bot` command line: run the bot, chat in the demo, back up the database.
+"""The `delegate-bot` command line: run the bot, chat in the demo, back up and check the
+database.
 
-Configuration and database problems print one line naming the file, the key and the reason,
-and exit with status 2.
+Every failure prints one line naming the file and the reason (`bot.cli_failures`): exit
+status 2 for the config, the database or a rejected token, 1 for a file named on the command
+line (`backup` and `check` keep 1 for a damaged database: their other failures are 2); output
+whose reader went away (`| head`) ends quietly. `--config` and `-v` work before
+or after the command.
 """
 
 from __future__ import annotations
@@ -15,14 +19,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import __version__
-from bot.config import Config, ConfigError, find_config_path, load_config
-from bot.text import html_to_plain
-from storage.db import DatabaseError
+from bot import __version__, logmask
+from bot.cli_failures import Where, explain, quiet_stdout, say
+from bot.config import Config, config_origin, find_config_path, load_config
 
 log = logging.getLogger("delegate_bot")
 
 EXIT_USAGE = 2
+CONFIG_HELP = "config file (default: $DELEGATE_BOT_CONFIG, else ./config.toml)"
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -70,52 +74,36 @@ async def _run(config: Config) -> int:
     return 0
 
 
-async def _demo(organiser: bool, database: Path | None) -> int:
-    from bot.app import App
-    from bot.channels.console import ConsoleChannel
-    from bot.demo import (
-        CONSOLE_DELEGATE,
-        CONSOLE_ORGANISER,
-        demo_clock,
-        demo_config,
-        sample_invite_code,
-        seed,
-    )
+async def _demo(organiser: bool, database: Path | None, reset: bool) -> int:
+    from bot.demo_cli import chat
 
-    config = demo_config(database)
-    app = await App.open(config, clock=demo_clock(config))
-    try:
-        await seed(app)
-        user = CONSOLE_ORGANISER if organiser else CONSOLE_DELEGATE
-        name = app.texts.t(None, f"demo.name.{user}")
-        channel = ConsoleChannel(app, user_id=user, display_name=name)
-        app.add_channel(channel)
-        if sys.stdin.isatty():
-            intro = app.texts.t(None, "demo.intro", database=app.services.db.path,
-                                code=await sample_invite_code(app))
-            sys.stdout.write(html_to_plain(intro) + "\n\n")
-        stop = asyncio.Event()
-        running = asyncio.create_task(app.run(stop))
-        await channel.run()
-        while await app.delivery.step():  # what the last messages queued, before leaving
-            pass
-        stop.set()
-        await running
-    finally:
-        await app.close()
-    return 0
+    return await chat(organiser, database, fresh=reset)
 
 
-async def _backup(config: Config, target: Path) -> int:
-    from storage.db import Database
+def _file_command(sub: argparse._SubParsersAction[argparse.ArgumentParser],
+                  common: argparse.ArgumentParser, name: str, file_help: str, *,
+                  help: str, description: str) -> argparse.ArgumentParser:
+    """Add a subcommand taking one file and the common options (`--config`, `-v`)."""
+    command = sub.add_parser(name, parents=[common], help=help, description=description)
+    command.add_argument("file", type=Path, help=file_help)
+    return command
 
-    db = await Database.open(config.database_path)
-    try:
-        await db.backup(target)
-    finally:
-        await db.close()
-    print(f"{target}")
-    return 0
+
+def _add_data_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser],
+                       common: argparse.ArgumentParser) -> None:
+    """Add `backup` and `check` (bot/data_cli.py)."""
+    backup = _file_command(
+        sub, common, "backup", "where to write the copy",
+        help="write a checked online backup of the database",
+        description="Write a consistent copy of the database while the bot keeps running, "
+                    "check it with PRAGMA integrity_check and keep it only if it is good "
+                    "(exit 1 otherwise). The database itself, its -wal or -shm, an "
+                    "existing file and a database that does not exist yet are refused "
+                    "(exit 2).")
+    backup.add_argument("--force", action="store_true", help="overwrite an existing file")
+    sub.add_parser("check", parents=[common], help="check the database's integrity",
+                   description="Run PRAGMA integrity_check on the database and say in one "
+                               "line whether it is good (exit 0) or damaged (exit 1).")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,11 +113,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="A Telegram and Zalo chatbot for the delegates and organisers of a congress.",
     )
     parser.add_argument("--version", action="version", version=f"delegate-bot {__version__}")
-    parser.add_argument("--config", metavar="FILE",
-                        help="config file (default: $DELEGATE_BOT_CONFIG, else ./config.toml)")
+    parser.add_argument("--config", metavar="FILE", help=CONFIG_HELP)
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    # The same options after the command (`roster export x.csv --config c.toml`); given
+    # there, they win; not given, they leave the ones before the command alone.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS, help=CONFIG_HELP)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="log debug messages")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("run", help="run the enabled channels until SIGINT or SIGTERM",
+    sub.add_parser("run", parents=[common],
+                   help="run the enabled channels until SIGINT or SIGTERM",
                    description="Run the enabled channels until SIGINT or SIGTERM; a second "
                                "signal forces the stop.")
     demo = sub.add_parser("demo", help="chat with a sample event in the terminal (no config)",
@@ -139,57 +133,60 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--organiser", action="store_true", help="chat as an organiser")
     demo.add_argument("--database", type=Path, metavar="FILE",
                       help="demo database file (default: in the user's data folder)")
-    backup = sub.add_parser("backup", help="write an online backup of the database",
-                            description="Write a consistent copy of the database while the "
-                                        "bot keeps running.")
-    backup.add_argument("file", type=Path, help="where to write the copy")
+    demo.add_argument("--reset", action="store_true",
+                      help="delete the demo database (all the demo's data) and start fresh")
+    _add_data_commands(sub, common)
     roster = sub.add_parser("roster", help="import or export the delegate roster",
                             description="Import the delegate roster from Excel or CSV, or "
                                         "export it with invite codes and links.")
     roster_sub = roster.add_subparsers(dest="action", required=True, metavar="ACTION")
-    imp = roster_sub.add_parser(
-        "import", help="check and import a roster file (.xlsx or .csv)",
+    imp = _file_command(
+        roster_sub, common, "import", "the roster file",
+        help="check and import a roster file (.xlsx or .csv)",
         description="Check every row of a roster file (.xlsx first sheet, or .csv in UTF-8, "
                     "comma or semicolon separated) and import it; on any problem nothing is "
                     "written and every problem is listed as file:line:column. Exit 1 on "
                     "problems.")
-    imp.add_argument("file", type=Path, help="the roster file")
     imp.add_argument("--dry-run", action="store_true", help="report what would change, write "
                                                            "nothing")
     imp.add_argument("--prune", action="store_true",
                      help="remove delegates missing from the file and unlink their accounts")
-    exp = roster_sub.add_parser(
-        "export", help="write the roster with invite codes and links (.xlsx or .csv)",
+    _file_command(
+        roster_sub, common, "export", "where to write (.xlsx or .csv)",
+        help="write the roster with invite codes and links (.xlsx or .csv)",
         description="Write every delegate with invite code, registration status and the "
                     "Telegram deep link, for printing onto invitations.")
-    exp.add_argument("file", type=Path, help="where to write (.xlsx or .csv)")
     agenda = sub.add_parser("agenda", help="import the congress programme",
                             description="Import the programme from TOML, CSV or Excel.")
     agenda_sub = agenda.add_subparsers(dest="action", required=True, metavar="ACTION")
-    agenda_imp = agenda_sub.add_parser(
-        "import", help="check and import a programme file (.toml, .csv or .xlsx)",
+    agenda_imp = _file_command(
+        agenda_sub, common, "import", "the programme file",
+        help="check and import a programme file (.toml, .csv or .xlsx)",
         description="Check every session of a programme file (times local to the event's "
                     "time zone) and import it; on any problem nothing is written and every "
                     "problem is listed as file:line. Changes to an existing programme are "
                     "shown, and the delegates affected are told (unless --no-notify). Exit 1 "
                     "on problems.")
-    agenda_imp.add_argument("file", type=Path, help="the programme file")
     agenda_imp.add_argument("--dry-run", action="store_true",
                             help="show what would change, write nothing")
     agenda_imp.add_argument("--no-notify", action="store_true",
                             help="apply without sending change notices")
+    agenda_imp.add_argument("--yes", action="store_true",
+                            help="apply even though the file cancels sessions (without it, "
+                                 "such an import is refused and the sessions listed)")
     res = sub.add_parser("results", help="import and publish election and vote results",
                          description="Import the counting committee's result file as a "
                                      "draft, then publish it to every registered delegate.")
     res_sub = res.add_subparsers(dest="action", required=True, metavar="ACTION")
-    res_imp = res_sub.add_parser(
-        "import", help="check a result file (.csv or .xlsx) and store it as a draft",
+    _file_command(
+        res_sub, common, "import", "the result file",
+        help="check a result file (.csv or .xlsx) and store it as a draft",
         description="Check a result file (key,value rows, an empty row, then the candidates "
                     "or the vote counts) and store it as a draft; print the notice exactly "
                     "as delegates will read it. Nothing is sent. Exit 1 on problems.")
-    res_imp.add_argument("file", type=Path, help="the result file")
     res_pub = res_sub.add_parser(
-        "publish", help="publish a draft to every registered delegate",
+        "publish", parents=[common],
+        help="publish a draft to every registered delegate",
         description="Publish a draft result: its notice goes to every registered delegate "
                     "through the outbox (the running bot sends it).")
     res_pub.add_argument("id", type=int, help="the draft's number, as `results import` printed")
@@ -202,39 +199,59 @@ def main(argv: Sequence[str] | None = None) -> int:
     _setup_logging(args.verbose)
     if args.command != "run" and not args.verbose:
         logging.getLogger().setLevel(logging.WARNING)  # one-shot commands print their report
+    where = Where(find_config_path(args.config), config_origin(args.config))
+    factory = logging.getLogRecordFactory()  # the token mask goes with this run
     try:
-        if args.command == "demo":
-            return asyncio.run(_demo(args.organiser, args.database))
-        config = load_config(find_config_path(args.config))
-        if args.command == "run":
-            with contextlib.suppress(asyncio.CancelledError):
-                return asyncio.run(_run(config))
-            return 130
-        if args.command == "backup":
-            return asyncio.run(_backup(config, args.file))
-        if args.command == "roster":
-            from bot import roster_cli
-
-            if args.action == "import":
-                return asyncio.run(roster_cli.import_roster(
-                    config, args.file, dry_run=args.dry_run, prune=args.prune))
-            return asyncio.run(roster_cli.export_roster(config, args.file))
-        if args.command == "agenda":
-            from bot import agenda_cli
-
-            return asyncio.run(agenda_cli.import_agenda(
-                config, args.file, dry_run=args.dry_run, notify=not args.no_notify))
-        if args.command == "results":
-            from bot import results_cli
-
-            if args.action == "import":
-                return asyncio.run(results_cli.import_results(config, args.file))
-            return asyncio.run(results_cli.publish_results(config, args.id))
-    except (ConfigError, DatabaseError) as exc:
-        print(f"delegate-bot: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _dispatch(args, where)
+    except BrokenPipeError:  # the reader went away (`| head`): nothing left to say
+        quiet_stdout()
+        return where.file_status
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        failure = explain(exc, where)
+        if failure is None:
+            raise
+        return say(failure)
+    finally:
+        logging.setLogRecordFactory(factory)
+
+
+def _dispatch(args: argparse.Namespace, where: Where) -> int:
+    """Run the command `args` names."""
+    if args.command == "demo":
+        return asyncio.run(_demo(args.organiser, args.database, args.reset))
+    config = where.config = load_config(where.config_path)
+    logmask.install(config)  # no token in any log line, whoever writes it
+    if args.command == "run":
+        with contextlib.suppress(asyncio.CancelledError):
+            return asyncio.run(_run(config))
+        return 130
+    if args.command in ("backup", "check"):
+        from bot import data_cli
+
+        where.file_status = data_cli.EXIT_REFUSED  # their 1 means a damaged database
+        if args.command == "check":
+            return asyncio.run(data_cli.check(config))
+        return asyncio.run(data_cli.backup(config, args.file, force=args.force))
+    if args.command == "roster":
+        from bot import roster_cli
+
+        if args.action == "import":
+            return asyncio.run(roster_cli.import_roster(
+                config, args.file, dry_run=args.dry_run, prune=args.prune))
+        return asyncio.run(roster_cli.export_roster(config, args.file))
+    if args.command == "agenda":
+        from bot import agenda_cli
+
+        return asyncio.run(agenda_cli.import_agenda(
+            config, args.file, dry_run=args.dry_run, notify=not args.no_notify, yes=args.yes))
+    if args.command == "results":
+        from bot import results_cli
+
+        if args.action == "import":
+            return asyncio.run(results_cli.import_results(config, args.file))
+        return asyncio.run(results_cli.publish_results(config, args.id))
     return EXIT_USAGE
 
 

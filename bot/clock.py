@@ -60,11 +60,12 @@ def from_iso(text: str) -> datetime:
 
 
 class ShiftedClock:
-    """The real clock moved by a fixed offset (the demo lives on the congress day)."""
+    """The real clock (or `base`) moved by an offset (the demo lives on the congress day)."""
 
-    def __init__(self, offset: timedelta) -> None:
+    def __init__(self, offset: timedelta, base: Clock | None = None) -> None:
         self.offset = offset
+        self.base = base or SystemClock()
 
     def now(self) -> datetime:
         """Return the shifted current time in UTC."""
-        return datetime.now(UTC) + self.offset
+        return self.base.now() + self.offset

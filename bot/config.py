@@ -12,6 +12,7 @@ import tomllib
 import types
 import typing
 import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -30,6 +31,14 @@ class ConfigError(Exception):
     def __init__(self, file: str, key: str, reason: str) -> None:
         super().__init__(f"{file}: {key}: {reason}")
         self.file, self.key, self.reason = file, key, reason
+
+
+class ConfigMissing(ConfigError):
+    """No config file where it was looked for; `path` is where (made absolute)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(str(path), "-", "file not found")
+        self.path = path.absolute()
 
 
 @dataclass(frozen=True)
@@ -329,7 +338,7 @@ def _build(cls: type, data: dict[str, Any], prefix: str, file: str) -> Any:
     for name, value in data.items():
         tp = hints[name]
         key = f"{prefix}{name}"
-        if dataclasses.is_dataclass(tp):
+        if isinstance(tp, type) and dataclasses.is_dataclass(tp):
             if not isinstance(value, dict):
                 raise ConfigError(file, key, "must be a table")
             values[name] = _build(tp, value, f"{key}.", file)
@@ -349,38 +358,50 @@ def _build(cls: type, data: dict[str, Any], prefix: str, file: str) -> Any:
 
 
 def parse_config(data: dict[str, Any], *, file: str, base_dir: Path,
-                 env: dict[str, str] | None = None) -> Config:
+                 env: Mapping[str, str] | None = None) -> Config:
     """Validate a parsed TOML document into a Config; environment secrets win over the file."""
-    env = os.environ if env is None else env
+    environ = os.environ if env is None else env
     hints = typing.get_type_hints(Config)
     for section, tp in hints.items():
         if not (isinstance(tp, type) and issubclass(tp, ChannelConfig)):
             continue
-        token = env.get(tp.TOKEN_ENV)
+        token = environ.get(tp.TOKEN_ENV)
         if token and isinstance(data.get(section, {}), dict):
             data = {**data, section: {**data.get(section, {}), "token": token}}
-    config = _build(Config, data, "", file)
+    config: Config = _build(Config, data, "", file)
     return dataclasses.replace(config, base_dir=base_dir)
 
 
-def find_config_path(cli_value: str | None, env: dict[str, str] | None = None) -> Path:
+def find_config_path(cli_value: str | None, env: Mapping[str, str] | None = None) -> Path:
     """Return --config, else $DELEGATE_BOT_CONFIG, else ./config.toml."""
-    env = os.environ if env is None else env
-    return Path(cli_value or env.get(ENV_CONFIG) or "config.toml")
+    environ = os.environ if env is None else env
+    return Path(cli_value or environ.get(ENV_CONFIG) or "config.toml")
 
 
-def load_config(path: Path, env: dict[str, str] | None = None) -> Config:
+def config_origin(cli_value: str | None, env: Mapping[str, str] | None = None) -> str:
+    """Return what chose the config path: "option" (--config), "env" or "default"."""
+    environ = os.environ if env is None else env
+    return "option" if cli_value else "env" if environ.get(ENV_CONFIG) else "default"
+
+
+def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
     """Read and validate the TOML file at `path`."""
     file = str(path)
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(file, "-", "file not found") from None
+    except (FileNotFoundError, NotADirectoryError):
+        raise ConfigMissing(path) from None
     except IsADirectoryError:
         raise ConfigError(file, "-", "is a folder, not a file") from None
+    except PermissionError:
+        raise ConfigError(file, "-", "cannot be read (permission denied)") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(file, "-", f"not valid TOML: {exc}") from None
     except UnicodeDecodeError:
         raise ConfigError(file, "-", "not UTF-8 text") from None
+    except RecursionError:
+        raise ConfigError(file, "-", "not valid TOML: nested too deeply") from None
+    except OSError as exc:
+        raise ConfigError(file, "-", f"cannot be read ({exc.strerror or exc})") from None
     return parse_config(data, file=file, base_dir=path.resolve().parent, env=env)

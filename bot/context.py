@@ -15,6 +15,7 @@ from bot.config import Config
 from bot.fanout import language_for
 from bot.i18n import Markup, Translator
 from bot.model import Choice, Incoming, Reply
+from bot.pseudonym import Pseudonyms
 from storage import users
 from storage.db import Database
 from storage.users import ChatUser
@@ -45,6 +46,7 @@ class Services:
     channels: dict[str, Channel] = field(default_factory=dict)
     wake_delivery: Callable[[], None] = lambda: None
     reschedule: Callable[[], Awaitable[None]] = field(default=_nothing)
+    pseudonyms: Pseudonyms = field(default_factory=Pseudonyms.ephemeral)
 
     def attach(self, channel: Channel) -> None:
         """Send on the channel's platform through it, and take its capabilities from it."""
@@ -101,6 +103,11 @@ class Context:
     def actor(self) -> str:
         """Return how the audit log names the sender: "platform:user_id"."""
         return f"{self.msg.platform}:{self.msg.user_id}"
+
+    @property
+    def who(self) -> str:
+        """Return how the logs name the sender: a pseudonym, never the platform id."""
+        return self.services.pseudonyms.account(self.msg.platform, self.msg.user_id)
 
     @property
     def capabilities(self) -> Capabilities:

@@ -17,7 +17,7 @@ a failing step is logged on one line and tried again later (`bot.delivery_health
 after a minute the organisers are told.
 
 Each broadcast's organiser gets a live report message, edited as counts change (at most
-every `report_interval` seconds), then a final summary.
+every `report_interval` seconds), then a final summary (`bot.delivery_report`).
 """
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ class DeliveryWorker:
                  organisers: dict[str, set[str]] | None = None) -> None:
         self.db, self.clock, self.settings, self.texts = db, clock, settings, texts
         self.sleep = sleep
+        self.pause: Sleep | None = None  # the waits after a failed step (else `sleep`)
         self.organisers = organisers or {}
         self.transports: dict[str, Transport] = {}
         self.rates: dict[str, float] = {}
@@ -88,7 +89,8 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         self._limit = asyncio.Semaphore(concurrency or settings.connections)
         self.ledger = Ledger(db)
-        self.reporter = Reporter(db, clock, settings, texts, self.transports, self._pace)
+        self.reporter = Reporter(db, clock, settings, texts, self.transports, self._pace,
+                                 sleep=lambda seconds: self.sleep(seconds))
         self._doing = "starting"
 
     def add_transport(self, transport: Transport, rate: float) -> None:
@@ -143,8 +145,9 @@ class DeliveryWorker:
         await self._record_before_stop()
 
     async def _pause(self, seconds: float, stop: asyncio.Event) -> None:
-        """Sleep (the injected sleep) for `seconds`, or less if `stop` is set meanwhile."""
-        waiters = {asyncio.ensure_future(self.sleep(seconds)), asyncio.ensure_future(stop.wait())}
+        """Wait (`pause`, else `sleep`: injected) for `seconds`, less if `stop` is set."""
+        pause = self.pause or self.sleep
+        waiters = {asyncio.ensure_future(pause(seconds)), asyncio.ensure_future(stop.wait())}
         try:
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -277,16 +280,15 @@ class DeliveryWorker:
         outbox: this is for when the database fails), each in their language if it can be
         read, else the event's."""
         for platform, chats in sorted(self.organisers.items()):
-            transport = self.transports.get(platform)
-            for chat_id in sorted(chats) if transport is not None else ():
+            for chat_id in sorted(chats) if platform in self.transports else ():
                 try:
                     account = await users.get(self.db, platform, chat_id)
                 except Exception:
                     account = None
                 text = self.texts.t(account.language if account else None, key, **params)
                 try:
-                    await self._pace(platform)
-                    await self.transports[platform].deliver(chat_id, text)
+                    await self.reporter.send(self.transports[platform], chat_id, text,
+                                             "a delivery notice to an organiser")
                 except Exception as exc:
                     log.warning("delivery: could not tell a %s organiser (%s)", platform,
                                 describe(exc))

@@ -4,6 +4,9 @@ The report is edited at most every `report_interval` seconds while the broadcast
 nothing is pending any more the broadcast is marked done (audited) and a final summary is
 sent. A report that fails (the database busy, the platform refusing) is logged on one line
 and tried again at the worker's next step. Report messages count against the platform's rate.
+The organiser's chat also gets the bot's direct replies, and a platform takes about one
+message a second to one chat: a report message answered 429 waits as long as asked (a
+`Retrier`, up to `REPORT_RETRY`), then goes.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from bot.channels.retry import RETRY_AFTER, Retrier, RetryPolicy, Verdict
 from bot.clock import Clock, to_iso
 from bot.config import DeliveryConfig
 from bot.delivery_health import describe
@@ -23,6 +27,20 @@ from storage.db import Database
 log = logging.getLogger("bot.delivery")
 
 Pace = Callable[[str], Awaitable[None]]
+Sleep = Callable[[float], Awaitable[None]]
+# A report message waits out the organiser's chat's 429s (it also gets the bot's replies).
+REPORT_RETRY = RetryPolicy(attempts=4, longest_wait=30.0)
+
+
+def _report_verdict(exc: BaseException) -> Verdict | None:
+    """A report message is tried again after a 429 only (other failures are logged)."""
+    if isinstance(exc, DeliveryError) and exc.kind == DeliveryError.RETRY_AFTER:
+        return Verdict(RETRY_AFTER, exc.retry_after, exc.reason)
+    return None
+
+
+def _report_gave_up(exc: BaseException) -> BaseException:
+    return DeliveryError(DeliveryError.RETRY_AFTER, str(exc))
 
 
 @dataclass
@@ -35,14 +53,22 @@ class Reporter:
     """Keeps each running broadcast's report up to date."""
 
     def __init__(self, db: Database, clock: Clock, settings: DeliveryConfig, texts: Translator,
-                 transports: dict[str, Transport], pace: Pace) -> None:
+                 transports: dict[str, Transport], pace: Pace, *, sleep: Sleep) -> None:
         self.db, self.clock, self.settings, self.texts = db, clock, settings, texts
         self.transports, self._pace = transports, pace
+        self._retrier = Retrier(_report_verdict, REPORT_RETRY, give_up=_report_gave_up,
+                                sleep=sleep)
         self._states: dict[int, _Report] = {}
         self._failed: set[int] = set()
 
     def _now(self) -> float:
         return self.clock.now().timestamp()
+
+    async def send(self, transport: Transport, chat_id: str, text: str, what: str) -> str:
+        """Send a message to an organiser at the platform's pace, waiting out their chat's
+        429s; return its id (raises DeliveryError)."""
+        await self._pace(transport.platform)
+        return await self._retrier.run(lambda: transport.deliver(chat_id, text), what)
 
     async def report(self, broadcast_ids: set[int]) -> None:
         """Update the reports of these broadcasts (and of those whose last update failed),
@@ -92,19 +118,18 @@ class Reporter:
                             sent=counts["sent"], failed=counts["failed"],
                             blocked=counts["blocked"],
                             pending=counts["pending"] + counts["sending"])
-        platform = transport.platform  # report messages count against the platform's rate
-        try:
-            await self._pace(platform)
+        chat_id = item.report_chat_id
+        try:  # report messages count against the platform's rate
             if item.report_message_id is None:
-                message_id = await transport.deliver(item.report_chat_id, text)
+                message_id = await self.send(transport, chat_id, text, "a delivery report")
                 await broadcasts.set_report_message(self.db, item.id, message_id)
             else:
-                await transport.edit(item.report_chat_id, item.report_message_id, text)
+                await self._pace(transport.platform)
+                await transport.edit(chat_id, item.report_message_id, text)
             if finished:
                 summary = self.texts.t(item.report_language, "delivery.finished", id=item.id,
                                        total=total, sent=counts["sent"],
                                        failed=counts["failed"], blocked=counts["blocked"])
-                await self._pace(platform)
-                await transport.deliver(item.report_chat_id, summary)
+                await self.send(transport, chat_id, summary, "a delivery summary")
         except DeliveryError as exc:
             log.warning("could not update the report of broadcast %s: %s", item.id, exc.reason)

@@ -11,7 +11,8 @@ import html
 import logging
 import string
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,10 @@ class Markup(str):
     """An HTML fragment that is already safe: the translator does not escape it again."""
 
     __slots__ = ()
+
+
+# A text lookup in one language: t("key", name=value) -> Markup.
+Translate = Callable[..., Markup]
 
 
 def escape(value: object) -> Markup:
@@ -104,3 +109,7 @@ class Translator:
             return Markup(html.escape(key))
         safe = {name: escape(value) for name, value in params.items()}
         return Markup(template.format_map(safe))
+
+    def in_language(self, lang: str | None) -> Translate:
+        """Return `t` with the language fixed: in_language("en")("help.title")."""
+        return partial(self.t, lang)

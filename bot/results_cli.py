@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.app import App
 from bot.config import Config
+from bot.tabular import TableError, read_file
 from bot.text import html_to_plain
 from handlers import results
 from storage import results as stored
@@ -16,20 +17,19 @@ EXIT_PROBLEMS = 1
 
 async def import_results(config: Config, path: Path) -> int:
     """Check a result file, store it as a draft and print the notice delegates would get."""
-    app = await App.open(config)
+    app = await App.open(config, create=False)
     services, lang = app.services, config.event.language
     try:
         try:
-            data = path.read_bytes()
-        except OSError:
-            message = services.texts.t(lang, "tabular.error.cannot_open")
+            data = read_file(path)  # a file over the size limit is not read
+        except TableError as exc:
+            message = services.texts.t(lang, exc.reason_key, **exc.params)
             print(f"{path}: {html_to_plain(message)}", file=sys.stderr)
             return EXIT_PROBLEMS
         parsed, result_id = await results.import_file(services, data, path.name, "cli")
         if result_id is None:
-            t = services.texts
             print(html_to_plain(results.problems_text(
-                lambda key, **kw: t.t(lang, key, **kw), parsed)), file=sys.stderr)
+                services.texts.in_language(lang), parsed)), file=sys.stderr)
             return EXIT_PROBLEMS
         item = await stored.get(services.db, result_id)
         assert item is not None
@@ -44,7 +44,7 @@ async def import_results(config: Config, path: Path) -> int:
 
 async def publish_results(config: Config, result_id: int) -> int:
     """Publish a draft to every registered delegate (the running bot sends it)."""
-    app = await App.open(config)
+    app = await App.open(config, create=False)
     services, lang = app.services, config.event.language
     try:
         published = await results.publish(services, result_id, "cli")

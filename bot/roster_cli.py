@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -11,10 +10,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from bot import channels
 from bot.clock import SystemClock, to_iso
 from bot.config import Config
-from bot.i18n import Markup, Translator
-from bot.tabular import Problem
+from bot.i18n import Translate, Translator
+from bot.outfile import check_extension, check_target, writing
+from bot.tabular import Problem, TableError, problem_from, read_file
 from bot.text import html_to_plain
 from handlers.roster import (
+    EXPORT_FORMATS,
     RosterPlan,
     apply_plan,
     export_rows,
@@ -28,9 +29,8 @@ PROGRESS_FROM_ROWS = 300
 EXIT_PROBLEMS = 1
 
 
-def _translate(config: Config) -> Callable[..., Markup]:
-    texts = Translator.load(config.event.language)
-    return lambda key, **params: texts.t(config.event.language, key, **params)
+def _translate(config: Config) -> Translate:
+    return Translator.load(config.event.language).in_language(config.event.language)
 
 
 def _progress() -> Progress:
@@ -39,46 +39,61 @@ def _progress() -> Progress:
 
 
 async def import_roster(config: Config, path: Path, *, dry_run: bool, prune: bool) -> int:
-    """Check a roster file, print the report, and import it unless asked not to."""
+    """Check a roster file, print the report, and import it unless asked not to.
+
+    The import may create the database (the first step of setting up an event, in a folder
+    that exists); a dry run writes nothing, not even a new database.
+    """
     t = _translate(config)
-    db = await Database.open(config.database_path)
+    where = config.database_path
+    unread: Problem | None = None
+    try:
+        data: bytes | None = read_file(path)  # a file over the size limit is not read
+    except TableError as exc:
+        data, unread = None, problem_from(exc)
+    db = None
+    if data is not None and not (dry_run and not where.exists()):
+        db = await Database.open(where, create=not dry_run, make_folder=False)
     try:
         with _progress() as bar:
             task = bar.add_task(html_to_plain(t("roster.cli.reading")), total=None)
-            try:
-                data = path.read_bytes()
-            except OSError:
-                problem = Problem(path.name, 1, None, "tabular.error.cannot_open")
-                plan = RosterPlan(path.name, problems=[problem], prune=prune)
+            if data is None:
+                assert unread is not None
+                plan = RosterPlan(path.name, problems=[unread], prune=prune)
             else:
                 plan = await plan_from_bytes(db, data, path.name, prune=prune)
             bar.remove_task(task)
             writing = len(plan.added) + len(plan.updated)
-            if plan.ok and not dry_run:
+            if plan.ok and not dry_run and db is not None:
                 task = bar.add_task(html_to_plain(t("roster.cli.writing")), total=writing,
                                     visible=writing >= PROGRESS_FROM_ROWS)
                 await apply_plan(db, plan, to_iso(SystemClock().now()),
-                                 progress=lambda n: bar.update(task, completed=n))
+                                 progress=lambda n: bar.update(task, completed=n), actor="cli")
         state = "dry_run" if dry_run else "done"
         report = html_to_plain(render_plan(t, plan, state=state))
         print(report, file=sys.stdout if plan.ok else sys.stderr)
         return 0 if plan.ok else EXIT_PROBLEMS
     finally:
-        await db.close()
+        if db is not None:
+            await db.close()
 
 
 async def export_roster(config: Config, path: Path) -> int:
-    """Write every delegate with invite code, registration and deep link to a file."""
+    """Write every delegate with invite code, registration and deep link to a .csv or .xlsx
+    file, whole or not at all (refused: another extension, a database not made yet)."""
+    kind = check_extension(path, EXPORT_FORMATS)
+    check_target(path)
     t = _translate(config)
-    deep_link = await channels.deep_linker(config)
-    if deep_link is None:
-        print(html_to_plain(t("roster.cli.no_username")), file=sys.stderr)
-    db = await Database.open(config.database_path)
+    db = await Database.open(config.database_path, create=False)
     try:
+        deep_link = await channels.deep_linker(config)
         rows = await export_rows(db, t, deep_link or _no_link)
     finally:
         await db.close()
-    write_export(path, rows)
+    with writing(path):  # whole or not at all, 0600: an OSError is one line naming the file
+        write_export(path, rows, kind, sheet_title=str(t("roster.export.sheet")))
+    if deep_link is None:
+        print(html_to_plain(t("roster.cli.no_username")), file=sys.stderr)
     print(html_to_plain(t("roster.cli.exported", count=len(rows) - 1, file=str(path))))
     return 0
 

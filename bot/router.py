@@ -169,7 +169,7 @@ class Router:
         if command is None:
             return ctx.reply("fallback.unknown_command", command=f"/{name}")
         if command.organiser and not ctx.is_organiser:
-            log.info("refused /%s to %s user %s", name, ctx.msg.platform, ctx.msg.user_id)
+            log.info("refused /%s to %s", name, ctx.who)
             return ctx.reply("error.organisers_only")
         await ctx.clear_step()
         return await command.handler(ctx)

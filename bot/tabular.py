@@ -8,6 +8,12 @@ XLSX: the spreadsheet row number). Fully blank rows are dropped but never
 renumber the others. Failures raise `TableError` carrying a locale key
 (``tabular.error.*``) and its parameters, never a user-facing sentence.
 
+A file is read within `bot.filelimits.Limits` (size, rows, columns, cells, and for .xlsx
+what it unpacks to; `bot.csvread` and `bot.xlsxread` check the rest while reading) and a
+file over one is refused naming it. Every cell is checked once, here, for control
+characters (a tab and line breaks are text), and stripped without ever being stripped into
+a formula (`clean_cell`); a CSV cell quoted by `bot.formats.export` reads back unquoted.
+
 Also what every format does with a table the same way: `Columns` (a format's column names and
 the keys of what its header reports), `Header` (a header row mapped to fields, reading the rows
 under it and warning about data under no name), the cell length limit, and `Findings`, the
@@ -16,9 +22,7 @@ collector of problems and warnings. Each format keeps its own rules and its own 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -26,8 +30,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from bot.csvread import MalformedCsv, csv_records
+from bot.filelimits import LIMITS, LimitExceeded, Limits
+from bot.formats.export import is_formula_like, restore
+from bot.xlsxread import NotXlsx, column_letter, xlsx_values
+
 __all__ = ["MAX_CELL_CHARS", "SUFFIXES", "Columns", "Findings", "Header", "Problem", "Table",
-           "TableError", "TableRow", "fold", "problem_from", "read_table", "read_table_bytes"]
+           "TableError", "TableRow", "Verdict", "check_characters", "clean_cell",
+           "column_letter", "control_character", "fold", "problem_from", "read_file",
+           "read_table",
+           "read_table_bytes"]
 
 SUFFIXES = (".csv", ".xlsx")
 MAX_CELL_CHARS = 200
@@ -35,8 +47,7 @@ HEADER_SEARCH_ROWS = 10  # title rows such as "DANH SÁCH ĐẠI BIỂU" above t
 ORDINALS = frozenset({"stt", "tt", "sott", "sothutu", "no"})  # row numbers: nobody reads them
 _BOM = b"\xef\xbb\xbf"
 _LINE_BREAK = re.compile(rb"\r\n?|\n")
-_QUOTED = re.compile(r'"[^"]*"?')
-_SEP_DIRECTIVE = re.compile(r"sep=(.)(\r\n?|\n)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # Unicode's Cc, but tab, LF, CR
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +90,7 @@ class TableError(Exception):
     line: int | None
     reason_key: str
     params: dict[str, str | int] = field(default_factory=dict)
+    column: str | None = None  # a spreadsheet column letter, when one cell is to blame
 
     def __post_init__(self) -> None:
         super().__init__(self.file_name, self.line, self.reason_key)
@@ -87,30 +99,50 @@ class TableError(Exception):
         return f"{self.format_location()}: {self.reason_key}"
 
     def format_location(self) -> str:
-        """Return "file:line", or just "file" when no line is to blame."""
-        return self.file_name if self.line is None else f"{self.file_name}:{self.line}"
+        """Return "file:line[:column]", or just "file" when no line is to blame."""
+        if self.line is None:
+            return self.file_name
+        where = f"{self.file_name}:{self.line}"
+        return where if self.column is None else f"{where}:{self.column}"
 
 
-def read_table(path: Path) -> Table:
-    """Read the .csv or .xlsx file at `path` into a `Table`."""
-    _check_suffix(path.name)
+def read_file(path: Path, limits: Limits = LIMITS) -> bytes:
+    """Return the bytes of the file at `path`, refusing one over the size limit unread."""
     try:
-        data = path.read_bytes()
+        if path.stat().st_size > limits.file_bytes:
+            raise _refusal(path.name, LimitExceeded("file_bytes", limits.file_bytes))
+        return path.read_bytes()
     except OSError as exc:
         raise TableError(path.name, None, "tabular.error.cannot_open") from exc
-    return read_table_bytes(data, path.name)
 
 
-def read_table_bytes(data: bytes, file_name: str) -> Table:
-    """Read the bytes of a .csv or .xlsx file (e.g. a chat document) into a `Table`."""
+def read_table(path: Path, limits: Limits = LIMITS) -> Table:
+    """Read the .csv or .xlsx file at `path` into a `Table`."""
+    _check_suffix(path.name)
+    return read_table_bytes(read_file(path, limits), path.name, limits)
+
+
+def read_table_bytes(data: bytes, file_name: str, limits: Limits = LIMITS) -> Table:
+    """Read the bytes of a .csv or .xlsx file (e.g. a chat document) into a `Table`, within
+    `limits` (checked before and while reading; see `bot.filelimits`)."""
     suffix = _check_suffix(file_name)
-    if suffix == ".xlsx":
-        rows = _xlsx_rows(data, file_name)
-    else:
-        rows = _csv_rows(_decode_utf8(data, file_name), file_name)
+    try:
+        if len(data) > limits.file_bytes:
+            raise LimitExceeded("file_bytes", limits.file_bytes)
+        if suffix == ".xlsx":
+            rows = _xlsx_rows(data, file_name, limits)
+        else:
+            rows = _csv_rows(_decode_utf8(data, file_name), file_name, limits)
+    except LimitExceeded as exc:
+        raise _refusal(file_name, exc) from exc
     if not rows:
         raise TableError(file_name, None, "tabular.error.empty")
     return Table(file_name=file_name, rows=rows)
+
+
+def _refusal(file_name: str, exc: LimitExceeded) -> TableError:
+    """Return a file over a limit as the TableError that names the limit."""
+    return TableError(file_name, exc.line, exc.key, exc.params, column=exc.column)
 
 
 def _check_suffix(file_name: str) -> str:
@@ -131,82 +163,76 @@ def _decode_utf8(data: bytes, file_name: str) -> str:
         raise TableError(file_name, line, "tabular.error.not_utf8") from exc
 
 
-def _csv_rows(text: str, file_name: str) -> list[TableRow]:
-    first_line = 0
-    directive = _SEP_DIRECTIVE.match(text)
-    if directive:  # Excel's "sep=;" first line names the delimiter itself.
-        delimiter = directive.group(1)
-        text = text[directive.end() :]
-        first_line = 1
-    else:
-        delimiter = _sniff_delimiter(text)
-        if delimiter is None:  # nothing but blank lines and separators
-            return []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows: list[TableRow] = []
-    consumed = 0
-    while True:
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            line = first_line + consumed + 1
-            raise TableError(file_name, line, "tabular.error.malformed_csv") from exc
-        start, consumed = first_line + consumed + 1, reader.line_num
-        cells = [cell.strip() for cell in record]
-        if any(cells):
-            rows.append(TableRow(line=start, cells=cells))
-    return rows
-
-
-SNIFF_LINES = 20
-
-
-def _sniff_delimiter(text: str) -> str | None:
-    """Return the delimiter the first non-blank lines use most, or None when all are blank.
-
-    Several lines count, not only the first: a title row such as "BIÊN BẢN KIỂM PHIẾU" or
-    "Tiêu đề;Bầu BCH, nhiệm kỳ 2025 - 2030" says little. A tie goes to ";", which Excel
-    writes in Vietnamese locales (and a comma inside text is common, a semicolon rare).
-    """
-    semicolons = commas = seen = 0
-    for raw in io.StringIO(text, newline=""):
-        if not raw.strip(' \t\r\n,;"'):
-            continue
-        line = _QUOTED.sub("", raw)  # separators inside quotes do not count
-        semicolons += line.count(";")
-        commas += line.count(",")
-        seen += 1
-        if seen == SNIFF_LINES:
-            break
-    if not seen:
-        return None
-    return ";" if semicolons >= commas and semicolons else ","
-
-
-def _xlsx_rows(data: bytes, file_name: str) -> list[TableRow]:
-    from openpyxl import load_workbook  # imported here: CSV-only callers skip its start-up cost
-
+def _csv_rows(text: str, file_name: str, limits: Limits) -> list[TableRow]:
+    rows = _Rows(limits)
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many exception types on junk bytes
-        raise TableError(file_name, None, "tabular.error.not_xlsx") from exc
-    rows: list[TableRow] = []
+        for line, record in csv_records(text, limits):
+            check_characters(file_name, line, record)
+            rows.add(line, [restore(clean_cell(cell)) for cell in record])
+    except MalformedCsv as exc:
+        raise TableError(file_name, exc.line, "tabular.error.malformed_csv") from exc
+    return rows.rows
+
+
+class _Rows:
+    """The non-blank rows of a table, counted against the limits as they come."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.rows: list[TableRow] = []
+        self.cells = self.chars = 0
+
+    def add(self, line: int, cells: list[str]) -> None:
+        """Keep a row unless it is blank; refuse it when the table grows over a limit."""
+        if not any(cells):
+            return
+        self.rows.append(TableRow(line=line, cells=cells))
+        self.cells += sum(1 for cell in cells if cell)
+        self.chars += sum(map(len, cells))
+        limits = self.limits
+        for name, count in (("rows", len(self.rows)), ("cells", self.cells),
+                            ("table_chars", self.chars)):
+            if count > getattr(limits, name):
+                raise LimitExceeded(name, getattr(limits, name), line)
+
+
+def clean_cell(value: str) -> str:
+    """Return a cell's text without the spaces around it, but never stripped into a formula:
+    the tab or line break before a leading "=", "+", "-" or "@" stays, as a spreadsheet
+    keeps it (so "\t=SUM(A1)" is not read back as "=SUM(A1)")."""
+    text = value.strip()
+    if is_formula_like(text) and any(ch in "\t\r\n" for ch in value[: value.find(text[0])]):
+        return value.rstrip()
+    return text
+
+
+def control_character(text: str) -> str | None:
+    """Return the first control character in `text` as "U+0000", or None; a tab and line
+    breaks are text."""
+    found = _CONTROL.search(text)
+    return None if found is None else f"U+{ord(found.group()):04X}"
+
+
+def check_characters(file_name: str, line: int, cells: Sequence[str]) -> None:
+    """Refuse a row whose cells (as read, before stripping) hold a control character."""
+    if _CONTROL.search("\t".join(cells)) is None:
+        return
+    for position, cell in enumerate(cells, start=1):
+        code = control_character(cell)
+        if code:
+            raise TableError(file_name, line, "tabular.error.control_character", {"code": code},
+                             column=column_letter(position))
+
+
+def _xlsx_rows(data: bytes, file_name: str, limits: Limits) -> list[TableRow]:
+    rows = _Rows(limits)
     try:
-        if not book.worksheets:
-            return rows
-        sheet = book.worksheets[0]
-        sheet.reset_dimensions()  # some writers store a wrong <dimension>; read every row
-        for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-            cells = [_cell_text(value) for value in values]
-            if any(cells):
-                rows.append(TableRow(line=number, cells=cells))
-    except Exception as exc:  # a corrupt sheet fails lazily, while rows are parsed
+        for number, values in xlsx_values(data, limits):
+            check_characters(file_name, number, [v if isinstance(v, str) else "" for v in values])
+            rows.add(number, [_cell_text(value) for value in values])
+    except NotXlsx as exc:
         raise TableError(file_name, None, "tabular.error.not_xlsx") from exc
-    finally:
-        book.close()
-    return rows
+    return rows.rows
 
 
 def _cell_text(value: object) -> str:
@@ -225,7 +251,7 @@ def _cell_text(value: object) -> str:
         return value.isoformat(timespec="seconds" if value.second else "minutes")
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value).strip()
+    return clean_cell(str(value))
 
 
 @lru_cache(maxsize=8192)
@@ -238,7 +264,20 @@ def fold(text: str) -> str:
 
 def problem_from(error: TableError) -> Problem:
     """Return a file that could not be read as one Problem (at line 1 when no line is known)."""
-    return Problem(error.file_name, error.line or 1, None, error.reason_key, dict(error.params))
+    return Problem(error.file_name, error.line or 1, error.column, error.reason_key,
+                   dict(error.params))
+
+
+class Verdict:
+    """What checking a file gives (a mixin): its problems forbid going on, warnings do not."""
+
+    __slots__ = ()
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        """Return whether it may go on: no problems (warnings allowed)."""
+        return not self.problems
 
 
 class Findings:

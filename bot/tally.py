@@ -33,11 +33,12 @@ class Rule:
     majority: Fraction = Fraction(1, 2)
 
     def __post_init__(self) -> None:
-        if isinstance(self.majority, bool) or not isinstance(self.majority, Fraction | int):
+        majority: object = self.majority  # callers may pass anything: check it at run time
+        if isinstance(majority, bool) or not isinstance(majority, Fraction | int):
             raise TypeError("Rule.majority must be a Fraction, e.g. Fraction(2, 3), not a float")
-        if not 0 <= self.majority < 1:
+        if not 0 <= majority < 1:
             raise ValueError("Rule.majority must be at least 0 and less than 1")
-        object.__setattr__(self, "majority", Fraction(self.majority))
+        object.__setattr__(self, "majority", Fraction(majority))
 
     def passes(self, votes: int, valid: int) -> bool:
         """Return whether `votes` is more than `majority` of `valid` ballots (exactly)."""

@@ -16,10 +16,12 @@ from bot.i18n import Markup, Translator, join
 from bot.localtime import parse_date
 from bot.model import Reply, parse_id
 from bot.router import Router
+from bot.text import shorten
 from storage import agenda, delegates, registrations
 from storage.agenda import Session
 
 PREFIX = "ag"
+BUTTON_TITLE_MAX = 36  # a session's title on its button is cut to this many characters
 TOMORROW = {"tomorrow", "mai", "ngàymai", "ngaymai"}
 TODAY = {"today", "hômnay", "homnay", "nay"}
 
@@ -125,12 +127,9 @@ async def show_agenda(ctx: Context) -> Reply:
     lines.append(ctx.t("agenda.hint"))
     choices = tuple(ctx.choice("agenda.button", f"{PREFIX}:{s.id}",
                                start=local(ctx, s.starts_at).strftime("%H:%M"),
-                               title=_short(s.title)) for s in sessions[:40])
+                               title=shorten(s.title, BUTTON_TITLE_MAX))
+               for s in sessions[:40])
     return Reply(join(lines), choices)
-
-
-def _short(text: str, size: int = 36) -> str:
-    return text if len(text) <= size else text[: size - 1] + "…"
 
 
 async def on_session(ctx: Context) -> Reply:

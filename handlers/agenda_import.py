@@ -11,18 +11,20 @@ sent in chat comes through the one file flow (`handlers.uploads`) as `FILES`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import tzinfo
+from functools import partial
 
 from bot.clock import from_iso, to_iso
 from bot.context import Context, Services
 from bot.fanout import outbox_rows
 from bot.filekind import Checked, Confirm, Offer
+from bot.filelimits import off_loop
 from bot.formats import reports
 from bot.formats.agenda import SessionRow, is_programme, read_agenda
-from bot.i18n import Markup, join
+from bot.i18n import Markup, Translate, join
 from bot.model import Reply
-from bot.tabular import Problem, Table
+from bot.tabular import Problem, Table, Verdict
 from handlers.agenda import in_audience
 from storage import agenda, audit, registrations
 from storage.agenda import Session, SessionData
@@ -34,7 +36,6 @@ log = logging.getLogger(__name__)
 PURPOSE = "agenda"
 PREFIX = "agi"
 LIST_LIMIT = 25
-Translate = Callable[..., Markup]
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class Change:
 
 
 @dataclass
-class AgendaPlan:
+class AgendaPlan(Verdict):
     """What an agenda import would do, and what stops it."""
 
     file_name: str
@@ -62,11 +63,6 @@ class AgendaPlan:
     first: bool = False
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """Tell whether the plan may be applied."""
-        return not self.problems
 
 
 def _data(row: SessionRow) -> SessionData:
@@ -86,7 +82,7 @@ def _kind_of_change(old: Session, new: SessionData) -> str | None:
 
 async def plan_from_bytes(services: Services, data: bytes, file_name: str) -> AgendaPlan:
     """Parse a programme file and compare it with the stored programme."""
-    parsed = read_agenda(data, file_name, services.config.event.tz)
+    parsed = await off_loop(read_agenda, data, file_name, services.config.event.tz)
     plan = AgendaPlan(file_name, problems=list(parsed.problems), warnings=list(parsed.warnings))
     if not parsed.ok:
         return plan
@@ -106,14 +102,14 @@ async def plan_from_bytes(services: Services, data: bytes, file_name: str) -> Ag
     return plan
 
 
-def change_line(t: Translate, change: Change, tz: object) -> Markup:
+def change_line(t: Translate, change: Change, tz: tzinfo) -> Markup:
     """Describe one change in one language."""
     session = change.new or change.old
     assert session is not None
 
     def when(s: Session | SessionData) -> str:
-        start = from_iso(s.starts_at).astimezone(tz)  # type: ignore[arg-type]
-        end = from_iso(s.ends_at).astimezone(tz)  # type: ignore[arg-type]
+        start = from_iso(s.starts_at).astimezone(tz)
+        end = from_iso(s.ends_at).astimezone(tz)
         return f"{start:%H:%M}–{end:%H:%M} {start:%d/%m}"
 
     return t(f"agenda_import.change.{change.kind}", title=session.title, when=when(session),
@@ -121,7 +117,7 @@ def change_line(t: Translate, change: Change, tz: object) -> Markup:
              before_location=(change.old.location or "—") if change.old else "")
 
 
-def render_plan(t: Translate, plan: AgendaPlan, tz: object, *, state: str,
+def render_plan(t: Translate, plan: AgendaPlan, tz: tzinfo, *, state: str,
                 limit: int | None = None) -> Markup:
     """Describe a plan: its problems, or its changes and warnings.
 
@@ -160,7 +156,7 @@ async def apply_plan(services: Services, plan: AgendaPlan, *, actor: str,
             for mine, group in told.items():
                 rows += outbox_rows(
                     services, group,
-                    lambda lang, mine=mine: notice_text(services, lang, [changes[i] for i in mine]),
+                    partial(notice_text, services, changes=[changes[i] for i in mine]),
                     key=f"a{broadcast_id}", broadcast_id=broadcast_id)
             return rows
 
@@ -168,14 +164,13 @@ async def apply_plan(services: Services, plan: AgendaPlan, *, actor: str,
     keys = {row.key for row in plan.rows}
     cancel = [c.old.key for c in plan.changes if c.kind == "cancelled" and c.old is not None
               and c.old.key not in keys]
+    note = audit.Note(actor, "agenda.imported", {
+        "file": plan.file_name, "sessions": len(plan.rows), "changes": len(plan.changes),
+        "cancelled": cancel, "recipients": len(people)}, to_iso(now))
     broadcast_id = await agenda.apply_import(services.db, upserts=plan.rows, cancel_keys=cancel,
-                                             notice=notice, now=to_iso(now))
-    await audit.record(services.db, actor=actor, action="agenda.imported", now=to_iso(now),
-                       details={"file": plan.file_name, "sessions": len(plan.rows),
-                                "changes": len(plan.changes), "notice": broadcast_id,
-                                "recipients": len(people)})
-    log.info("agenda %s imported by %s: %d changes, %d accounts told", plan.file_name, actor,
-             len(plan.changes), len(people))
+                                             notice=notice, now=to_iso(now), note=note)
+    log.info("agenda %s imported by %s: %d changes, %d accounts told", plan.file_name,
+             services.pseudonyms.actor(actor), len(plan.changes), len(people))
     await services.reschedule()
     services.wake_delivery()
     return broadcast_id, len(people)
@@ -189,11 +184,7 @@ def _still_relevant(change: Change, now: str) -> bool:
 
 def notice_text(services: Services, language: str | None, changes: list[Change]) -> str:
     """Return one delegate's change notice in their language."""
-    texts, tz = services.texts, services.config.event.tz
-
-    def t(key: str, **params: object) -> Markup:
-        return texts.t(language, key, **params)
-
+    t, tz = services.texts.in_language(language), services.config.event.tz
     return join([t("agenda_import.notice"), *(change_line(t, c, tz) for c in changes)])
 
 

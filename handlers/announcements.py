@@ -13,6 +13,7 @@ import logging
 import re
 import secrets
 from datetime import datetime
+from functools import partial
 
 from bot.clock import from_iso, to_iso
 from bot.context import Context, Services
@@ -86,8 +87,14 @@ async def _ask_audience(ctx: Context, body: str) -> Reply:
 async def on_choice(ctx: Context) -> Reply:
     """Handle every button of the flow: audience, send, schedule, cancel."""
     action, _, value = ctx.payload.partition(":")
-    if action == "unschedule":
+    if action == "unschedule":  # the button under /scheduled: ask first
+        return await _ask_unschedule(ctx, value)
+    if action == "drop":
         return await _unschedule(ctx, value)
+    if action == "keep":
+        kept = parse_id(value)
+        return ctx.reply("error.stale_choice") if kept is None else ctx.reply("announce.kept",
+                                                                              id=kept)
     data = ctx.user.step_data
     if action == "cancel":
         await ctx.clear_step()
@@ -153,18 +160,17 @@ async def _send_now(ctx: Context, body: str, audience: dict[str, str]) -> Reply:
     services = ctx.services
     people = await registrations.recipients(ctx.db, audience)
     now = to_iso(services.clock.now())
+    note = audit.Note(ctx.actor, "announce.queued", {
+        "audience": audience, "recipients": len(people), "text": body[:200]}, now)
     queued = await broadcasts.create_queued(ctx.db, broadcasts.NewBroadcast(
         "announcement", audience, body, ctx.actor,
         lambda bid: build_messages(services, bid, body, people),
-        report=(ctx.msg.platform, ctx.msg.chat_id, ctx.lang)), now)
+        report=(ctx.msg.platform, ctx.msg.chat_id, ctx.lang)), now, note)
     assert queued is not None  # no dedupe key: always created
     broadcast_id, added = queued
     await ctx.clear_step()
-    await audit.record(ctx.db, actor=ctx.actor, action="announce.queued", now=now, details={
-        "broadcast": broadcast_id, "audience": audience, "recipients": len(people),
-        "text": body[:200]})
     log.info("announcement %s queued for %d recipients by %s", broadcast_id, len(people),
-             ctx.actor)
+             ctx.who)
     services.wake_delivery()
     return ctx.reply("announce.queued", id=broadcast_id, count=len(people), messages=added)
 
@@ -182,14 +188,14 @@ async def on_when(ctx: Context) -> Reply:
         return ctx.reply("announce.bad_when", zone=event.timezone)
     if when <= now:
         return ctx.reply("announce.past_when", when=_local(ctx, when))
+    note = audit.Note(ctx.actor, "announce.scheduled", {
+        "audience": data["audience"], "send_at": to_iso(when),
+        "text": str(data["body"])[:200]}, to_iso(now))
     broadcast_id = await broadcasts.create(
         ctx.db, kind="announcement", audience=data["audience"], body=data["body"],
         status="scheduled", send_at=to_iso(when), created_by=ctx.actor,
-        report=(ctx.msg.platform, ctx.msg.chat_id, ctx.lang), now=to_iso(now))
+        report=(ctx.msg.platform, ctx.msg.chat_id, ctx.lang), now=to_iso(now), note=note)
     await ctx.clear_step()
-    await audit.record(ctx.db, actor=ctx.actor, action="announce.scheduled", now=to_iso(now),
-                       details={"broadcast": broadcast_id, "audience": data["audience"],
-                                "send_at": to_iso(when), "text": str(data["body"])[:200]})
     await ctx.services.reschedule()
     return ctx.reply("announce.scheduled", id=broadcast_id, when=_local(ctx, when))
 
@@ -211,15 +217,33 @@ async def scheduled(ctx: Context) -> Reply:
                                                id=b.id) for b in items[:20]))
 
 
+async def _ask_unschedule(ctx: Context, value: str) -> Reply:
+    """Say what cancelling would stop (when, to whom, what), with a button to do it and one
+    to keep it; nothing changes until the first is pressed."""
+    broadcast_id = parse_id(value)
+    if broadcast_id is None:
+        return ctx.reply("error.stale_choice")
+    item = await broadcasts.get(ctx.db, broadcast_id)
+    if item is None or item.status != "scheduled":
+        return ctx.reply("announce.too_late", id=value)
+    question = ctx.t("announce.unschedule_ask", id=item.id,
+                     when=_local(ctx, from_iso(item.send_at or "")),
+                     audience=audience_label(ctx, item.audience), text=item.body[:300])
+    return Reply(question, (ctx.choice("announce.unschedule_yes", f"{PREFIX}:drop:{item.id}",
+                                       id=item.id),
+                            ctx.choice("announce.unschedule_no", f"{PREFIX}:keep:{item.id}")),
+                 columns=2)
+
+
 async def _unschedule(ctx: Context, value: str) -> Reply:
     broadcast_id = parse_id(value)
     if broadcast_id is None:
         return ctx.reply("error.stale_choice")
     now = to_iso(ctx.services.clock.now())
-    if not await broadcasts.set_status(ctx.db, broadcast_id, "cancelled", expect="scheduled"):
+    note = audit.Note(ctx.actor, "announce.cancelled", {"broadcast": broadcast_id}, now)
+    if not await broadcasts.set_status(ctx.db, broadcast_id, "cancelled", expect="scheduled",
+                                       note=note):
         return ctx.reply("announce.too_late", id=value)
-    await audit.record(ctx.db, actor=ctx.actor, action="announce.cancelled", now=now,
-                       details={"broadcast": broadcast_id})
     await ctx.services.reschedule()
     return ctx.reply("announce.unscheduled", id=value)
 
@@ -231,13 +255,13 @@ async def release(services: Services, broadcast_id: int) -> None:
         return
     people = await registrations.recipients(services.db, item.audience)
     now = to_iso(services.clock.now())
+    note = audit.Note("bot", "announce.released",
+                      {"broadcast": broadcast_id, "recipients": len(people)}, now)
     added = await broadcasts.release(
         services.db, broadcast_id, now,
-        lambda bid: build_messages(services, bid, item.body, people))
+        lambda bid: build_messages(services, bid, item.body, people), note)
     if added is None:
         return
-    await audit.record(services.db, actor="bot", action="announce.released", now=now,
-                       details={"broadcast": broadcast_id, "recipients": len(people)})
     log.info("scheduled announcement %s released to %d recipients", broadcast_id, len(people))
     services.wake_delivery()
 
@@ -252,8 +276,7 @@ async def jobs(services: Services) -> list[Job]:
             log.info("announcement %s was due while the bot was down: sending it now", item.id)
             await release(services, item.id)
             continue
-        out.append(Job(f"announce:{item.id}", when,
-                       lambda bid=item.id: release(services, bid)))  # type: ignore[misc]
+        out.append(Job(f"announce:{item.id}", when, partial(release, services, item.id)))
     return out
 
 

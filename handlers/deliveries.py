@@ -27,14 +27,14 @@ async def deliveries(ctx: Context) -> Reply:
         return Reply(join(lines))
     raw = ctx.msg.args[0].lstrip("#")
     broadcast_id = parse_id(raw)
-    item = await broadcasts.get(ctx.db, broadcast_id) if broadcast_id is not None else None
-    if item is None:
+    broadcast = await broadcasts.get(ctx.db, broadcast_id) if broadcast_id is not None else None
+    if broadcast is None:
         return ctx.reply("deliveries.unknown", id=raw[:20])
-    counts = await outbox.counts(ctx.db, item.id)
-    lines = [ctx.t("delivery.report", id=item.id, total=sum(counts.values()), sent=counts["sent"],
-                   failed=counts["failed"], blocked=counts["blocked"],
+    counts = await outbox.counts(ctx.db, broadcast.id)
+    lines = [ctx.t("delivery.report", id=broadcast.id, total=sum(counts.values()),
+                   sent=counts["sent"], failed=counts["failed"], blocked=counts["blocked"],
                    pending=counts["pending"] + counts["sending"])]
-    missed = await outbox.undelivered(ctx.db, item.id)
+    missed = await outbox.undelivered(ctx.db, broadcast.id)
     for row in missed[:MAX_LISTED]:
         person = await delegates.get(ctx.db, row.delegate_id) if row.delegate_id else None
         lines.append(ctx.t(f"deliveries.{row.state}", name=person.full_name if person else "—",

@@ -1,19 +1,23 @@
-"""Organisers' view of registration: /registrations (counts and who is missing) and /unlink."""
+"""Organisers' view of registration: /registrations (counts and who is missing) and /unlink
+(which says whose accounts it would unlink, and does it only on the organiser's yes)."""
 
 from __future__ import annotations
 
 import logging
 
+from bot.clock import to_iso
 from bot.context import Context
 from bot.fanout import language_for
 from bot.i18n import join
 from bot.model import Choice, Reply, parse_id
 from bot.router import Router
-from storage import delegates, registrations, users
+from storage import audit, delegates, registrations, users
 
 log = logging.getLogger(__name__)
 
 PREFIX = "regs"
+UNLINK = "unl"
+STEP_UNLINK = "unlink.confirm"
 PAGE_SIZE = 20
 
 
@@ -72,18 +76,44 @@ async def on_page(ctx: Context) -> Reply:
 
 
 async def unlink(ctx: Context) -> Reply:
-    """Unlink a delegate's chat accounts: `/unlink <delegate code>`."""
+    """Ask before unlinking a delegate's chat accounts: `/unlink <delegate code>`."""
     if len(ctx.msg.args) != 1:
         return ctx.reply("unlink.usage")
     code = ctx.msg.args[0][:64]
     delegate = await delegates.find_by_code(ctx.db, code)
     if delegate is None:
         return ctx.reply("unlink.unknown", code=code)
-    accounts = await registrations.unlink_delegate(ctx.db, delegate.id)
+    accounts = await registrations.accounts_of(ctx.db, delegate.id)
     if not accounts:
         return ctx.reply("unlink.none", name=delegate.full_name, code=delegate.code)
-    log.info("organiser %s unlinked delegate %s (%d accounts)", ctx.msg.user_id, delegate.code,
-             len(accounts))
+    # The answer is taken only while this question is the organiser's latest: an old "yes"
+    # must not unlink whoever has linked the seat since.
+    await ctx.set_step(STEP_UNLINK, {"delegate": delegate.id})
+    platforms = join(sorted({ctx.t(f"platform.{a.platform}") for a in accounts}), ", ")
+    question = ctx.t("unlink.ask", name=delegate.full_name, code=delegate.code,
+                     count=len(accounts), platforms=platforms)
+    return Reply(question, (ctx.choice("unlink.yes", f"{UNLINK}:yes:{delegate.id}"),
+                            ctx.choice("unlink.no", f"{UNLINK}:no:{delegate.id}")), columns=2)
+
+
+async def on_unlink(ctx: Context) -> Reply:
+    """Unlink the delegate asked about and tell them, or keep the link."""
+    answer, _, value = ctx.payload.partition(":")
+    asked = ctx.user.step_data.get("delegate") if ctx.user.step == STEP_UNLINK else None
+    if asked is None or parse_id(value) != asked:
+        return ctx.reply("error.stale_choice")
+    await ctx.clear_step()
+    delegate = await delegates.get(ctx.db, int(asked))
+    if delegate is None:
+        return ctx.reply("error.stale_choice")
+    if answer != "yes":
+        return ctx.reply("unlink.kept", name=delegate.full_name, code=delegate.code)
+    note = audit.Note(ctx.actor, "delegate.unlinked", {"delegate": delegate.code},
+                      to_iso(ctx.services.clock.now()))
+    accounts = await registrations.unlink_delegate(ctx.db, delegate.id, note)
+    if not accounts:
+        return ctx.reply("unlink.none", name=delegate.full_name, code=delegate.code)
+    log.info("%s unlinked a delegate's accounts (%d)", ctx.who, len(accounts))
     texts = ctx.services.texts
     for account in accounts:
         person = await users.get(ctx.db, account.platform, account.user_id)
@@ -100,3 +130,4 @@ def register(router: Router) -> None:
     router.command("registrations", summary, organiser=True)
     router.command("unlink", unlink, organiser=True)
     router.choice(PREFIX, on_page, organiser=True)
+    router.choice(UNLINK, on_unlink, organiser=True)

@@ -9,13 +9,13 @@ linked to another account on the same platform is refused and the organisers are
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.clock import from_iso, to_iso
 from bot.context import Context
 from bot.fanout import language_for
 from bot.formats.roster import normalize_invite_code, normalize_phone
-from bot.i18n import join
+from bot.i18n import Markup, join
 from bot.model import Reply
 from bot.router import Router
 from storage import delegates, registrations, users
@@ -40,15 +40,21 @@ async def start(ctx: Context) -> Reply | list[Reply]:
     """Welcome; then ask for the invite code, or check the one from the deep link."""
     event = ctx.services.config.event.name
     if ctx.is_organiser and not ctx.msg.args:
-        return ctx.reply("start.welcome_organiser", event=event, name=ctx.msg.display_name)
+        return ctx.reply("start.welcome_organiser", event=event, hello=hello(ctx))
     delegate = await current_delegate(ctx)
     if delegate is not None:
         return Reply(join([ctx.t("start.welcome_back", event=event, name=delegate.full_name),
                            ctx.t("registration.next_steps")], "\n\n"))
     if ctx.msg.args:
         return await check_code(ctx, "".join(ctx.msg.args))
-    welcome = ctx.reply("start.welcome", event=event, name=ctx.msg.display_name)
+    welcome = ctx.reply("start.welcome", event=event, hello=hello(ctx))
     return [welcome, await ask_code(ctx)]
+
+
+def hello(ctx: Context) -> Markup:
+    """Greet the sender by the name their app gives, or without one when it gives none."""
+    name = ctx.msg.display_name.strip()
+    return ctx.t("start.hello", name=name) if name else ctx.t("start.hello_nameless")
 
 
 async def ask_code(ctx: Context) -> Reply:
@@ -59,13 +65,19 @@ async def ask_code(ctx: Context) -> Reply:
     return Reply(ctx.t(key), request_contact=by_phone)
 
 
+def _failures_that_count(ctx: Context) -> datetime:
+    """Return since when failed attempts can still lock the sender out."""
+    settings = ctx.services.config.registration
+    return ctx.services.clock.now() - timedelta(
+        minutes=settings.window_minutes + settings.lockout_minutes)
+
+
 async def _locked_for(ctx: Context) -> int:
     """Return the minutes the sender must still wait, or 0 when they may try."""
     settings = ctx.services.config.registration
     now = ctx.services.clock.now()
-    window_start = now - timedelta(minutes=settings.window_minutes + settings.lockout_minutes)
     times = [from_iso(t) for t in await registrations.failures_since(
-        ctx.db, ctx.msg.platform, ctx.msg.user_id, to_iso(window_start))]
+        ctx.db, ctx.msg.platform, ctx.msg.user_id, to_iso(_failures_that_count(ctx)))]
     window = timedelta(minutes=settings.window_minutes)
     for i in range(len(times) - settings.max_attempts + 1):
         burst = times[i:i + settings.max_attempts]
@@ -80,8 +92,7 @@ async def _failed(ctx: Context, reason: str) -> Reply:
     """Count a wrong attempt and answer without telling whether the code exists."""
     now = ctx.services.clock.now()
     await registrations.record_failure(ctx.db, ctx.msg.platform, ctx.msg.user_id, to_iso(now))
-    log.info("registration attempt failed (%s) for %s user %s", reason, ctx.msg.platform,
-             ctx.msg.user_id)
+    log.info("registration attempt failed (%s) for %s", reason, ctx.who)
     minutes = await _locked_for(ctx)
     if minutes:
         return ctx.reply("registration.locked", minutes=minutes)
@@ -122,8 +133,8 @@ async def _ask_confirmation(ctx: Context, delegate: Delegate, method: str) -> Re
 
 async def _seat_taken(ctx: Context, delegate: Delegate) -> None:
     """Tell every organiser that someone presented a seat already linked elsewhere."""
-    log.warning("%s user %s presented the credentials of delegate %s, already linked",
-                ctx.msg.platform, ctx.msg.user_id, delegate.code)
+    log.warning("%s presented the credentials of a delegate linked to another account",
+                ctx.who)
     services = ctx.services
     for platform, ids in services.organisers.items():
         for organiser_id in ids:
@@ -182,8 +193,7 @@ async def on_choice(ctx: Context) -> Reply:
         await _seat_taken(ctx, delegate)
         return ctx.reply("registration.taken")
     await registrations.clear_failures(ctx.db, ctx.msg.platform, ctx.msg.user_id)
-    log.info("%s user %s registered as delegate %s", ctx.msg.platform, ctx.msg.user_id,
-             delegate.code)
+    log.info("%s registered", ctx.who)
     return Reply(join([ctx.t("registration.done", name=delegate.full_name),
                        ctx.t("registration.next_steps")], "\n\n"))
 
@@ -214,8 +224,10 @@ async def on_forget(ctx: Context) -> Reply:
     await ctx.clear_step()
     if ctx.payload != "yes":
         return ctx.reply("forget.kept")
-    await registrations.forget_account(ctx.db, ctx.msg.platform, ctx.msg.user_id)
-    log.info("%s user %s asked to be forgotten", ctx.msg.platform, ctx.msg.user_id)
+    await registrations.forget_account(ctx.db, ctx.msg.platform, ctx.msg.user_id,
+                                       to_iso(ctx.services.clock.now()),
+                                       to_iso(_failures_that_count(ctx)))
+    log.info("%s asked to be forgotten", ctx.who)
     return Reply(ctx.services.texts.t(ctx.lang, "forget.done"))
 
 

@@ -11,6 +11,7 @@ missed reminders of one session make one message. Breaks get no reminder.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from bot.clock import from_iso, to_iso
@@ -104,7 +105,7 @@ async def jobs(services: Services) -> list[Job]:
     return out
 
 
-def _runner(services: Services, session: Session, offset: int):  # type: ignore[no-untyped-def]
+def _runner(services: Services, session: Session, offset: int) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
         await send(services, session.id, offset, session.starts_at)
     return run

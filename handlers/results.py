@@ -19,13 +19,15 @@ from bot.clock import to_iso
 from bot.context import Context, Services
 from bot.fanout import outbox_rows
 from bot.filekind import Checked, Confirm
+from bot.filelimits import off_loop
 from bot.formats import reports
 from bot.formats.results import CandidateRow, ResultFile, is_result, read_results
-from bot.i18n import Markup, join
+from bot.i18n import Markup, Translate, join
 from bot.model import Reply, parse_id
 from bot.router import Router
 from bot.tabular import Table
 from bot.tally import Rule, Tally, tally
+from bot.text import shorten
 from storage import audit, registrations, results
 from storage.broadcasts import NewBroadcast
 from storage.outbox import NewMessage
@@ -36,6 +38,7 @@ log = logging.getLogger(__name__)
 PREFIX = "res"
 ORGANISER_PREFIX = "resp"
 LIST_LIMIT = 25
+BUTTON_TITLE_MAX = 40  # a result's title on its button is cut to this many characters
 COUNTS = ("ballots_issued", "ballots_received", "valid", "invalid", "seats", "agree",
           "disagree", "abstain")
 
@@ -64,7 +67,7 @@ def rule_of(services: Services, kind: str) -> Rule:
     return Rule(Fraction(str(percent)) / 100)
 
 
-def _pct(t: Any, value: Decimal | None) -> str:
+def _pct(t: Translate, value: Decimal | None) -> str:
     text = f"{value if value is not None else Decimal('0.00')}"
     return text.replace(".", str(t("number.decimal_point")))
 
@@ -72,10 +75,7 @@ def _pct(t: Any, value: Decimal | None) -> str:
 def render(services: Services, language: str | None, data: dict[str, Any],
            changes: list[Markup] | None = None) -> Markup:
     """Return the notice of a result (a correction when `changes` is given) in one language."""
-    texts = services.texts
-
-    def t(key: str, **params: object) -> Markup:
-        return texts.t(language, key, **params)
+    t = services.texts.in_language(language)
 
     result = from_data(data)
     counted: Tally = tally(result, rule_of(services, result.kind))
@@ -110,8 +110,7 @@ def render(services: Services, language: str | None, data: dict[str, Any],
 def changes_between(services: Services, language: str | None, old: dict[str, Any],
                     new: dict[str, Any]) -> list[Markup]:
     """Describe what a correction changes: counts, candidates' votes, who is elected."""
-    def t(key: str, **params: object) -> Markup:
-        return services.texts.t(language, key, **params)
+    t = services.texts.in_language(language)
 
     lines = [t("results.change.count", what=t(f"results.count.{key}"), old=old.get(key),
                new=new.get(key)) for key in COUNTS if old.get(key) != new.get(key)]
@@ -147,17 +146,23 @@ async def corrected_by(services: Services, item: Result) -> int | None:
 async def notice_for(services: Services, language: str | None, item: Result) -> Markup:
     """Return a stored result's notice: with what changed when it is a correction."""
     corrects = await corrected_by(services, item)
-    if corrects is None:
+    old = await results.get(services.db, corrects) if corrects is not None else None
+    return notice_between(services, language, item, old)
+
+
+def notice_between(services: Services, language: str | None, item: Result,
+                   old: Result | None) -> Markup:
+    """Return a result's notice: a correction of `old` (what changed) when there is one."""
+    if old is None:
         return render(services, language, item.data)
-    old = await results.get(services.db, corrects)
-    changes = changes_between(services, language, old.data, item.data) if old else []
-    return render(services, language, item.data, changes)
+    return render(services, language, item.data,
+                  changes_between(services, language, old.data, item.data))
 
 
 async def import_file(services: Services, data: bytes, file_name: str,
                       actor: str) -> tuple[ResultFile, int | None]:
     """Check a result file and store it as a draft; return it and the draft id (None if bad)."""
-    parsed = read_results(data, file_name)
+    parsed = await off_loop(read_results, data, file_name)
     if not parsed.ok:
         return parsed, None
     return parsed, await store_draft(services, parsed, actor)
@@ -167,55 +172,53 @@ async def store_draft(services: Services, parsed: ResultFile, actor: str) -> int
     """Store a checked result as a draft (correcting the one published under its title)."""
     corrected = await results.published_titled(services.db, parsed.title)
     now = to_iso(services.clock.now())
-    result_id = await results.create_draft(
+    note = audit.Note(actor, "results.imported", {
+        "file": parsed.file_name, "title": parsed.title,
+        "corrects": corrected.id if corrected else None}, now)
+    return await results.create_draft(
         services.db, title=parsed.title, kind=parsed.kind, data=to_data(parsed),
         file_name=parsed.file_name, corrects=corrected.id if corrected else None, actor=actor,
-        now=now)
-    await audit.record(services.db, actor=actor, action="results.imported", now=now,
-                       details={"result": result_id, "file": parsed.file_name,
-                                "title": parsed.title,
-                                "corrects": corrected.id if corrected else None})
-    return result_id
+        now=now, note=note)
 
 
-def problems_text(t: Any, parsed: ResultFile) -> Markup:
+def problems_text(t: Translate, parsed: ResultFile) -> Markup:
     """List a result file's problems as `file:line: reason`."""
     head = t("results.problems", file=parsed.file_name, count=len(parsed.problems))
     return reports.refused(t, head, parsed.problems, LIST_LIMIT, column=False)
 
 
 async def publish(services: Services, result_id: int, actor: str) -> tuple[int, int] | None:
-    """Publish a draft to every registered delegate; return (broadcast id, accounts)."""
-    item = await results.get(services.db, result_id)
-    if item is None or item.status != "draft":
-        return None
-    corrects = await corrected_by(services, item)
-    current = await results.get(services.db, corrects) if corrects is not None else None
-    if current is not None and current.data == item.data:
-        return None  # the same figures as the published result: nothing to correct
-    if corrects != item.corrects and corrects is not None:
-        # Another draft of this title was published after this one was imported: this one
-        # corrects that, and says what changes from it.
-        await results.set_corrects(services.db, item.id, corrects)
-        item = await results.get(services.db, result_id)
-        assert item is not None
-    people = await registrations.recipients(services.db, {"type": "all"})
-    notices = {lang: await notice_for(services, lang, item) for lang in services.texts.texts}
+    """Publish a draft to every registered delegate; return (broadcast id, accounts).
 
-    def build(broadcast_id: int) -> list[NewMessage]:
-        return outbox_rows(services, people, notices.__getitem__, key=f"x{broadcast_id}",
-                           broadcast_id=broadcast_id)
+    Whether it is a correction, and of which result, is decided in the publishing
+    transaction (`storage.results.publish`): of two drafts of one title published at the
+    same moment, the second corrects the first. None when nothing was published: no longer
+    a draft, or the same figures as the result it would correct.
+    """
+    people = await registrations.recipients(services.db, {"type": "all"})
+
+    def notice(item: Result, old: Result | None) -> NewBroadcast | None:
+        if old is not None and old.data == item.data:
+            return None  # the same figures as the published result: nothing to correct
+        notices = {lang: notice_between(services, lang, item, old)
+                   for lang in services.texts.texts}
+
+        def build(broadcast_id: int) -> list[NewMessage]:
+            return outbox_rows(services, people, notices.__getitem__, key=f"x{broadcast_id}",
+                               broadcast_id=broadcast_id)
+
+        return NewBroadcast("result", {"type": "all"}, item.title, actor, build)
 
     now = to_iso(services.clock.now())
-    broadcast_id = await results.publish(services.db, result_id, actor=actor, now=now,
-                                         notice=NewBroadcast("result", {"type": "all"},
-                                                             item.title, actor, build))
-    if broadcast_id is None:
+    note = audit.Note(actor, "results.published",
+                      {"result": result_id, "recipients": len(people)}, now)
+    published = await results.publish(services.db, result_id, actor=actor, now=now,
+                                      notice=notice, note=note)
+    if published is None or published.broadcast_id is None:
         return None
-    await audit.record(services.db, actor=actor, action="results.published", now=now,
-                       details={"result": result_id, "broadcast": broadcast_id,
-                                "recipients": len(people), "corrects": item.corrects})
-    log.info("result %s published by %s to %d accounts", result_id, actor, len(people))
+    broadcast_id = published.broadcast_id
+    log.info("result %s published by %s to %d accounts", result_id,
+             services.pseudonyms.actor(actor), len(people))
     services.wake_delivery()
     return broadcast_id, len(people)
 
@@ -242,7 +245,7 @@ class ResultFiles:
     async def check(self, ctx: Context, file_name: str, data: bytes,
                     action: str = "") -> Checked[ResultFile]:
         """Read and check the result; report its problems, if any."""
-        parsed = read_results(data, file_name)
+        parsed = await off_loop(read_results, data, file_name)
         return Checked(Markup() if parsed.ok else problems_text(ctx.t, parsed), parsed, parsed.ok)
 
     async def apply(self, ctx: Context, action: str, checked: Checked[ResultFile]) -> Reply:
@@ -276,10 +279,10 @@ async def on_organiser_choice(ctx: Context) -> Reply:
         return await _preview(ctx, result_id) if item and item.status == "draft" else (
             ctx.reply("error.stale_choice"))
     if action == "discard":
-        if not await results.discard(ctx.db, result_id):
+        note = audit.Note(ctx.actor, "results.discarded", {"result": result_id},
+                          to_iso(ctx.services.clock.now()))
+        if not await results.discard(ctx.db, result_id, note):
             return ctx.reply("results.not_draft", id=result_id)
-        await audit.record(ctx.db, actor=ctx.actor, action="results.discarded",
-                           now=to_iso(ctx.services.clock.now()), details={"result": result_id})
         return ctx.reply("results.discarded", id=result_id)
     published = await publish(ctx.services, result_id, ctx.actor)
     if published is None:
@@ -296,18 +299,14 @@ async def list_results(ctx: Context) -> Reply:
         return ctx.reply("results.none")
     lines = [ctx.t("results.list_head")] if shown else []
     lines += [ctx.t("results.list_line", id=r.id, title=r.title) for r in shown]
-    choices = [ctx.choice("results.open", f"{PREFIX}:{r.id}", title=_short(r.title))
-               for r in shown[-20:]]
+    choices = [ctx.choice("results.open", f"{PREFIX}:{r.id}",
+                          title=shorten(r.title, BUTTON_TITLE_MAX)) for r in shown[-20:]]
     if drafts:
         lines.append(ctx.t("results.drafts_head"))
         lines += [ctx.t("results.list_line", id=r.id, title=r.title) for r in drafts]
         choices += [ctx.choice("results.open_draft", f"{ORGANISER_PREFIX}:view:{r.id}",
                                id=r.id) for r in drafts[-10:]]
     return Reply(Markup(join(lines).lstrip("\n")), tuple(choices))
-
-
-def _short(text: str, size: int = 40) -> str:
-    return text if len(text) <= size else text[: size - 1] + "…"
 
 
 async def on_open(ctx: Context) -> Reply:

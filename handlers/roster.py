@@ -8,8 +8,6 @@ sent in chat comes through the one file flow (`handlers.uploads`) as `FILES`.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,23 +15,23 @@ from pathlib import Path
 from bot.clock import to_iso
 from bot.context import Context
 from bot.filekind import Checked, Confirm, Offer
-from bot.formats import reports
+from bot.filelimits import off_loop
+from bot.formats import export, reports
 from bot.formats.roster import RosterFile, fill_invite_codes, parse_roster
-from bot.i18n import Markup, join
+from bot.i18n import Markup, Translate, join
 from bot.model import Reply
-from bot.tabular import Problem, Table, TableError, problem_from, read_table_bytes
-from storage import delegates
+from bot.tabular import Problem, Table, TableError, Verdict, problem_from, read_table_bytes
+from storage import audit, delegates, files
 from storage.db import Database
 from storage.delegates import Delegate, DelegateData
 
 PURPOSE = "roster"
 PREFIX = "roster"
 CHAT_LIST_MAX = 25
-Translate = Callable[..., Markup]
 
 
 @dataclass
-class RosterPlan:
+class RosterPlan(Verdict):
     """What an import would do, and what stops it."""
 
     file_name: str
@@ -44,11 +42,6 @@ class RosterPlan:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     prune: bool = False
-
-    @property
-    def ok(self) -> bool:
-        """Tell whether the plan may be applied."""
-        return not self.problems
 
 
 def plan_import(existing: list[Delegate], roster: RosterFile, file_name: str, *,
@@ -82,41 +75,57 @@ def plan_import(existing: list[Delegate], roster: RosterFile, file_name: str, *,
         old = by_code.get(row.code)
         if old is None:
             plan.added.append(data)
-        elif DelegateData(*_fields(old)) != data:
+        elif _data(old) != data:
             plan.updated.append(data)
         else:
             plan.unchanged += 1
     return plan
 
 
-def _fields(d: Delegate) -> tuple[object, ...]:
-    return (d.code, d.full_name, d.unit, d.delegation, d.kind, d.phone, d.seat, d.invite_code)
+def _data(d: Delegate) -> DelegateData:
+    return DelegateData(d.code, d.full_name, d.unit, d.delegation, d.kind, d.phone, d.seat,
+                        d.invite_code)
 
 
-async def plan_from_table(db: Database, table: Table, *, prune: bool) -> RosterPlan:
-    """Parse a table and plan its import against the current roster."""
+async def plan_from_table(db: Database | None, table: Table, *, prune: bool) -> RosterPlan:
+    """Parse a table and plan its import against the current roster (None: no database
+    yet, so an empty roster)."""
     roster = parse_roster(table)
-    return plan_import(await delegates.all_delegates(db), roster, table.file_name, prune=prune)
+    existing = await delegates.all_delegates(db) if db is not None else []
+    return plan_import(existing, roster, table.file_name, prune=prune)
 
 
-async def plan_from_bytes(db: Database, data: bytes, file_name: str, *,
+async def plan_from_bytes(db: Database | None, data: bytes, file_name: str, *,
                           prune: bool) -> RosterPlan:
-    """Read file bytes and plan their import; an unreadable file becomes one problem."""
+    """Read file bytes and plan their import (off the event loop; None: no database yet, so
+    an empty roster); an unreadable file, or one over a limit, becomes one problem."""
+    existing = await delegates.all_delegates(db) if db is not None else []
+    return await off_loop(_plan_bytes, existing, data, file_name, prune)
+
+
+def _plan_bytes(existing: list[Delegate], data: bytes, file_name: str,
+                prune: bool) -> RosterPlan:
     try:
         table = read_table_bytes(data, file_name)
     except TableError as exc:
         return RosterPlan(file_name, problems=[problem_from(exc)])
-    return await plan_from_table(db, table, prune=prune)
+    return plan_import(existing, parse_roster(table), file_name, prune=prune)
 
 
 async def apply_plan(db: Database, plan: RosterPlan, now: str,
-                     progress: Callable[[int], None] | None = None) -> None:
-    """Write a clean plan in one transaction."""
+                     progress: Callable[[int], None] | None = None, *,
+                     actor: str = "cli") -> None:
+    """Write a clean plan and its audit entry (by `actor`) in one transaction."""
     if not plan.ok:
         raise ValueError("a plan with problems cannot be applied")
     removed = [d.code for d in plan.missing] if plan.prune else []
+    note = audit.Note(actor, "roster.imported", {
+        "file": plan.file_name, "added": [d.code for d in plan.added],
+        "updated": [d.code for d in plan.updated], "unchanged": plan.unchanged,
+        "removed": removed, "missing_kept": 0 if plan.prune else len(plan.missing),
+    }, now)
     await delegates.apply_import(db, upserts=[*plan.added, *plan.updated],
-                                 remove_codes=removed, now=now, progress=progress)
+                                 remove_codes=removed, now=now, progress=progress, note=note)
 
 
 def render_plan(t: Translate, plan: RosterPlan, *, state: str,
@@ -167,20 +176,16 @@ async def db_rows(db: Database) -> list[tuple[Delegate, list[str]]]:
     return [(d, linked.get(d.id, [])) for d in await delegates.all_delegates(db)]
 
 
-def write_export(path: Path, rows: list[list[str]]) -> None:
-    """Write export rows as .csv (UTF-8 with BOM, for Excel) or .xlsx."""
-    if path.suffix.lower() == ".xlsx":
-        from openpyxl import Workbook
+EXPORT_FORMATS = (".csv", ".xlsx")
 
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("Đại biểu")
-        for row in rows:
-            sheet.append(row)
-        book.save(path)
-        return
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    path.write_text(buffer.getvalue(), encoding="utf-8-sig")
+
+def write_export(path: Path, rows: list[list[str]], kind: str | None = None, *,
+                 sheet_title: str | None = None) -> None:
+    """Write export rows as .csv or .xlsx (`bot.formats.export`: no spreadsheet runs their
+    text): as `kind` says (one of `EXPORT_FORMATS`), else as the path's extension says. The
+    file is written whole or not at all, readable by the owner only (it holds invite codes
+    and phone numbers)."""
+    files.write_private(path, export.table_bytes(rows, kind or path.suffix, sheet_title))
 
 
 class RosterFiles:
@@ -206,7 +211,8 @@ class RosterFiles:
 
     async def apply(self, ctx: Context, action: str, checked: Checked[RosterPlan]) -> Reply:
         """Import the checked roster in one transaction and report what was done."""
-        await apply_plan(ctx.db, checked.plan, to_iso(ctx.services.clock.now()))
+        await apply_plan(ctx.db, checked.plan, to_iso(ctx.services.clock.now()),
+                         actor=ctx.actor)
         return Reply(render_plan(ctx.t, checked.plan, state="done", limit=CHAT_LIST_MAX))
 
 

@@ -4,7 +4,8 @@
 file: a programme (a `.toml` file, or a table whose header names a day and a start time), a
 result (a table that opens with a title key), and a roster, which takes any other file (its
 checker says what is missing). The steps, written once for all of them: only organisers send
-files; a file over the size limit is refused before it is downloaded; the kind checks the file.
+files; a file over the size limit is refused before it is downloaded; the kind checks the file,
+reading it off the event loop within `bot.filelimits.LIMITS` (over one, it is refused).
 A file with problems gets its report and no button. A clean file is kept (`storage.staging`,
 under the kind's name, one per person and kind) and its report offers the kind's buttons and
 a cancel button, all carrying the file's token, so that a button under an older report cannot
@@ -21,13 +22,14 @@ from typing import Any
 from bot.clock import to_iso
 from bot.context import Context
 from bot.filekind import FileKind
+from bot.filelimits import LIMITS, off_loop
 from bot.model import Reply
 from bot.router import Router
 from bot.tabular import Table, TableError, read_table_bytes
 from handlers import agenda_import, results, roster
 from storage import staging
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_FILE_BYTES = LIMITS.file_bytes
 CANCEL = "cancel"
 KINDS: tuple[FileKind[Any], ...] = (agenda_import.FILES, results.FILES, roster.FILES)
 
@@ -50,7 +52,7 @@ async def on_document(ctx: Context) -> Reply:
     if document.size > MAX_FILE_BYTES:
         return ctx.reply("roster.chat.too_big", max_mb=MAX_FILE_BYTES // (1024 * 1024))
     file_name, data = document.file_name, await document.fetch()
-    kind = kind_of(file_name, data)
+    kind = await off_loop(kind_of, file_name, data)  # each kind's check reads off the loop too
     checked = await kind.check(ctx, file_name, data)
     if not checked.ok:
         return Reply(checked.report)

@@ -4,35 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from storage import audit
 from storage.broadcasts import NewBroadcast, queue_in
-from storage.db import Database
-
-_COLUMNS = ("id, key, starts_at, ends_at, title, location, presenter, description, kind,"
-            " audience, cancelled")
-
-
-@dataclass(frozen=True, slots=True)
-class Session:
-    """One session of the programme (times in UTC ISO 8601)."""
-
-    id: int
-    key: str
-    starts_at: str
-    ends_at: str
-    title: str
-    location: str
-    presenter: str
-    description: str
-    kind: str
-    audience: str
-    cancelled: bool
+from storage.db import Database, Row
 
 
 @dataclass(frozen=True, slots=True)
 class SessionData:
-    """A session as an import writes it."""
+    """A session as an import writes it (times in UTC ISO 8601)."""
 
     key: str
     starts_at: str
@@ -45,9 +25,23 @@ class SessionData:
     audience: str
 
 
-def _session(row: Any) -> Session:
+@dataclass(frozen=True, slots=True)
+class Session(SessionData):
+    """One stored session of the programme: what an import wrote, its id, and whether a later
+    import cancelled it."""
+
+    id: int
+    cancelled: bool
+
+
+# In Session's field order: SessionData's, then id and cancelled.
+_COLUMNS = ("key, starts_at, ends_at, title, location, presenter, description, kind, audience,"
+            " id, cancelled")
+
+
+def _session(row: Row) -> Session:
     values = list(row)
-    values[10] = bool(values[10])
+    values[-1] = bool(values[-1])
     return Session(*values)
 
 
@@ -90,8 +84,9 @@ async def version(db: Database) -> int:
 
 async def apply_import(db: Database, *, upserts: Sequence[SessionData],
                        cancel_keys: Sequence[str], notice: NewBroadcast | None,
-                       now: str) -> int | None:
-    """Write an import, and queue its change notice, in one transaction.
+                       now: str, note: audit.Note | None = None) -> int | None:
+    """Write an import, queue its change notice and write `note`, its audit entry (given the
+    notice's id), in one transaction.
 
     Return the notice's broadcast id (None without a notice).
     """
@@ -116,7 +111,7 @@ async def apply_import(db: Database, *, upserts: Sequence[SessionData],
             "INSERT INTO meta (key, value) VALUES ('agenda_version', '1') ON CONFLICT (key)"
             " DO UPDATE SET value = CAST(value AS INTEGER) + 1"
         )
-        if notice is None:
-            return None
-        queued = await queue_in(conn, notice, now)
-        return None if queued is None else queued[0]
+        queued = None if notice is None else await queue_in(conn, notice, now)
+        broadcast_id = None if queued is None else queued[0]
+        await audit.insert(conn, note, notice=broadcast_id)
+        return broadcast_id

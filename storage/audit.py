@@ -1,4 +1,9 @@
-"""The audit log: who did what, to which audience, when, and the outcome."""
+"""The audit log: who did what, to which audience, when, and the outcome.
+
+An organiser's change and its entry are one: the storage function that makes the change
+takes the entry as a `Note` and writes it with `insert` in the same transaction, so there
+is never a change without its entry, nor an entry for a change that did not happen.
+"""
 
 from __future__ import annotations
 
@@ -20,13 +25,33 @@ class Entry:
     details: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class Note:
+    """An entry to write inside the transaction of the change it records."""
+
+    actor: str                  # "platform:user_id", "cli" or "bot"
+    action: str
+    details: dict[str, Any]
+    now: str
+
+
+async def insert(conn: Any, note: Note | None, **more: Any) -> None:
+    """Write an entry inside the caller's transaction (nothing for None); `more` adds the
+    details only known there, such as the id of a row just made."""
+    if note is None:
+        return
+    await conn.execute(
+        "INSERT INTO audit_log (at, actor, action, details) VALUES (?, ?, ?, ?)",
+        (note.now, note.actor, note.action,
+         json.dumps({**note.details, **more}, ensure_ascii=False)),
+    )
+
+
 async def record(db: Database, *, actor: str, action: str, details: dict[str, Any],
                  now: str) -> None:
-    """Append one entry."""
-    await db.execute(
-        "INSERT INTO audit_log (at, actor, action, details) VALUES (?, ?, ?, ?)",
-        (now, actor, action, json.dumps(details, ensure_ascii=False)),
-    )
+    """Append one entry in a transaction of its own (for what the bot itself notes)."""
+    async with db.write() as conn:
+        await insert(conn, Note(actor, action, details, now))
 
 
 async def entries(db: Database, *, action: str | None = None, limit: int = 100) -> list[Entry]:

@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from storage.db import Database
+from storage import audit
+from storage.db import Database, Row
 from storage.outbox import NewMessage, insert
 
 
@@ -36,7 +37,7 @@ _COLUMNS = ("id, kind, audience, body, status, send_at, created_by, report_platf
             " finished_at")
 
 
-def _broadcast(row: Any) -> Broadcast:
+def _broadcast(row: Row) -> Broadcast:
     values = list(row)
     values[2] = json.loads(values[2])
     return Broadcast(*values)
@@ -44,8 +45,9 @@ def _broadcast(row: Any) -> Broadcast:
 
 async def create(db: Database, *, kind: str, audience: dict[str, Any], body: str, status: str,
                  send_at: str | None, created_by: str, report: tuple[str, str, str] | None,
-                 now: str) -> int:
-    """Store a new broadcast; `report` is (platform, chat id, language) for the live report."""
+                 now: str, note: audit.Note | None = None) -> int:
+    """Store a new broadcast; `report` is (platform, chat id, language) for the live report,
+    `note` the audit entry, written in the same transaction with the broadcast's id."""
     platform, chat_id, language = report or (None, None, None)
     async with db.write() as conn:
         cur = await conn.execute(
@@ -55,7 +57,9 @@ async def create(db: Database, *, kind: str, audience: dict[str, Any], body: str
             (kind, json.dumps(audience, ensure_ascii=False), body, status, send_at, created_by,
              platform, chat_id, language, now),
         )
-        return int(cur.lastrowid or 0)
+        broadcast_id = int(cur.lastrowid or 0)
+        await audit.insert(conn, note, broadcast=broadcast_id)
+        return broadcast_id
 
 
 async def get(db: Database, broadcast_id: int) -> Broadcast | None:
@@ -73,15 +77,23 @@ async def with_status(db: Database, status: str) -> list[Broadcast]:
 
 
 async def set_status(db: Database, broadcast_id: int, status: str, *, expect: str,
-                     column: str | None = None, now: str | None = None) -> bool:
-    """Move a broadcast from `expect` to `status` (stamping `column`); False if it was not."""
+                     column: str | None = None, now: str | None = None,
+                     note: audit.Note | None = None) -> bool:
+    """Move a broadcast from `expect` to `status` (stamping `column`); False if it was not.
+
+    `note`, the audit entry, is written in the same transaction when it moved.
+    """
     stamp = f", {column} = ?" if column else ""
     params: tuple[Any, ...] = (status, now, broadcast_id, expect) if column else (
         status, broadcast_id, expect)
-    changed = await db.execute(
-        f"UPDATE broadcasts SET status = ?{stamp} WHERE id = ? AND status = ?", params
-    )
-    return changed == 1
+    async with db.write() as conn:
+        cur = await conn.execute(
+            f"UPDATE broadcasts SET status = ?{stamp} WHERE id = ? AND status = ?", params
+        )
+        if cur.rowcount != 1:
+            return False
+        await audit.insert(conn, note)
+    return True
 
 
 async def set_report_message(db: Database, broadcast_id: int, message_id: str) -> None:
@@ -126,15 +138,22 @@ async def queue_in(conn: Any, item: NewBroadcast, now: str) -> tuple[int, int] |
     return broadcast_id, added
 
 
-async def create_queued(db: Database, item: NewBroadcast, now: str) -> tuple[int, int] | None:
-    """Store a broadcast and its outbox rows in one transaction; see `queue_in`."""
+async def create_queued(db: Database, item: NewBroadcast, now: str,
+                        note: audit.Note | None = None) -> tuple[int, int] | None:
+    """Store a broadcast and its outbox rows in one transaction, with `note`, its audit
+    entry (given the broadcast's id); see `queue_in`."""
     async with db.write() as conn:
-        return await queue_in(conn, item, now)
+        queued = await queue_in(conn, item, now)
+        if queued is not None:
+            await audit.insert(conn, note, broadcast=queued[0])
+        return queued
 
 
 async def release(db: Database, broadcast_id: int, now: str,
-                  build: Callable[[int], Iterable[NewMessage]]) -> int | None:
-    """Queue a scheduled broadcast's rows in one transaction; None if it was not scheduled."""
+                  build: Callable[[int], Iterable[NewMessage]],
+                  note: audit.Note | None = None) -> int | None:
+    """Queue a scheduled broadcast's rows in one transaction, with `note`, its audit entry;
+    None if it was not scheduled."""
     async with db.write() as conn:
         cur = await conn.execute(
             "UPDATE broadcasts SET status = 'queued', queued_at = ? WHERE id = ?"
@@ -146,6 +165,7 @@ async def release(db: Database, broadcast_id: int, now: str,
         if added == 0:  # nobody to send to any more: nothing will ever finish it
             await conn.execute("UPDATE broadcasts SET status = 'done', finished_at = ?"
                                " WHERE id = ?", (now, broadcast_id))
+        await audit.insert(conn, note)
         return added
 
 
@@ -154,3 +174,14 @@ async def recent(db: Database, limit: int = 10) -> list[Broadcast]:
     rows = await db.fetchall(f"SELECT {_COLUMNS} FROM broadcasts ORDER BY id DESC LIMIT ?",
                              (limit,))
     return [_broadcast(r) for r in rows]
+
+
+async def finish_emptied(conn: Any, broadcast_ids: Iterable[int], now: str) -> None:
+    """Mark queued broadcasts with nothing left to send as done, inside the caller's
+    transaction (after /forget took their last waiting messages away)."""
+    await conn.executemany(
+        "UPDATE broadcasts SET status = 'done', finished_at = ? WHERE id = ?"
+        " AND status = 'queued' AND NOT EXISTS (SELECT 1 FROM outbox WHERE broadcast_id = ?"
+        " AND state IN ('pending', 'sending'))",
+        [(now, broadcast_id, broadcast_id) for broadcast_id in sorted(set(broadcast_ids))],
+    )

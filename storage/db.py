@@ -9,6 +9,7 @@ schema version is `PRAGMA user_version`.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -19,12 +20,51 @@ from typing import Any
 
 import aiosqlite
 
+from storage import files
+
 BUSY_TIMEOUT_MS = 5000
+# A row of a query: its columns by position or by name, untyped (SQLite's values).
+Row = aiosqlite.Row
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
 class DatabaseError(Exception):
-    """The database cannot be used: not SQLite, newer than the code, or unreadable."""
+    """The database cannot be used: missing, not SQLite, newer than the code, read-only,
+    damaged, locked or unreadable.
+
+    `reason` says which, as a word the command line looks its message up by; `path` is the
+    file and `params` what else the message names (the schema versions, SQLite's words).
+    """
+
+    def __init__(self, message: str, *, reason: str = "other", path: Path | None = None,
+                 **params: object) -> None:
+        super().__init__(message)
+        self.reason, self.path, self.params = reason, path, params
+
+
+# SQLite's primary result codes (the low byte of an extended code) and what they mean here.
+_REASONS = {5: "locked", 6: "locked", 8: "read_only", 10: "io", 11: "corrupt", 13: "full",
+            14: "cannot_open", 26: "not_sqlite"}
+
+
+def classify(exc: sqlite3.Error, path: Path) -> DatabaseError:
+    """Return what an error of SQLite on the database at `path` means, as a DatabaseError."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    reason = _REASONS.get(code & 0xFF, "other") if isinstance(code, int) else "other"
+    if reason == "other" and "readonly" in str(exc):
+        reason = "read_only"
+    if reason == "other" and "disk is full" in str(exc):  # an error made without its code
+        reason = "full"
+    return DatabaseError(f"{path}: {str(exc) or type(exc).__name__}", reason=reason, path=path,
+                         detail=str(exc))
+
+
+def writable(path: Path) -> bool:
+    """Tell whether SQLite could write the database at `path`: the file, and its folder
+    (where the write-ahead log and the shared-memory file live)."""
+    if path.exists() and not os.access(path, os.W_OK):
+        return False
+    return os.access(path.parent, os.W_OK | os.X_OK)
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -54,7 +94,11 @@ def _check_is_sqlite(path: Path) -> int:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        raise DatabaseError(f"{path}: not an SQLite database ({exc})") from None
+        found = classify(exc, path)
+        if found.reason in ("not_sqlite", "other"):
+            raise DatabaseError(f"{path}: not an SQLite database ({exc})", reason="not_sqlite",
+                                path=path, detail=str(exc)) from None
+        raise found from None
 
 
 class Database:
@@ -67,16 +111,47 @@ class Database:
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
-        """Open (or create) the database at `path`, set pragmas and apply migrations."""
+    async def open(cls, path: Path, *, create: bool = True, make_folder: bool = True) -> Database:
+        """Open the database at `path`, set pragmas and apply migrations.
+
+        A missing file is created when `create` (else DatabaseError "missing"), its missing
+        folder too when `make_folder` (else "no_folder"). A file or folder SQLite could not
+        write is refused as "read_only" before anything is tried.
+        """
         known = migrations()
+        if not path.exists():
+            if not create:
+                raise DatabaseError(f"{path}: no database here", reason="missing", path=path)
+            if not path.parent.is_dir() and not make_folder:
+                raise DatabaseError(f"{path}: the folder {path.parent} does not exist",
+                                    reason="no_folder", path=path, folder=path.parent)
         version = _check_is_sqlite(path)
         if version > len(known):
             raise DatabaseError(
                 f"{path}: the database is at schema version {version}, newer than this "
-                f"program knows ({len(known)}); upgrade delegate-bot or use a backup"
+                f"program knows ({len(known)}); upgrade delegate-bot or use a backup",
+                reason="newer", path=path, version=version, known=len(known),
             )
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # Invite codes and phone numbers: the file and its -wal and -shm are the owner's only
+        # (SQLite gives the -wal and -shm the database file's mode when it creates them).
+        try:
+            files.private_folder(path.parent)
+        except OSError as exc:
+            raise DatabaseError(f"{path}: {exc.strerror}", reason="cannot_open", path=path,
+                                detail=exc.strerror or str(exc)) from None
+        if not writable(path):  # before private_file, which would make it writable again
+            raise DatabaseError(f"{path}: read-only", reason="read_only", path=path, detail="")
+        try:
+            files.private_file(path)
+            return await cls._connect(path, known)
+        except sqlite3.Error as exc:
+            raise classify(exc, path) from None
+        except OSError as exc:
+            raise DatabaseError(f"{path}: {exc.strerror}", reason="cannot_open", path=path,
+                                detail=exc.strerror or str(exc)) from None
+
+    @classmethod
+    async def _connect(cls, path: Path, known: list[tuple[int, str]]) -> Database:
         conn = await aiosqlite.connect(path, isolation_level=None)
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path)
@@ -85,6 +160,7 @@ class Database:
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA foreign_keys = ON")
+            files.restrict_database(path)  # -wal and -shm left by an older version
             await db._migrate(known)
             # Reads go through a connection of their own: in WAL mode it sees only committed
             # data, never another coroutine's write half done, and never waits for it.
@@ -135,12 +211,12 @@ class Database:
                 raise
             await self.conn.execute("COMMIT")
 
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         """Return the first row of a query, or None (committed data only)."""
         async with self._read_conn.execute(sql, params) as cur:
             return await cur.fetchone()
 
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Return every row of a query (committed data only)."""
         async with self._read_conn.execute(sql, params) as cur:
             return list(await cur.fetchall())
@@ -175,15 +251,3 @@ class Database:
         """Run one write statement for many rows in one transaction."""
         async with self.write() as conn:
             await conn.executemany(sql, rows)
-
-    async def backup(self, target: Path) -> None:
-        """Write an online, consistent copy of the database to `target` (never itself)."""
-        if target.exists() and target.resolve() == self.path.resolve():
-            raise DatabaseError(f"{target}: that is the database itself; choose another file")
-        if target.exists():
-            target.unlink()
-        dest = await aiosqlite.connect(target)
-        try:
-            await self.conn.backup(dest)
-        finally:
-            await dest.close()

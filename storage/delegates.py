@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
+from typing import Literal
 
-from storage.db import Database
-
-FIELDS = ("code", "full_name", "unit", "delegation", "kind", "phone", "seat", "invite_code")
-
-
-@dataclass(frozen=True, slots=True)
-class Delegate:
-    """One delegate of the roster."""
-
-    id: int
-    code: str
-    full_name: str
-    unit: str
-    delegation: str
-    kind: str
-    phone: str | None
-    seat: str
-    invite_code: str
+from storage import audit
+from storage.db import Database, Row
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +24,28 @@ class DelegateData:
     invite_code: str
 
 
-_SELECT = "SELECT id, " + ", ".join(FIELDS) + " FROM delegates"
+@dataclass(frozen=True, slots=True)
+class Delegate(DelegateData):
+    """One delegate of the roster: the details an import wrote, and the delegate's id."""
+
+    id: int
 
 
-def _delegate(row: Sequence[object]) -> Delegate:
-    return Delegate(*row)  # type: ignore[arg-type]
+FIELDS = tuple(f.name for f in fields(DelegateData))
+_SELECT = "SELECT " + ", ".join(FIELDS) + ", id FROM delegates"  # Delegate's field order
+
+
+def _delegate(row: Row) -> Delegate:
+    return Delegate(*row)
+
+
+_Unique = Literal["id", "code", "invite_code", "phone", "checkin_token"]
+
+
+async def _one(db: Database, column: _Unique, value: object) -> Delegate | None:
+    """Return the delegate whose `column` (a unique one) holds `value`, if any."""
+    row = await db.fetchone(f"{_SELECT} WHERE {column} = ?", (value,))
+    return None if row is None else _delegate(row)
 
 
 async def all_delegates(db: Database) -> list[Delegate]:
@@ -53,31 +55,27 @@ async def all_delegates(db: Database) -> list[Delegate]:
 
 async def get(db: Database, delegate_id: int) -> Delegate | None:
     """Return a delegate by id."""
-    row = await db.fetchone(f"{_SELECT} WHERE id = ?", (delegate_id,))
-    return None if row is None else _delegate(row)
+    return await _one(db, "id", delegate_id)
 
 
 async def find_by_code(db: Database, code: str) -> Delegate | None:
     """Return the delegate with this roster code."""
-    row = await db.fetchone(f"{_SELECT} WHERE code = ?", (code,))
-    return None if row is None else _delegate(row)
+    return await _one(db, "code", code)
 
 
 async def find_by_invite_code(db: Database, invite_code: str) -> Delegate | None:
     """Return the delegate holding this (normalised) invite code."""
-    row = await db.fetchone(f"{_SELECT} WHERE invite_code = ?", (invite_code,))
-    return None if row is None else _delegate(row)
+    return await _one(db, "invite_code", invite_code)
 
 
 async def find_by_phone(db: Database, phone: str) -> Delegate | None:
     """Return the delegate with this E.164 phone number."""
-    row = await db.fetchone(f"{_SELECT} WHERE phone = ?", (phone,))
-    return None if row is None else _delegate(row)
+    return await _one(db, "phone", phone)
 
 
 async def has_phones(db: Database) -> bool:
     """Tell whether the roster holds any phone number."""
-    return await db.scalar("SELECT EXISTS (SELECT 1 FROM delegates WHERE phone IS NOT NULL)") == 1
+    return bool(await db.scalar("SELECT EXISTS (SELECT 1 FROM delegates WHERE phone IS NOT NULL)"))
 
 
 async def invite_codes(db: Database) -> set[str]:
@@ -88,10 +86,12 @@ async def invite_codes(db: Database) -> set[str]:
 async def apply_import(
     db: Database, *, upserts: Iterable[DelegateData], remove_codes: Iterable[str], now: str,
     progress: Callable[[int], None] | None = None, chunk: int = 500,
+    note: audit.Note | None = None,
 ) -> None:
     """Write an import in one transaction: remove, then insert or update by code.
 
-    `progress` is called with the number of rows written after each chunk.
+    `progress` is called with the number of rows written after each chunk; `note` is the
+    audit entry, written in the same transaction.
     """
     remove = [(code,) for code in remove_codes]
     rows = [(d.code, d.full_name, d.unit, d.delegation, d.kind, d.phone, d.seat, d.invite_code,
@@ -116,11 +116,13 @@ async def apply_import(
             )
             if progress is not None:
                 progress(min(start + chunk, len(rows)))
+        await audit.insert(conn, note)
 
 
 async def checkin_token(db: Database, delegate_id: int) -> str | None:
     """Return a delegate's check-in token (None for an unknown delegate)."""
-    return await db.scalar("SELECT checkin_token FROM delegates WHERE id = ?", (delegate_id,))
+    token = await db.scalar("SELECT checkin_token FROM delegates WHERE id = ?", (delegate_id,))
+    return None if token is None else str(token)
 
 
 async def checkin_tokens(db: Database) -> dict[int, str]:
@@ -130,8 +132,7 @@ async def checkin_tokens(db: Database) -> dict[int, str]:
 
 async def find_by_checkin_token(db: Database, token: str) -> Delegate | None:
     """Return the delegate whose current check-in token this is."""
-    row = await db.fetchone(f"{_SELECT} WHERE checkin_token = ?", (token,))
-    return None if row is None else _delegate(row)
+    return await _one(db, "checkin_token", token)
 
 
 async def new_checkin_token(db: Database, delegate_id: int) -> str | None:
@@ -181,7 +182,7 @@ async def unregistered(db: Database, *, offset: int, limit: int) -> list[Delegat
 
 async def count_unregistered(db: Database) -> int:
     """Return how many delegates are linked on no platform."""
-    return await db.scalar(
+    return int(await db.scalar(
         "SELECT count(*) FROM delegates d WHERE NOT EXISTS"
         " (SELECT 1 FROM registrations r WHERE r.delegate_id = d.id)"
-    )
+    ))

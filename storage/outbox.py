@@ -138,18 +138,19 @@ async def next_due(db: Database, *, done: Collection[int] = ()) -> str | None:
     """Return when the next row that may be claimed falls due, or None when none waits
     (rows in `done` do not hold back their chat's next one)."""
     in_order, params = _in_order(done)
-    return await db.scalar(
+    due = await db.scalar(
         f"SELECT min(next_attempt_at) FROM outbox o WHERE state = 'pending' AND {in_order}",
         params,
     )
+    return None if due is None else str(due)
 
 
 async def counts(db: Database, broadcast_id: int) -> dict[str, int]:
     """Return {state: rows} for one broadcast, every state present."""
-    found = dict(await db.fetchall(
+    found: dict[str, int] = {state: n for state, n in await db.fetchall(
         "SELECT state, count(*) FROM outbox WHERE broadcast_id = ? GROUP BY state",
         (broadcast_id,),
-    ))
+    )}
     return {state: int(found.get(state, 0)) for state in STATES}
 
 
@@ -172,3 +173,26 @@ async def undelivered(db: Database, broadcast_id: int) -> list[Undelivered]:
         (broadcast_id,),
     )
     return [Undelivered(*row) for row in rows]
+
+
+async def forget_chat(conn: Any, platform: str, chat_ids: Iterable[str]) -> set[int]:
+    """Take a forgotten account's chats out of the outbox, inside the caller's transaction.
+
+    Messages not sent yet are removed (one in flight still goes, as it would have: nothing
+    of it stays); those sent, failed or blocked stay for their broadcast's counts, with no
+    chat, delegate or text. Return the broadcasts whose rows changed.
+    """
+    touched: set[int] = set()
+    for chat_id in set(chat_ids):
+        async with conn.execute(
+            "DELETE FROM outbox WHERE platform = ? AND chat_id = ?"
+            " AND state IN ('pending', 'sending') RETURNING broadcast_id", (platform, chat_id),
+        ) as cur:
+            touched |= {row[0] for row in await cur.fetchall() if row[0] is not None}
+        async with conn.execute(
+            "UPDATE outbox SET chat_id = '', delegate_id = NULL, text = '',"
+            " dedupe_key = 'forgotten:' || id WHERE platform = ? AND chat_id = ?"
+            " RETURNING broadcast_id", (platform, chat_id),
+        ) as cur:
+            touched |= {row[0] for row in await cur.fetchall() if row[0] is not None}
+    return touched

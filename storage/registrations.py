@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from storage import audit, broadcasts, outbox
 from storage.db import Database
 
 
@@ -21,10 +22,11 @@ class Account:
 
 async def delegate_id_of(db: Database, platform: str, user_id: str) -> int | None:
     """Return the id of the delegate this account is linked to, if any."""
-    return await db.scalar(
+    delegate_id = await db.scalar(
         "SELECT delegate_id FROM registrations WHERE platform = ? AND user_id = ?",
         (platform, user_id),
     )
+    return None if delegate_id is None else int(delegate_id)
 
 
 async def account_of(db: Database, platform: str, delegate_id: int) -> Account | None:
@@ -36,6 +38,15 @@ async def account_of(db: Database, platform: str, delegate_id: int) -> Account |
         (platform, delegate_id),
     )
     return None if row is None else Account(*row)
+
+
+async def accounts_of(db: Database, delegate_id: int) -> list[Account]:
+    """Return every account linked to a delegate, by platform."""
+    rows = await db.fetchall(
+        "SELECT r.platform, r.user_id, u.chat_id, u.display_name, r.delegate_id"
+        " FROM registrations r JOIN chat_users u USING (platform, user_id)"
+        " WHERE r.delegate_id = ? ORDER BY r.platform", (delegate_id,))
+    return [Account(*row) for row in rows]
 
 
 async def link(db: Database, platform: str, user_id: str, delegate_id: int, method: str,
@@ -52,8 +63,12 @@ async def link(db: Database, platform: str, user_id: str, delegate_id: int, meth
     return True
 
 
-async def unlink_delegate(db: Database, delegate_id: int) -> list[Account]:
-    """Remove every account link of a delegate; return the accounts that were linked."""
+async def unlink_delegate(db: Database, delegate_id: int,
+                          note: audit.Note | None = None) -> list[Account]:
+    """Remove every account link of a delegate; return the accounts that were linked.
+
+    `note`, the audit entry, is written in the same transaction when a link was removed.
+    """
     async with db.write() as conn:
         async with conn.execute(
             "SELECT r.platform, r.user_id, u.chat_id, u.display_name, r.delegate_id"
@@ -62,13 +77,27 @@ async def unlink_delegate(db: Database, delegate_id: int) -> list[Account]:
         ) as cur:
             accounts = [Account(*row) for row in await cur.fetchall()]
         await conn.execute("DELETE FROM registrations WHERE delegate_id = ?", (delegate_id,))
+        if accounts:
+            await audit.insert(conn, note, platforms=sorted(a.platform for a in accounts))
     return accounts
 
 
-async def forget_account(db: Database, platform: str, user_id: str) -> None:
-    """Delete what is held about a chat account: its link, files and the account. Its failed
-    registration attempts stay until they expire, or /forget would reset the lock-out."""
+async def forget_account(db: Database, platform: str, user_id: str, now: str,
+                         failures_since: str) -> None:
+    """Delete what is held about a chat account, in one transaction: its link, files, the
+    account, and its messages in the outbox (those not sent are cancelled, the others keep
+    no chat, delegate or text). Its failed registration attempts since `failures_since`
+    stay, or /forget would lift a lock-out; older ones go."""
     async with db.write() as conn:
+        async with conn.execute(
+            "SELECT chat_id FROM chat_users WHERE platform = ? AND user_id = ?",
+            (platform, user_id),
+        ) as cur:
+            chats = {str(row[0]) for row in await cur.fetchall()} | {user_id}
+        touched = await outbox.forget_chat(conn, platform, chats)
+        await broadcasts.finish_emptied(conn, touched, now)
+        await conn.execute("DELETE FROM login_failures WHERE platform = ? AND user_id = ?"
+                           " AND at < ?", (platform, user_id, failures_since))
         for table in ("registrations", "staged_files", "chat_users"):
             await conn.execute(
                 f"DELETE FROM {table} WHERE platform = ? AND user_id = ?", (platform, user_id)

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from storage.db import Database
+from storage.db import Database, Row
 
 
 @dataclass(slots=True)
@@ -25,7 +25,7 @@ class ChatUser:
     platform_language: str | None = None
 
 
-def _from_row(row: Any) -> ChatUser:
+def _from_row(row: Row) -> ChatUser:
     return ChatUser(
         platform=row["platform"], user_id=row["user_id"], chat_id=row["chat_id"],
         display_name=row["display_name"], language=row["language"], step=row["step"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,8 +13,10 @@ import pytest
 from bot.app import App
 from bot.clock import FixedClock
 from bot.config import Config, parse_config
-from tests.fake_telegram import FakeTelegram
-from tests.harness import TelegramChat, start_channel
+from testkit.fake_server import Seconds
+from testkit.fake_telegram import FakeTelegram
+from testkit.people import SEEDED_CHATS
+from testkit.telegram_harness import TelegramChat, start_channel
 
 ORGANISER_ID = 9001
 DELEGATE_ID = 1001
@@ -54,10 +57,22 @@ async def app(config: Config, clock: FixedClock) -> AsyncIterator[App]:
         await application.close()
 
 
+@contextlib.asynccontextmanager
+async def running_fake(seconds: Seconds) -> AsyncIterator[FakeTelegram]:
+    """Run a fake Telegram on the clock `seconds`, knowing the chats of the people
+    `testkit.people.seed` registers; afterwards, no request may have carried a field the
+    Bot API does not have."""
+    async with FakeTelegram(clock=seconds) as server:
+        server.declare_chats(SEEDED_CHATS)
+        yield server
+    assert server.unknown_params == [], "fields the Bot API does not have were sent"
+
+
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    """Return a running fake Telegram Bot API server on 127.0.0.1."""
-    async with FakeTelegram() as server:
+async def fake(clock: FixedClock) -> AsyncIterator[FakeTelegram]:
+    """Return a running fake Telegram Bot API server on 127.0.0.1, on the test's clock:
+    what the delivery worker waits, Telegram's limit per chat sees pass too."""
+    async with running_fake(lambda: clock.now().timestamp()) as server:
         yield server
 
 

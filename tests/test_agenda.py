@@ -7,13 +7,12 @@ here from the programme as written in the file, not from the bot's own rendering
 sees the sessions of their audience: everyone, official delegates only, or their delegation;
 an organiser sees all; someone not registered sees the sessions for everyone.
 
-The helpers at the top (`Slot`, `programme_toml`, `load`, `drain`, ...) are shared with
+The helpers at the top (`Slot`, `programme_toml`, `load`, ...) are shared with
 `test_reminders.py` and `test_agenda_import.py`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import unicodedata
 from dataclasses import dataclass
@@ -29,9 +28,9 @@ from handlers import reminders
 from handlers.agenda_import import apply_plan, plan_from_bytes
 from storage import agenda
 from storage.agenda import Session
+from testkit.people import DELEGATIONS, Person, seed
+from testkit.telegram_harness import TelegramChat, buttons
 from tests.conftest import DELEGATE_ID, ORGANISER_ID
-from tests.harness import TelegramChat, buttons
-from tests.people import DELEGATIONS, Person, seed
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 TEXTS = Translator.load()
@@ -145,16 +144,6 @@ async def stored(app: App) -> dict[str, Session]:
     """Return the stored sessions (cancelled ones too) by key."""
     sessions = await agenda.all_sessions(app.services.db, include_cancelled=True)
     return {s.key: s for s in sessions}
-
-
-async def drain(app: App, clock: FixedClock) -> None:
-    """Run the delivery worker until the outbox is empty, sleeping on the injected clock."""
-    async def fake_sleep(seconds: float) -> None:
-        clock.advance(timedelta(seconds=seconds))
-        await asyncio.sleep(0)
-
-    app.delivery.sleep = fake_sleep
-    await app.delivery.drain()
 
 
 def at(day: date, clock_time: str) -> datetime:

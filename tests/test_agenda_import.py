@@ -33,10 +33,11 @@ from bot.i18n import Markup
 from bot.text import html_to_plain
 from handlers import reminders
 from storage import agenda, broadcasts, outbox, staging, users
+from testkit.fake_telegram import FakeTelegram
+from testkit.people import Person, seed
+from testkit.telegram_harness import TelegramChat, buttons
+from testkit.worker import drain
 from tests.conftest import ORGANISER_ID
-from tests.fake_telegram import FakeTelegram
-from tests.harness import TelegramChat, buttons
-from tests.people import Person, seed
 from tests.test_agenda import (
     AUDIENCE,
     BEFORE,
@@ -53,7 +54,6 @@ from tests.test_agenda import (
     Slot,
     agenda_text,
     at,
-    drain,
     load,
     programme_toml,
     stored,
@@ -525,14 +525,14 @@ async def test_the_command_line_tells_delegates_unless_no_notify(
     delegates: list[Person]
 ) -> None:
     quiet = write(tmp_path, "v2.toml", programme_toml(REVISED).encode())
-    run = await cli(capsys, cli_config, quiet, "--no-notify")
+    run = await cli(capsys, cli_config, quiet, "--no-notify", "--yes")  # cancels CLOSING
     assert run.code == 0 and run.out.endswith(plain(vi("agenda_import.told", count=0)) + "\n")
     assert (await stored(app))[ELECTION.key].starts_at == to_iso(ELECTION_LATER.starts)
     assert await notices_queued(app) == []
     # Back to the first programme, told this time: the bot's worker delivers what the
     # command line queued.
     told = write(tmp_path, "v3.toml", programme_toml(PROGRAMME).encode())
-    run = await cli(capsys, cli_config, told)
+    run = await cli(capsys, cli_config, told, "--yes")  # cancels the Education group
     assert run.code == 0 and run.out.endswith(plain(vi("agenda_import.told", count=9)) + "\n")
     await drain(app, clock)
     health = delegates[1].user_id
@@ -624,7 +624,7 @@ async def test_the_running_bot_notices_an_import_made_by_another_process(
         assert app._agenda_version == await agenda.version(app.services.db) == 2
         # From the command line proper, in another thread and event loop, too.
         run = await cli(capsys, cli_config, write(tmp_path, "v3.toml",
-                                                  programme_toml([ELECTION]).encode()))
+                                                  programme_toml([ELECTION]).encode()), "--yes")
         assert run.code == 0, run.err
         await app._watch_imports()
         assert await reminder_ids(app, REPORT.key) == set()

@@ -20,10 +20,11 @@ from bot.app import App
 from bot.clock import FixedClock, from_iso, to_iso
 from handlers import announcements
 from storage import audit, broadcasts, outbox
+from testkit.fake_telegram import FakeTelegram
+from testkit.people import DELEGATIONS, seed
+from testkit.telegram_harness import TelegramChat, buttons
+from testkit.worker import drain
 from tests.conftest import DELEGATE_ID, ORGANISER_ID
-from tests.fake_telegram import FakeTelegram
-from tests.harness import TelegramChat, buttons
-from tests.people import DELEGATIONS, seed
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 ORGANISERS_ONLY = "Lệnh này chỉ dành cho Ban Tổ chức."
@@ -67,16 +68,6 @@ async def schedule(tg: TelegramChat, body: str, when: str, *presses: str) -> str
     assert "Gửi lúc nào?" in ask["text"] and "Asia/Ho_Chi_Minh" in ask["text"]
     (answer,) = await tg.texts(ORGANISER_ID, when)
     return answer
-
-
-async def drain(app: App, clock: FixedClock) -> None:
-    """Run the delivery worker until the outbox is empty, sleeping on the injected clock."""
-    async def fake_sleep(seconds: float) -> None:
-        await asyncio.sleep(0)
-        clock.advance(timedelta(seconds=seconds))
-
-    app.delivery.sleep = fake_sleep
-    await app.delivery.drain()
 
 
 def announcements_to(fake: FakeTelegram, chat_id: int) -> list[str]:
@@ -270,7 +261,9 @@ async def test_schedule_list_and_cancel_before_it_starts(
     assert listing["text"] == ("<b>Thông báo đang hẹn giờ</b>\n#1 — 14:30 11/08/2026 — "
                                "Tất cả đại biểu đã đăng ký: Hẹn giờ: &lt;họp&gt; tổ 3")
     assert buttons(listing) == [("Hủy #1", "ann:unschedule:1")]
-    (gone,) = await tg.press(ORGANISER_ID, "ann:unschedule:1")
+    (ask,) = await tg.press(ORGANISER_ID, "ann:unschedule:1")  # asks first: test_confirm.py
+    assert buttons(ask) == [("Hủy thông báo #1", "ann:drop:1"), ("Không, vẫn gửi", "ann:keep:1")]
+    (gone,) = await tg.press(ORGANISER_ID, "ann:drop:1")
     assert gone["text"] == "Đã hủy thông báo hẹn giờ #1; sẽ không gửi."
     item = await broadcasts.get(app.services.db, 1)
     assert item is not None and item.status == "cancelled"
@@ -363,6 +356,7 @@ async def test_scheduler_holds_the_job_and_running_it_releases_the_announcement(
         assert f"lúc {local:%H:%M %d/%m/%Y}" in answer
         assert app.scheduler.jobs() == [("announce:1", local.astimezone(UTC))]
         await tg.press(ORGANISER_ID, "ann:unschedule:1")
+        await tg.press(ORGANISER_ID, "ann:drop:1")
         assert app.scheduler.jobs() == []
 
         await schedule(tg, "Đến giờ thì gửi", f"{local:%d/%m/%Y %H:%M}")
@@ -390,6 +384,7 @@ async def test_audit_log_records_who_did_what_to_whom_and_the_outcome(
     await queue(tg, "Mời dự bế mạc", "ann:delegations", "ann:d:2")
     await schedule(tg, "Sáng mai", "12/08 08:00", "ann:kinds", "ann:k:alternate")
     await tg.press(ORGANISER_ID, "ann:unschedule:2")
+    await tg.press(ORGANISER_ID, "ann:drop:2")
     await drain(app, clock)
     entries = list(reversed(await audit.entries(app.services.db)))
     actions = [(e.actor, e.action) for e in entries]
@@ -423,8 +418,8 @@ async def test_delegate_cannot_use_organiser_commands(
     assert await outbox_size(app) == 0
 
 
-@pytest.mark.parametrize("data", ["ann:send", "ann:all", "ann:unschedule:1", "ann:schedule",
-                                  "ann:cancel", "ann:d:0"])
+@pytest.mark.parametrize("data", ["ann:send", "ann:all", "ann:unschedule:1", "ann:drop:1",
+                                  "ann:keep:1", "ann:schedule", "ann:cancel", "ann:d:0"])
 async def test_delegate_pressing_forged_buttons_is_refused(
     app: App, tg: TelegramChat, clock: FixedClock, data: str
 ) -> None:

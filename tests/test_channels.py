@@ -27,11 +27,11 @@ from bot.tabular import read_table_bytes
 from bot.text import html_to_plain
 from handlers.roster import apply_plan, plan_from_table
 from storage import users
+from testkit.fake_telegram import FakeTelegram
+from testkit.fake_zalo import FakeZalo
+from testkit.telegram_harness import TelegramChat, telegram_config
+from testkit.zalo_harness import ZaloChat, zalo_config
 from tests.conftest import make_config
-from tests.fake_telegram import FakeTelegram
-from tests.fake_zalo import FakeZalo
-from tests.harness import TelegramChat, telegram_config
-from tests.zalo_harness import ZaloChat, zalo_config
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = Translator.load()

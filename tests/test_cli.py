@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import subprocess
@@ -11,6 +12,16 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.i18n import Translator
+from bot.text import html_to_plain
+from storage.db import Database
+
+TEXTS = Translator.load()
+
+
+def plain(key: str, **params: object) -> str:
+    """Return a Vietnamese text as the command line prints it."""
+    return html_to_plain(TEXTS.t("vi", key, **params))
 
 
 def run_cli(*args: str, stdin: str = "", cwd: Path | None = None,
@@ -54,7 +65,9 @@ def test_bad_config_is_one_line_and_exit_2(tmp_path: Path, text: str, expected: 
 def test_missing_config_from_environment(tmp_path: Path) -> None:
     result = run_cli("run", env={"DELEGATE_BOT_CONFIG": str(tmp_path / "absent.toml")})
     assert result.returncode == 2
-    assert result.stderr.strip() == f"delegate-bot: {tmp_path / 'absent.toml'}: -: file not found"
+    origin = plain("cli.config.origin.env")
+    assert result.stderr == "delegate-bot: " + plain(
+        "cli.config.missing", path=tmp_path / "absent.toml", origin=origin) + "\n"
 
 
 def test_database_that_is_not_sqlite_exits_2_untouched(tmp_path: Path) -> None:
@@ -65,13 +78,19 @@ def test_database_that_is_not_sqlite_exits_2_untouched(tmp_path: Path) -> None:
     result = run_cli("--config", str(tmp_path / "config.toml"), "backup",
                      str(tmp_path / "copy.sqlite3"))
     assert result.returncode == 2
-    assert "not an SQLite database" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert result.stderr == "delegate-bot: " + plain(
+        "cli.database.not_sqlite", path=db, detail="file is not a database",
+        config=tmp_path / "config.toml") + "\n"
     assert db.read_bytes() == before
+
+
+async def _create_database(path: Path) -> None:
+    await (await Database.open(path)).close()
 
 
 def test_backup_writes_a_copy(tmp_path: Path) -> None:
     (tmp_path / "config.toml").write_text('[storage]\npath = "bot.sqlite3"\n', encoding="utf-8")
+    asyncio.run(_create_database(tmp_path / "bot.sqlite3"))
     result = run_cli("--config", str(tmp_path / "config.toml"), "backup",
                      str(tmp_path / "copy.sqlite3"))
     assert result.returncode == 0, result.stderr

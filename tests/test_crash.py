@@ -8,7 +8,7 @@ and by the subprocess's exit, never by fixed sleeps.
 - SIGKILL about a third of the way through, then a restart: every recipient gets the
   announcement, and exactly the recipients whose message was in flight at the kill (reached
   Telegram but not yet recorded as sent) get it twice, at most one worker batch of them.
-- SIGTERM during the broadcast: the bot finishes its batch and exits 0 within seconds, and a
+- SIGTERM during the broadcast: the bot finishes and records its batch and exits 0, and a
   restart finishes the broadcast without sending anything twice.
 """
 
@@ -35,9 +35,9 @@ from bot.config import load_config
 from bot.delivery import DeliveryWorker
 from handlers.announcements import build_messages
 from storage import broadcasts, registrations
-from tests.conftest import ORGANISER_ID
-from tests.fake_telegram import FakeTelegram
-from tests.people import seed
+from testkit.fake_telegram import FakeTelegram
+from testkit.people import seed
+from tests.conftest import ORGANISER_ID, running_fake
 
 ROOT = Path(__file__).resolve().parent.parent
 RECIPIENTS = 300
@@ -45,7 +45,6 @@ RATE = 100.0            # messages per second: the whole broadcast takes about 3
 STOP_AFTER = 110        # about a third, and not on a batch boundary (a batch is 100 here)
 BODY = "Phiên khai mạc bắt đầu lúc 8 giờ tại Hội trường A. Đề nghị đại biểu có mặt trước 7 giờ 45."
 TIMEOUT = 60.0          # generous: only reached when something is broken
-EXIT_WITHIN = 10.0      # seconds for a clean exit after SIGTERM (a batch is 1 s of sending)
 
 T = TypeVar("T")
 
@@ -148,22 +147,28 @@ class BotProcess:
             pytest.fail(f"the bot exited with {self.proc.returncode} too early:\n{self.log()}")
         return task.result()
 
-    async def signal(self, sig: signal.Signals) -> tuple[int, float]:
-        """Send `sig` and wait for the exit; return (exit status, seconds it took)."""
+    async def signal(self, sig: signal.Signals) -> int:
+        """Send `sig` and wait for the exit; return the exit status."""
         assert self.proc is not None
-        started = time.monotonic()
         self.proc.send_signal(sig)
         try:
-            code = await asyncio.wait_for(self.proc.wait(), TIMEOUT)
+            return await asyncio.wait_for(self.proc.wait(), TIMEOUT)
         except TimeoutError:
             pytest.fail(f"the bot did not exit within {TIMEOUT}s of {sig.name}:\n{self.log()}")
-        return code, time.monotonic() - started
 
     async def kill_if_running(self) -> None:
         """Kill the bot if a failed test left it running."""
         if self.proc is not None and self.proc.returncode is None:
             self.proc.kill()
             await self.proc.wait()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    """The fake Telegram on the real clock: the bot under test runs in another process, on
+    the real clock, and waits out a 429 for real."""
+    async with running_fake(time.monotonic) as server:
+        yield server
 
 
 @pytest.fixture
@@ -214,9 +219,8 @@ async def _restart_and_finish(bot: BotProcess, fake: FakeTelegram, ready: Prepar
     """Start the bot again, wait until every recipient has a copy, stop it with SIGTERM."""
     await bot.start()
     await bot.until(_wait_every_chat_reached(fake, ready.chats))
-    code, seconds = await bot.signal(signal.SIGTERM)
+    code = await bot.signal(signal.SIGTERM)
     assert code == 0, bot.log()
-    assert seconds < EXIT_WITHIN, f"exit took {seconds:.1f}s\n{bot.log()}"
     states = _outbox_states(ready.database, ready.broadcast_id)
     assert Counter(states.values()) == {"sent": RECIPIENTS}, bot.log()
     status, finished_at = _broadcast_status(ready.database, ready.broadcast_id)
@@ -229,7 +233,7 @@ async def test_sigkill_halfway_then_restart_finishes_the_broadcast(
     ready = await _prepare(tmp_path, fake)
     await bot.start()
     await bot.until(fake.wait_for("sendMessage", count=STOP_AFTER, timeout=TIMEOUT))
-    code, _ = await bot.signal(signal.SIGKILL)
+    code = await bot.signal(signal.SIGKILL)
     assert code == -signal.SIGKILL
 
     before = _received(fake, ready.chats)
@@ -260,9 +264,8 @@ async def test_sigterm_during_broadcast_stops_cleanly_and_restart_finishes(
     ready = await _prepare(tmp_path, fake)
     await bot.start()
     await bot.until(fake.wait_for("sendMessage", count=STOP_AFTER, timeout=TIMEOUT))
-    code, seconds = await bot.signal(signal.SIGTERM)
+    code = await bot.signal(signal.SIGTERM)
     assert code == 0, bot.log()
-    assert seconds < EXIT_WITHIN, f"exit took {seconds:.1f}s\n{bot.log()}"
 
     before = _received(fake, ready.chats)
     assert 0 < len(before) < RECIPIENTS, "the stop did not land halfway through"
@@ -274,7 +277,7 @@ async def test_sigterm_during_broadcast_stops_cleanly_and_restart_finishes(
     await _restart_and_finish(bot, fake, ready)
 
     after = _received(fake, ready.chats)
-    print(f"\nSIGTERM after {len(before)} of {RECIPIENTS} delivered (exit in {seconds:.2f}s);"
+    print(f"\nSIGTERM after {len(before)} of {RECIPIENTS} delivered;"
           f" duplicates after the restart: {sum(n > 1 for n in after.values())}")
     assert set(after) == ready.chats, "a recipient was missed"
     assert max(after.values()) == 1, "a graceful stop must not send anything twice"

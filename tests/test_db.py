@@ -1,4 +1,4 @@
-"""Storage: migrations, refusal of newer or foreign files, transactions, online backup."""
+"""Storage: migrations, refusal of newer or foreign files, transactions (backups: test_backup)."""
 
 from __future__ import annotations
 
@@ -63,31 +63,3 @@ async def test_failed_write_leaves_nothing_behind(tmp_path: Path) -> None:
         assert await db.scalar("SELECT count(*) FROM chat_users") == 0
     finally:
         await db.close()
-
-
-async def test_online_backup_is_a_consistent_copy(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "bot.sqlite3")
-    try:
-        await db.execute(
-            "INSERT INTO chat_users (platform, user_id, chat_id, created_at, updated_at)"
-            " VALUES ('telegram', '1', '1', 'x', 'x')"
-        )
-        target = tmp_path / "backup.sqlite3"
-        await db.backup(target)
-    finally:
-        await db.close()
-    copy = sqlite3.connect(target)
-    assert copy.execute("SELECT user_id FROM chat_users").fetchall() == [("1",)]
-    copy.close()
-
-
-async def test_backup_onto_the_database_itself_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "bot.sqlite3"
-    db = await Database.open(path)
-    try:
-        with pytest.raises(DatabaseError, match="the database itself"):
-            await db.backup(path)
-        assert await db.scalar("SELECT count(*) FROM chat_users") == 0  # still there
-    finally:
-        await db.close()
-    assert path.exists()

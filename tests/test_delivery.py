@@ -8,7 +8,6 @@ that clock; what arrived is read from the fake server's records and the outbox r
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,10 +23,11 @@ from bot.delivery import DeliveryError, Transport, messages_for
 from bot.text import visible_length
 from storage import audit, broadcasts, outbox, users
 from storage.outbox import Outcome
+from testkit.fake_telegram import FakeTelegram, html_to_text
+from testkit.people import Person, seed
+from testkit.telegram_harness import TelegramChat, buttons, start_channel, telegram_config
+from testkit.worker import on_injected_time
 from tests.conftest import ORGANISER_ID, make_config
-from tests.fake_telegram import FakeTelegram, html_to_text
-from tests.harness import TelegramChat, buttons, start_channel, telegram_config
-from tests.people import Person, seed
 
 HEADER_VI = "📢 <b>Thông báo của Ban Tổ chức</b>\n\n"
 HEADER_EN = "📢 <b>Announcement from the organisers</b>\n\n"
@@ -85,11 +85,7 @@ def run_on_injected_time(app: App, clock: FixedClock) -> ClockedTransport:
     The fake sleep yields before moving the clock, so a send started just before a pause is
     noted at the time it was paced for.
     """
-    async def fake_sleep(seconds: float) -> None:
-        await asyncio.sleep(0)
-        clock.advance(timedelta(seconds=seconds))
-
-    app.delivery.sleep = fake_sleep
+    on_injected_time(app, clock)
     recorder = ClockedTransport(app.delivery.transports["telegram"], clock)
     app.delivery.transports["telegram"] = recorder
     return recorder
@@ -467,6 +463,29 @@ async def test_overall_pace_follows_the_platform_rate(
 
 
 # ---------------------------------------------------------------------------- the report
+async def test_the_report_and_the_summary_wait_out_the_organisers_chat_limit(
+    tmp_path: Path, clock: FixedClock, fake: FakeTelegram
+) -> None:
+    """The organiser's chat also gets the bot's replies, and Telegram takes about one
+    message a second there: the report and the summary wait their turn, none is lost."""
+    async with bot_with(tmp_path, clock, fake, telegram_rate=10.0,
+                        report_interval=0.5) as (app, tg):
+        await seed(app, 5)
+        await queue(tg, "Báo cáo chờ lượt")
+        run_on_injected_time(app, clock)
+        assert fake.chat_limit is not None
+        while fake.chat_limit.take(ORGANISER_ID, fake.now()) is None:
+            pass  # the organiser's chat has just had its burst of messages
+        await app.delivery.drain()
+        refused = [c for c in fake.calls_to("sendMessage")
+                   if c.status == 429 and c.params["chat_id"] == ORGANISER_ID]
+        assert refused, "the report should have met the chat's limit"
+        texts = fake.sent_texts(ORGANISER_ID)
+        assert [t for t in texts if t.startswith("📤")] == [texts[-2]]  # the report, once
+        assert texts[-1] == ("🏁 Đã gửi xong thông báo #1: 5/5 đến nơi, 0 lỗi, "
+                             "0 người đã chặn bot. Xem chi tiết: /deliveries 1")
+
+
 async def test_the_organiser_sees_a_live_report_and_a_final_summary(
     tmp_path: Path, clock: FixedClock, fake: FakeTelegram
 ) -> None:

@@ -27,10 +27,10 @@ from bot.delivery import Transport
 from storage import broadcasts, outbox
 from storage.db import Database
 from storage.outbox import Outcome
+from testkit.fake_telegram import FakeTelegram
+from testkit.people import seed
+from testkit.telegram_harness import TelegramChat
 from tests.conftest import ORGANISER_ID
-from tests.fake_telegram import FakeTelegram
-from tests.harness import TelegramChat
-from tests.people import seed
 from tests.test_delivery import HEADER_VI, announcements_to, outbox_rows, queue, user_ids
 
 STALLED = "⚠️ <b>Bot đã không gửi được tin nhắn cho đại biểu trong 1 phút</b>"
@@ -39,8 +39,8 @@ FINISHED = "🏁 Đã gửi xong thông báo"
 
 
 class Sleeper:
-    """The worker's injected sleep: pacing (under a second) moves the clock at once; a
-    back-off pause (a second or more) is noted and waits for `go()`, then moves the clock."""
+    """The worker's injected waits: pacing and 429s (`sleep`) move the clock at once; a
+    pause after a failed step (`pause`) is noted and waits for `go()`, then moves the clock."""
 
     def __init__(self, clock: FixedClock) -> None:
         self.clock = clock
@@ -48,12 +48,16 @@ class Sleeper:
         self._go = asyncio.Semaphore(0)
         self._paused = asyncio.Event()
 
-    async def __call__(self, seconds: float) -> None:
+    async def sleep(self, seconds: float) -> None:
+        """Yield to the loop, then move the clock."""
         await asyncio.sleep(0)
-        if seconds >= 1.0:
-            self.pauses.append(seconds)
-            self._paused.set()
-            await self._go.acquire()
+        self.clock.advance(timedelta(seconds=seconds))
+
+    async def pause(self, seconds: float) -> None:
+        """Note the pause, wait for the test's go, then move the clock."""
+        self.pauses.append(seconds)
+        self._paused.set()
+        await self._go.acquire()
         self.clock.advance(timedelta(seconds=seconds))
 
     async def paused(self, count: int) -> None:
@@ -73,7 +77,7 @@ async def worker_running(app: App, clock: FixedClock) -> AsyncIterator[
         tuple[Sleeper, asyncio.Task[None]]]:
     """Run the worker's loop, as `App.run` does, with the test's sleep; stop it after."""
     sleeper = Sleeper(clock)
-    app.delivery.sleep = sleeper
+    app.delivery.sleep, app.delivery.pause = sleeper.sleep, sleeper.pause
     stop = asyncio.Event()
     task = asyncio.create_task(app.delivery.run(stop))
     try:

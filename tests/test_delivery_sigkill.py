@@ -12,13 +12,15 @@ among the rows the kill left 'sending'.
 from __future__ import annotations
 
 import signal
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.config import load_config
-from tests.fake_telegram import FakeTelegram
+from testkit.fake_telegram import FakeTelegram
+from tests.conftest import running_fake
 from tests.test_crash import (
     RECIPIENTS,
     TIMEOUT,
@@ -28,6 +30,13 @@ from tests.test_crash import (
     _received,
     _restart_and_finish,
 )
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    """The fake Telegram on the real clock: the bot runs in another process, on it too."""
+    async with running_fake(time.monotonic) as server:
+        yield server
 
 
 @pytest.fixture
@@ -50,7 +59,7 @@ async def test_sigkill_doubles_at_most_the_sends_in_flight(
     await bot.start()
     await bot.until(fake.wait_for("sendMessage", count=round(RECIPIENTS * share),
                                   timeout=TIMEOUT))
-    code, _ = await bot.signal(signal.SIGKILL)
+    code = await bot.signal(signal.SIGKILL)
     assert code == -signal.SIGKILL
 
     before = _received(fake, ready.chats)

@@ -1,4 +1,4 @@
-"""Tests proving that tests/fake_zalo.py speaks the Zalo Bot Platform API as documented."""
+"""Tests proving that testkit/fake_zalo.py speaks the Zalo Bot Platform API as documented."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
-from tests.fake_zalo import (
+from testkit.fake_zalo import (
     DOCUMENTED,
     DOCUMENTED_SAMPLE,
     NAME_KEYS,
@@ -101,9 +101,9 @@ async def test_push_text_then_get_updates(fake: FakeZalo, client: httpx.AsyncCli
     assert message["text"] == "xin chào" and HEX.fullmatch(message["message_id"])
     assert is_ms(message["date"]) and fake.pending_updates == 0
 
-    started = time.monotonic()
-    empty = await call(client, fake, "getUpdates", timeout=0.2)
-    assert 0.15 < time.monotonic() - started < 2
+    poll = asyncio.create_task(call(client, fake, "getUpdates", timeout=0.5))
+    await fake.wait_polling(1)  # it waits for an update instead of answering at once
+    empty = await poll
     assert empty.status_code == 200
     assert empty.json() == {"ok": False, "error_code": 408, "description": "Request timeout"}
     assert [(c.status, c.error_code) for c in fake.calls_to("getUpdates")] == [
@@ -116,11 +116,9 @@ async def test_long_poll_returns_when_pushed(fake: FakeZalo, client: httpx.Async
     """A pending long poll answers as soon as an update is pushed."""
     poll = asyncio.create_task(call(client, fake, "getUpdates", timeout="30"))
     await fake.wait_polling(1)
-    started = time.monotonic()
     update = fake.push_text(USER, "hello", chat_id=OTHER)
     got = await asyncio.wait_for(poll, 2)
-    assert time.monotonic() - started < 0.5
-    assert got.json() == {"ok": True, "result": update}
+    assert got.json() == {"ok": True, "result": update}  # the update, not a 408 after 30 s
     assert update["message"]["chat"] == {"id": OTHER, "chat_type": "GROUP"}
     await fake.wait_polling(0)
 
@@ -307,13 +305,11 @@ async def test_stop_releases_long_poll_and_hang(client: httpx.AsyncClient) -> No
     poll = asyncio.create_task(call(client, fake, "getUpdates", timeout=30))
     hung = asyncio.create_task(call(client, fake, "sendMessage", chat_id=USER, text="x"))
     await fake.wait_polling(1)
-    started = time.monotonic()
     await fake.stop()
     got = await asyncio.wait_for(poll, 2)
-    assert got.json()["error_code"] == 408
+    assert got.json()["error_code"] == 408  # released: the 30 s poll ended by stop()
     with pytest.raises(httpx.TransportError):
         await asyncio.wait_for(hung, 2)
-    assert time.monotonic() - started < 1
     await fake.stop()  # idempotent
 
 

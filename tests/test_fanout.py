@@ -24,11 +24,12 @@ from bot.config import Config
 from handlers import reminders
 from handlers import results as result_notices
 from storage import results
+from testkit.fake_telegram import FakeTelegram
+from testkit.people import seed
+from testkit.telegram_harness import TelegramChat
+from testkit.worker import drain
 from tests.conftest import ORGANISER_ID, make_config
-from tests.fake_telegram import FakeTelegram
-from tests.harness import TelegramChat
-from tests.people import seed
-from tests.test_agenda import PROGRAMME, REPORT, TEXTS, drain, load, stored
+from tests.test_agenda import PROGRAMME, REPORT, TEXTS, load, stored
 from tests.test_agenda_import import change_line, notice
 from tests.test_announcements import queue
 from tests.test_reminders import reminder_text, wait_text
@@ -165,4 +166,5 @@ async def test_a_notice_to_one_other_person_follows_the_same_rule(
         "vi", "registration.alert_taken", account="Test", platform="telegram",
         user_id=OTHER_ID, name=person.delegate.full_name, code=person.delegate.code)
     await tg.send(ORGANISER_ID, f"/unlink {person.delegate.code}")
+    await tg.press(ORGANISER_ID, f"unl:yes:{person.delegate.id}")  # the unlink asks first
     assert fake.sent_texts(person.user_id)[-1] == TEXTS.t("vi", "unlink.notice")

@@ -20,8 +20,8 @@ from bot.tabular import read_table_bytes
 from handlers.roster import apply_plan, plan_from_table
 from storage import delegates, registrations, staging
 from storage.delegates import Delegate
+from testkit.telegram_harness import TelegramChat, buttons
 from tests.conftest import DELEGATE_ID, ORGANISER_ID
-from tests.harness import TelegramChat, buttons
 
 OTHER_ID = 1002
 TEXTS = Translator.load()
@@ -166,7 +166,9 @@ async def test_unlink_frees_the_seat_and_tells_the_delegate(app: App, tg: Telegr
     roster = await load(app, people(3))
     await register(tg, DELEGATE_ID, roster["DB001"])
     before = len(tg.fake.sent_messages(DELEGATE_ID))
-    (done,) = await tg.texts(ORGANISER_ID, "/unlink DB001")
+    (ask,) = await tg.send(ORGANISER_ID, "/unlink DB001")  # asked first: tests/test_confirm.py
+    assert await linked(app, DELEGATE_ID) == roster["DB001"].id
+    (done,) = [m["text"] for m in await tg.press(ORGANISER_ID, buttons(ask)[0][1])]
     assert done == vi("unlink.done", name="Đại biểu 01", code="DB001", count=1)
     assert tg.fake.sent_texts(DELEGATE_ID)[before:] == [vi("unlink.notice")]
     assert await linked(app, DELEGATE_ID) is None
@@ -229,7 +231,8 @@ async def test_unlink_of_a_delegate_who_blocked_the_bot_still_succeeds(
     the unlink is done, and it is."""
     roster = await load(app, people(2))
     await register(tg, DELEGATE_ID, roster["DB001"])
+    (ask,) = await tg.send(ORGANISER_ID, "/unlink DB001")
     tg.fake.fail_next("sendMessage", 403)  # the notice to the delegate
-    answer = await tg.texts(ORGANISER_ID, "/unlink DB001")
+    answer = [m["text"] for m in await tg.press(ORGANISER_ID, buttons(ask)[0][1])]
     assert answer == [vi("unlink.done", name=roster["DB001"].full_name, code="DB001", count=1)]
     assert await linked(app, DELEGATE_ID) is None

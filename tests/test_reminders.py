@@ -25,10 +25,11 @@ from bot.config import Config
 from bot.scheduler import Job
 from handlers import reminders
 from storage import broadcasts, outbox, users
+from testkit.fake_telegram import FakeTelegram
+from testkit.people import Person, seed
+from testkit.telegram_harness import TelegramChat, buttons, start_channel
+from testkit.worker import drain
 from tests.conftest import DELEGATE_ID, ORGANISER_ID, make_config
-from tests.fake_telegram import FakeTelegram
-from tests.harness import TelegramChat, buttons, start_channel
-from tests.people import Person, seed
 from tests.test_agenda import (
     BEFORE,
     COUNTING,
@@ -45,7 +46,6 @@ from tests.test_agenda import (
     WELCOME,
     Slot,
     at,
-    drain,
     load,
     stored,
     vi,

@@ -19,7 +19,6 @@ import html
 import io
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +32,11 @@ from bot.config import Config
 from bot.i18n import Translator
 from bot.text import html_to_plain
 from storage import audit, broadcasts, outbox, results, users
+from testkit.fake_telegram import FakeTelegram, html_to_text
+from testkit.people import seed
+from testkit.telegram_harness import TelegramChat, buttons
+from testkit.worker import drain
 from tests.conftest import DELEGATE_ID, ORGANISER_ID, make_config
-from tests.fake_telegram import FakeTelegram, html_to_text
-from tests.harness import TelegramChat, buttons
-from tests.people import seed
 
 TEXTS = Translator.load()
 ROOT = Path(__file__).resolve().parent.parent
@@ -220,16 +220,6 @@ async def press(tg: TelegramChat, data: str, user: int = ORGANISER_ID) -> str:
     """Press a button; return the bot's single answer."""
     (answer,) = await tg.press(user, data)
     return str(answer["text"])
-
-
-async def drain(app: App, clock: FixedClock) -> None:
-    """Run the delivery worker until the outbox is empty, sleeping on the injected clock."""
-    async def fake_sleep(seconds: float) -> None:
-        await asyncio.sleep(0)
-        clock.advance(timedelta(seconds=seconds))
-
-    app.delivery.sleep = fake_sleep
-    await app.delivery.drain()
 
 
 async def delegates(app: App, count: int, english: int = 0) -> tuple[list[int], list[int]]:

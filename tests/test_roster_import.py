@@ -29,8 +29,8 @@ from handlers.roster import EXPORT_COLUMNS
 from storage import delegates, registrations, staging
 from storage.db import Database
 from storage.delegates import Delegate
+from testkit.telegram_harness import TelegramChat, actions, start_channel
 from tests.conftest import DELEGATE_ID, ORGANISER_ID
-from tests.harness import TelegramChat, actions, start_channel
 
 TEXTS = Translator.load()
 BOT = "delegate_test_bot"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import socket
 from pathlib import Path
 
@@ -13,9 +14,9 @@ from bot.clock import FixedClock
 from bot.config import Config
 from bot.context import Context
 from bot.model import Reply
-from tests.conftest import DELEGATE_ID, ORGANISER_ID
-from tests.fake_telegram import FakeTelegram
-from tests.harness import TelegramChat, buttons, start_channel
+from testkit.fake_telegram import FakeTelegram, html_to_text
+from testkit.telegram_harness import TelegramChat, buttons, start_channel
+from tests.conftest import DELEGATE_ID, ORGANISER_ID, make_config
 
 
 async def test_start_welcomes_in_vietnamese_html(tg: TelegramChat) -> None:
@@ -139,7 +140,8 @@ async def test_handler_error_is_logged_with_update_id_and_answered_politely(
 async def test_long_reply_is_split_under_the_limit(tg: TelegramChat, fake: FakeTelegram,
                                                    app: App) -> None:
     paragraphs = "\n\n".join(f"<b>Mục {i}</b>: " + "nội dung " * 40 for i in range(40))
-    await app.services.send("telegram", str(DELEGATE_ID), Reply(paragraphs))
+    fake.declare_chat(DELEGATE_ID)  # the delegate wrote to the bot before
+    assert await app.services.send("telegram", str(DELEGATE_ID), Reply(paragraphs))
     texts = fake.sent_texts(DELEGATE_ID)
     assert len(texts) == 4
     assert all(len(t) <= 4096 + 200 for t in texts)
@@ -188,3 +190,43 @@ async def test_a_press_counts_even_when_answering_the_callback_fails(
                    description="Bad Request: query is too old and response timeout expired")
     (done,) = await tg.press(DELEGATE_ID, "lang:en")
     assert done["text"] == "Switched to English."
+
+
+async def test_a_reply_in_many_parts_waits_out_the_chats_limit_on_the_injected_clock(
+    tg: TelegramChat, fake: FakeTelegram, app: App
+) -> None:
+    """Telegram takes a burst of 3, then about one message a second, to one chat: a reply in
+    six parts gets 429s, waits them out (on the fake's clock, injected), and arrives whole."""
+    paragraphs = "\n\n".join(f"<b>Mục {i}</b>: " + "nội dung " * 40 for i in range(60))
+    fake.declare_chat(DELEGATE_ID)
+    assert fake.chat_limit is not None
+    before = fake.now()
+    assert await app.services.send("telegram", str(DELEGATE_ID), Reply(paragraphs))
+    texts = fake.sent_texts(DELEGATE_ID)
+    assert len(texts) == 6 and all(t.startswith("<b>Mục") for t in texts)
+    squashed = re.sub(r"\s+", "", "".join(html_to_text(t) for t in texts))
+    assert squashed == re.sub(r"\s+", "", html_to_text(paragraphs))  # whole, in order
+    assert fake.chat_limit.limited >= 1
+    assert [c.status for c in fake.calls_to("sendMessage")].count(429) == fake.chat_limit.limited
+    assert fake.now() - before >= 3  # the three parts after the burst each waited a second
+
+
+async def test_an_organiser_who_never_wrote_does_not_stop_the_other_menus(
+    tmp_path: Path, clock: FixedClock, fake: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Telegram knows no chat of a person who never wrote to the bot: that organiser's menu
+    waits, and the menus of the others are set all the same."""
+    config = make_config(tmp_path, organisers={"telegram": [9002, ORGANISER_ID]})
+    fake.declare_chat(ORGANISER_ID)
+    app = await App.open(config, clock=clock)
+    try:
+        channel = await start_channel(app, fake)
+        await channel.stop()
+    finally:
+        await app.close()
+    scoped = {c.params["scope"]["chat_id"]: c.status for c in fake.calls_to("setMyCommands")
+              if c.params.get("scope", {}).get("type") == "chat"}
+    assert scoped == {9002: 400, ORGANISER_ID: 200}
+    assert {c.params.get("language_code") for c in fake.calls_to("setMyCommands")
+            if c.status == 200} >= {"vi", "en"}
+    assert "could not set the command menus" not in caplog.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -53,6 +54,52 @@ def test_split_keeps_every_character_within_the_limit(
 ) -> None:
     text = "".join((f"<b>{html.escape(w)}</b>" if bold else html.escape(w)) + sep
                    for w, sep, bold in pieces)
+    parts = split_html(text, limit)
+    assert all(visible_length(p) <= limit for p in parts)
+    assert _squash("".join(html_to_plain(p) for p in parts)) == _squash(html_to_plain(text))
+    for part in parts:
+        assert part.count("<b>") == part.count("</b>")
+
+
+def test_a_break_right_at_the_limit_ends_the_part() -> None:
+    """Regression: the break just past a full part was never a cut point, and tiny limits
+    stopped with 'no break point'."""
+    assert split_html("\n\n\n\n\nxyz😀éé\n\n\n", 13) == ["\n\n\n\n\nxyz😀éé"]
+    assert split_html(" 😀\n\n    b.😀. longlonglong", 6) == [
+        " 😀", "   b.", "😀.", "longlo", "nglong"]
+
+
+def test_emoji_count_two_units_when_a_word_is_cut() -> None:
+    parts = split_html("😀" * 7, 4)
+    assert parts == ["😀😀", "😀😀", "😀😀", "😀"]
+    assert all(visible_length(p) <= 4 for p in parts)
+
+
+def test_words_joined_only_by_tags_are_cut_between_tags() -> None:
+    assert split_html("ab<b>cd</b>ef<i>gh</i>", 4) == ["ab<b>cd</b>", "ef<i>gh</i>"]
+    assert split_html("<b>abc<i>def</i>gh</b>", 4) == [
+        "<b>ab</b>", "<b>c<i>de</i></b>", "<b><i>f</i>gh</b>"]
+
+
+def test_a_limit_below_one_emoji_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least 2"):
+        split_html("😀 a b", 1)
+
+
+TAGGED = st.sampled_from(["<b>", "</b>", "<i>x</i>", "😀", "é", "&amp;", "\n", "\n\n", " ",
+                          ". ", "chữ", "a" * 9])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(TAGGED, max_size=80), st.integers(min_value=2, max_value=16))
+def test_tiny_limits_keep_every_character_and_valid_tags(tokens: list[str], limit: int) -> None:
+    opened, body = 0, []
+    for token in tokens:  # keep <b> balanced: drop a stray close, close what is open
+        if token == "</b>" and not opened:
+            continue
+        opened += {"<b>": 1, "</b>": -1}.get(token, 0)
+        body.append(token)
+    text = "".join(body) + "</b>" * opened
     parts = split_html(text, limit)
     assert all(visible_length(p) <= limit for p in parts)
     assert _squash("".join(html_to_plain(p) for p in parts)) == _squash(html_to_plain(text))

@@ -21,8 +21,8 @@ from bot.i18n import Translator
 from handlers import build_router
 from handlers.uploads import KINDS, kind_of
 from storage import agenda, delegates, staging
+from testkit.telegram_harness import TelegramChat, buttons
 from tests.conftest import ORGANISER_ID
-from tests.harness import TelegramChat, buttons
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 TEXTS = Translator.load("vi")

@@ -21,6 +21,23 @@ if TYPE_CHECKING:
 PAYLOAD = "{payload}"
 
 
+class TokenRejected(Exception):
+    """The platform refused the bot's token: no retry helps, the config must change."""
+
+    def __init__(self, platform: str) -> None:
+        super().__init__(f"{platform}: the platform rejected the bot's token")
+        self.platform = platform
+
+
+class PlatformUnreachable(Exception):
+    """The platform did not answer, or cannot serve now (network down, timeout, 5xx, 429):
+    starting again later may work. `reason` names what happened, never the token."""
+
+    def __init__(self, platform: str, reason: str, retry_after: float = 0.0) -> None:
+        super().__init__(f"{platform}: {reason}")
+        self.platform, self.reason, self.retry_after = platform, reason, retry_after
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """What a platform's channel can do, as features and the delivery worker see it."""
@@ -51,7 +68,9 @@ class Channel(Protocol):
         ...
 
     async def start(self) -> None:
-        """Connect and start receiving updates."""
+        """Connect and start receiving updates; raise TokenRejected or PlatformUnreachable
+        when the platform refuses the token or cannot be reached (after which `stop` may be
+        called and `start` tried again)."""
         ...
 
     async def stop(self) -> None:

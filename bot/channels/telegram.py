@@ -16,7 +16,9 @@ import os
 import warnings
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
+import tornado.httpserver
 from telegram import (
     Bot,
     BotCommand,
@@ -30,7 +32,15 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -42,7 +52,10 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.app import App
-from bot.channels.base import Capabilities, ChannelSpec
+from bot.channels import webhook
+from bot.channels.base import Capabilities, ChannelSpec, PlatformUnreachable, TokenRejected
+from bot.channels.retry import GaveUp, RetryPolicy
+from bot.channels.telegram_retry import RetryingLimiter
 from bot.config import Config, TelegramConfig
 from bot.delivery import DeliveryError
 from bot.model import Contact, Document, Incoming, Reply, parse_command
@@ -55,6 +68,7 @@ log = logging.getLogger(__name__)
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 PLATFORM = "telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 POOL_SIZE = 8
 POOL_TIMEOUT = 30.0
 DEEP_LINK = "https://t.me/{username}?start={{payload}}"
@@ -102,6 +116,22 @@ def _inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
+def _network_reason(exc: NetworkError) -> str:
+    """Say what went wrong on the way to Telegram, in the words of the error's cause (the
+    HTTP library's, which hold no URL) rather than PTB's message."""
+    if isinstance(exc, TimedOut):
+        return "no answer in time"
+    cause = exc.__cause__ or exc.__context__
+    return type(cause).__name__ if cause is not None else exc.message
+
+
+def _polling_failed(exc: TelegramError) -> None:
+    """Log a failed getUpdates in one line (PTB retries it, waiting longer each time up to
+    30 s; its own callback would log a whole traceback each time)."""
+    reason = _network_reason(exc) if isinstance(exc, NetworkError) else exc.message
+    log.warning("telegram: getUpdates failed (%s); trying again", reason)
+
+
 @contextlib.contextmanager
 def _classified() -> Iterator[None]:
     """Turn python-telegram-bot's errors into the delivery worker's DeliveryError."""
@@ -127,7 +157,8 @@ class TelegramChannel:
     platform = PLATFORM
 
     def __init__(self, app: App, config: TelegramConfig, *, read_timeout: float = 10.0,
-                 poll_timeout: int = 30, outbox_connections: int | None = None) -> None:
+                 poll_timeout: int = 30, outbox_connections: int | None = None,
+                 reply_retry: RetryPolicy | None = None) -> None:
         _quiet_raw_sends()  # here: a test runner resets warning filters between tests
         self.app = app
         self.config = config
@@ -135,8 +166,13 @@ class TelegramChannel:
         self.username = ""  # learnt at start
         self.handled = 0  # updates fully handled, for monitoring and tests
         self._handled_changed = asyncio.Condition()
+        self._webhook: tornado.httpserver.HTTPServer | None = None
         base = config.api_base_url.rstrip("/")
-        self.application: Application = (
+        # Replies, edits and button answers survive a 429, a 5xx or a timeout (bounded);
+        # tests replace `self.replies.sleep`.
+        limiter = RetryingLimiter(reply_retry)
+        self.replies = limiter.retrier
+        self.application = (
             Application.builder()
             .token(config.token)
             .base_url(f"{base}/bot")
@@ -148,6 +184,7 @@ class TelegramChannel:
             .pool_timeout(POOL_TIMEOUT)
             .read_timeout(read_timeout)
             .get_updates_read_timeout(read_timeout + poll_timeout)
+            .rate_limiter(limiter)
             .build()
         )
         # The outbox has connections of its own, so a broadcast never keeps a reply waiting
@@ -179,7 +216,24 @@ class TelegramChannel:
         return capabilities(DECLARED, self.app.services.config, self.username)
 
     async def start(self) -> None:
-        """Connect, publish the command menus, and start polling or the webhook server."""
+        """Connect, publish the command menus, and start polling or the webhook server.
+
+        Raise TokenRejected when Telegram refuses the token, PlatformUnreachable when it
+        cannot be reached or cannot serve now (the caller may stop and try again)."""
+        try:
+            await self._start()
+        except InvalidToken:
+            raise TokenRejected(PLATFORM) from None
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            raise PlatformUnreachable(PLATFORM, "429 Too Many Requests", seconds) from None
+        except NetworkError as exc:  # no network, a timeout, a 5xx (BadRequest is not here)
+            if isinstance(exc, BadRequest):
+                raise
+            raise PlatformUnreachable(PLATFORM, _network_reason(exc)) from None
+
+    async def _start(self) -> None:
         await self.application.initialize()
         self.username = self.application.bot.username
         await self.outbox_bot.initialize()
@@ -188,26 +242,45 @@ class TelegramChannel:
         updater = self.application.updater
         assert updater is not None
         if self.config.mode == "webhook":
-            hook, path = self.config.webhook, self.config.WEBHOOK_PATH.lstrip("/")
-            await updater.start_webhook(
-                listen=hook.listen, port=hook.port, url_path=path,
-                webhook_url=hook.url, secret_token=hook.secret_token,
-                allowed_updates=["message", "callback_query"],
-            )
+            # Served here rather than by PTB's Updater, whose handler reads a whole body
+            # (up to 100 MB) before it looks at the secret: see bot/channels/webhook.py.
+            hook = self.config.webhook
+            await self.application.bot.set_webhook(
+                url=hook.url, secret_token=hook.secret_token,
+                allowed_updates=["message", "callback_query"])
+            self._webhook = webhook.serve(hook.listen, hook.port, self.config.WEBHOOK_PATH,
+                                          hook.secret_token, SECRET_HEADER, self._take)
         else:
             await updater.start_polling(
                 poll_interval=0, timeout=self.poll_timeout,
-                allowed_updates=["message", "callback_query"],
+                allowed_updates=["message", "callback_query"], error_callback=_polling_failed,
             )
+
+    async def _take(self, data: Any) -> bool:
+        """Queue an update posted to the webhook for the Application; False if it is none."""
+        try:
+            update = Update.de_json(data, self.application.bot) if isinstance(data, dict) else None
+        except Exception:  # a body that is JSON but no update
+            update = None
+        if update is None:
+            return False
+        self.application.bot.insert_callback_data(update)
+        await self.application.update_queue.put(update)
+        return True
 
     async def stop(self) -> None:
         """Stop fetching updates, let handlers in flight finish, then disconnect."""
+        if self._webhook is not None:
+            self._webhook.stop()
+            await self._webhook.close_all_connections()
+            self._webhook = None
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
+        await self.application.bot.shutdown()  # when start failed half-way, shut it as well
         await self.outbox_bot.shutdown()
 
     async def set_commands(self) -> None:
@@ -223,11 +296,15 @@ class TelegramChannel:
             for lang in texts.texts:
                 await bot.set_my_commands(menu(lang, False), language_code=lang)
             await bot.set_my_commands(menu(texts.default, False), scope=BotCommandScopeDefault())
-            for chat_id in self.app.services.organisers.get(PLATFORM, ()):
-                await bot.set_my_commands(menu(texts.default, True),
-                                          scope=BotCommandScopeChat(int(chat_id)))
         except TelegramError as exc:
             log.warning("could not set the command menus: %s", exc)
+            return
+        for chat_id in self.app.services.organisers.get(PLATFORM, ()):
+            try:  # one at a time: Telegram knows no chat of an organiser who never wrote
+                await bot.set_my_commands(menu(texts.default, True),
+                                          scope=BotCommandScopeChat(int(chat_id)))
+            except TelegramError as exc:
+                log.info("no organiser menu for Telegram chat %s yet: %s", chat_id, exc)
 
     async def send(self, platform: str, chat_id: str, reply: Reply) -> None:
         """Send a reply, split at Telegram's limit; choices go with the last part."""
@@ -343,6 +420,8 @@ class TelegramChannel:
             await self._send(chat_id, reply, msg.language)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if isinstance(context.error, GaveUp):
+            return  # a reply Telegram kept refusing: logged in one line, an apology would fail
         update_id = update.update_id if isinstance(update, Update) else None
         log.error("error handling update %s", update_id, exc_info=context.error)
         if not isinstance(update, Update) or update.effective_chat is None:

@@ -6,15 +6,15 @@ Zalo has no buttons: choices are numbered lists, answered by number or by text, 
 the app (a `ChoiceStore`: the channel holds no storage) so that a restart does not lose
 them. Messages are plain text, split at 2,000 characters; ids are strings; dates come in
 milliseconds. Updates of one person are handled in order; different people in parallel.
+Only private chats are served, as on Telegram: a message from a group is never linked to
+anyone; a command there gets one line saying so, anything else is ignored.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hmac
 import html
-import json
 import logging
 from typing import Any
 
@@ -24,7 +24,16 @@ import tornado.web
 
 from bot.app import App
 from bot.channels import numbered, zalo_updates
-from bot.channels.base import Capabilities, ChannelSpec, ChoiceStore
+from bot.channels.base import (
+    Capabilities,
+    ChannelSpec,
+    ChoiceStore,
+    PlatformUnreachable,
+    TokenRejected,
+)
+from bot.channels.recent import RecentIds
+from bot.channels.retry import RETRY_AFTER, TRANSIENT, GaveUp, Retrier, RetryPolicy, Verdict
+from bot.channels.webhook import MAX_BODY, GuardedHandler
 from bot.config import Config, ZaloConfig
 from bot.delivery import DeliveryError
 from bot.model import Incoming, Reply, parse_command
@@ -36,6 +45,7 @@ PLATFORM = "zalo"
 WEBHOOK_PATH = ZaloConfig.WEBHOOK_PATH  # the path the webhook server serves (config checks it)
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 NOTHING_NEW = 408
+REJECTED = 401  # the token (Zalo answers 401 Unauthorized, as Telegram does)
 MAX_BACKOFF = 30.0
 
 # Pictures: the Bot API has sendPhoto. Files: it has no way to send or receive a document.
@@ -69,7 +79,8 @@ class ZaloChannel:
     platform = PLATFORM
 
     def __init__(self, app: App, config: ZaloConfig, *, poll_timeout: int = 30,
-                 request_timeout: float = 10.0, choices: ChoiceStore | None = None) -> None:
+                 request_timeout: float = 10.0, choices: ChoiceStore | None = None,
+                 reply_retry: RetryPolicy | None = None) -> None:
         self.app = app
         self.config = config
         self.choices = choices or app.choices
@@ -83,6 +94,9 @@ class ZaloChannel:
         self._server: tornado.httpserver.HTTPServer | None = None
         self._last: dict[str, asyncio.Task[None]] = {}  # each person's latest update task
         self._running = False
+        self._recent = RecentIds()  # (sender, message id) of the updates taken lately
+        # Replies survive a 429, a 5xx or a timeout (bounded); tests replace its `sleep`.
+        self.replies = Retrier(_retryable, reply_retry)
 
     @classmethod
     def from_config(cls, app: App, config: Config) -> ZaloChannel:
@@ -113,16 +127,29 @@ class ZaloChannel:
                         _number(response.headers.get("Retry-After"), 0))
 
     async def start(self) -> None:
-        """Check the token, then start polling or the webhook server."""
+        """Check the token, then start polling or the webhook server.
+
+        Raise TokenRejected when Zalo refuses the token, PlatformUnreachable when it cannot
+        be reached or cannot serve now (the caller may stop and try again)."""
         self.http = httpx.AsyncClient()
         self._running = True
-        me = await self.call("getMe")
+        try:
+            me = await self.call("getMe")
+        except ZaloError as exc:
+            if REJECTED in (exc.status, exc.error_code):
+                raise TokenRejected(PLATFORM) from None
+            if exc.status >= 500 or exc.status == 429 or exc.error_code == 429:
+                raise PlatformUnreachable(PLATFORM, f"{exc.status} {exc.description}",
+                                          exc.retry_after) from None
+            raise
+        except httpx.TransportError as exc:  # no network, no answer in time
+            raise PlatformUnreachable(PLATFORM, type(exc).__name__) from None
         log.info("zalo bot %s is up", zalo_updates.bot_name(me))
         if self.config.mode == "webhook":
             hook = self.config.webhook
             await self.call("setWebhook", url=hook.url, secret_token=hook.secret_token)
             app = tornado.web.Application([(WEBHOOK_PATH, _WebhookHandler, {"channel": self})])
-            self._server = tornado.httpserver.HTTPServer(app)
+            self._server = tornado.httpserver.HTTPServer(app, max_body_size=2 * MAX_BODY)
             self._server.listen(hook.port, address=hook.listen)
         else:
             try:
@@ -131,14 +158,21 @@ class ZaloChannel:
                 log.debug("deleteWebhook: %s", exc)
             self._poller = asyncio.create_task(self._poll())
 
+    @property
+    def accepting(self) -> bool:
+        """Tell whether the channel takes updates (started and not stopped)."""
+        return self._running
+
     async def stop(self) -> None:
-        """Stop receiving, let the updates in flight finish, close the connection."""
+        """Stop receiving (updates posted from now on are refused), let the updates in
+        flight finish, close the connection."""
         self._running = False
         if self._poller is not None:
             self._poller.cancel()
             await asyncio.gather(self._poller, return_exceptions=True)
         if self._server is not None:
             self._server.stop()
+            await self._server.close_all_connections()  # kept-alive ones would post on
         await asyncio.gather(*self._last.values(), return_exceptions=True)
         if self.http is not None:
             await self.http.aclose()
@@ -165,13 +199,25 @@ class ZaloChannel:
             await asyncio.sleep(backoff)
             backoff = min(MAX_BACKOFF, backoff * 2)
 
-    def dispatch(self, update: dict[str, Any]) -> None:
-        """Handle an update in the background, after the same person's earlier ones."""
+    def dispatch(self, update: dict[str, Any]) -> bool:
+        """Handle an update in the background, after the same person's earlier ones.
+
+        Return False when it is not taken: the channel has stopped, or the platform sent
+        this message again (a webhook retry: same sender, same message id).
+        """
+        if not self._running:
+            log.info("a zalo update came after stop: ignored")
+            return False
+        key = zalo_updates.message_key(update)
+        if key and not self._recent.first_time(key):
+            log.info("a zalo message came again: handled once")
+            return False
         sender = str(_field(_field(update, "message"), "from").get("id", ""))
         previous = self._last.get(sender)
         task = asyncio.create_task(self._handle(update, previous))
         self._last[sender] = task
         task.add_done_callback(lambda done: self._forget(sender, done))
+        return True
 
     def _forget(self, sender: str, task: asyncio.Task[None]) -> None:
         if self._last.get(sender) is task:
@@ -181,10 +227,16 @@ class ZaloChannel:
         if previous is not None:
             await asyncio.gather(previous, return_exceptions=True)
         try:
+            read = zalo_updates.parse_update(update)
+            if read is not None and not read.is_bot and not zalo_updates.is_private(read):
+                await self._private_only(read)
+                return
             msg = await self.to_incoming(update)
             if msg is not None:
                 for reply in await self.app.handle(msg):
                     await self._reply(msg, reply)
+        except GaveUp:
+            pass  # Zalo kept refusing the reply: logged in one line, an apology would fail
         except Exception:
             log.exception("error handling a zalo update (%s)", update.get("event_name"))
             await self._apologise(update)
@@ -199,9 +251,10 @@ class ZaloChannel:
             await self._handled_changed.wait_for(lambda: self.handled >= count)
 
     async def to_incoming(self, update: dict[str, Any]) -> Incoming | None:
-        """Turn a private message into an Incoming; None for what the bot does not read."""
+        """Turn a private message into an Incoming; None for what the bot does not read
+        (anything from a bot, or from a group or any chat that is not private)."""
         read = zalo_updates.parse_update(update)
-        if read is None or read.is_bot:
+        if read is None or read.is_bot or not zalo_updates.is_private(read):
             return None
         user_id, chat_id, name, text = read.user_id, read.chat_id, read.name, read.text
         command, args = parse_command(text)
@@ -213,16 +266,29 @@ class ZaloChannel:
             return Incoming(PLATFORM, user_id, chat_id, name, None, text, choice=chosen.data)
         return Incoming(PLATFORM, user_id, chat_id, name, None, text)
 
+    async def _private_only(self, read: zalo_updates.ZaloMessage) -> None:
+        """Answer a command sent in a group with one line saying the bot works in private
+        chats; ignore everything else said there. Nothing is linked or remembered."""
+        log.debug("zalo message in a %s chat ignored", read.chat_type or "non-private")
+        command, _ = parse_command(read.text)
+        if command is not None:
+            text = html_to_plain(self.app.texts.t(None, "error.private_only"))
+            await self._send_text(read.chat_id, text)
+
     async def _reply(self, msg: Incoming, reply: Reply) -> None:
         language = await self.choices.language(PLATFORM, msg.user_id)
         await self.choices.offer(PLATFORM, msg.user_id,
                                  [(c.label, c.data) for c in reply.choices])
         await self._send_text(msg.chat_id, numbered.render(reply, self.app.texts, language))
 
-    async def _send_text(self, chat_id: str, text: str) -> str:
+    async def _send_text(self, chat_id: str, text: str, *, retried: bool = True) -> str:
+        """Send plain text in parts; each part retried unless the outbox retries it."""
         message_id = ""
         for part in split_plain(text):
-            result = await self.call("sendMessage", chat_id=chat_id, text=part)
+            def send(part: str = part) -> Any:
+                return self.call("sendMessage", chat_id=chat_id, text=part)
+
+            result = await (self.replies.run(send, "zalo sendMessage") if retried else send())
             message_id = str((result or {}).get("message_id", ""))
         return message_id
 
@@ -235,6 +301,8 @@ class ZaloChannel:
                                                                             "error.internal")))
         except (ZaloError, httpx.HTTPError) as exc:
             log.warning("could not tell the zalo user about the error: %s", exc)
+        except GaveUp:
+            pass  # logged
 
     async def send(self, platform: str, chat_id: str, reply: Reply) -> None:
         """Send a reply to a chat now (choices numbered)."""
@@ -243,7 +311,7 @@ class ZaloChannel:
     async def deliver(self, chat_id: str, text: str) -> str:
         """Send one outbox message as plain text; raise DeliveryError when it fails."""
         try:
-            return await self._send_text(chat_id, html_to_plain(text))
+            return await self._send_text(chat_id, html_to_plain(text), retried=False)
         except ZaloError as exc:
             reason = f"{exc.error_code}: {exc.description}"
             if exc.error_code == 429 or exc.status == 429:
@@ -269,36 +337,48 @@ def _number(value: object, default: int) -> int:
         return default
 
 
+def _retryable(exc: BaseException) -> Verdict | None:
+    """Return how a failed reply may be retried (a 429, a 5xx, a timeout); else None."""
+    if isinstance(exc, ZaloError):
+        reason = f"{exc.error_code}: {exc.description}"
+        if 429 in (exc.error_code, exc.status):
+            return Verdict(RETRY_AFTER, exc.retry_after or 1.0, reason)
+        if exc.status >= 500 or exc.error_code >= 500:
+            return Verdict(TRANSIENT, reason=reason)
+        return None
+    if isinstance(exc, httpx.TransportError):  # timeouts, refused or dropped connections
+        return Verdict(TRANSIENT, reason=type(exc).__name__)
+    return None
+
+
 def _field(value: object, key: str) -> dict[str, Any]:
     """Return value[key] when both are JSON objects, else an empty one (malformed updates)."""
     found = value.get(key) if isinstance(value, dict) else None
     return found if isinstance(found, dict) else {}
 
 
-class _WebhookHandler(tornado.web.RequestHandler):
-    """Receives updates posted by Zalo; refuses calls without the right secret."""
+class _WebhookHandler(GuardedHandler):
+    """Receives updates posted by Zalo: the secret header is checked and the body capped
+    before it is read (`GuardedHandler`: 403, 413, 400 for what is not JSON)."""
 
-    def initialize(self, channel: ZaloChannel) -> None:
+    def initialize(self, channel: ZaloChannel) -> None:  # type: ignore[override]
+        super().initialize(channel.config.webhook.secret_token, SECRET_HEADER, self._take)
         self.channel = channel
 
-    async def post(self) -> None:
-        expected = self.channel.config.webhook.secret_token.encode()
-        given = self.request.headers.get(SECRET_HEADER, "").encode()
-        if not hmac.compare_digest(given, expected):
-            self.set_status(403)
-            self.finish({"ok": False, "error_code": 403, "description": "Forbidden"})
+    def prepare(self) -> None:
+        """Refuse every post once the channel has stopped (the platform posts it again
+        later), then check the secret and the size (`GuardedHandler.prepare`)."""
+        if not self.channel.accepting:
+            self._answer(503, "Service Unavailable")
             return
-        try:
-            update = json.loads(self.request.body or b"{}")
-        except ValueError:
-            self.set_status(400)
-            self.finish({"ok": False, "error_code": 400, "description": "Bad Request"})
-            return
+        super().prepare()
+
+    async def _take(self, update: Any) -> bool:
         if isinstance(update, dict) and isinstance(update.get("result"), dict):
             update = update["result"]  # the platform wraps it: {"ok": true, "result": {...}}
         if isinstance(update, dict):
             self.channel.dispatch(update)
-        self.finish({"ok": True})
+        return True
 
 
 SPEC = ChannelSpec(PLATFORM, DECLARED, capabilities, ZaloChannel.from_config)

@@ -7,6 +7,7 @@ its documented getUpdates sample has no `event_name` and gives the sender's name
 from what the message holds otherwise (a photo or a sticker, else text); the sender's name
 from whichever of the known keys is there. Unknown fields are ignored; a missing optional
 field (name, date, message id, chat type, chat id) never stops a message from being read.
+The bot serves private chats only (`is_private`), as on Telegram.
 """
 
 from __future__ import annotations
@@ -74,6 +75,23 @@ def parse_update(update: object) -> ZaloMessage | None:
         text=_text(message.get("text")) if kind == TEXT else "",
         chat_type=chat_type.strip().upper() if isinstance(chat_type, str) else "",
         is_bot=sender.get("is_bot") is True)
+
+
+def is_private(message: ZaloMessage) -> bool:
+    """Tell whether a message was written in a private chat with the bot: the chat says it is
+    "PRIVATE", or says nothing and is the sender's own chat. A group, or any other kind of
+    chat, is not."""
+    if message.chat_type:
+        return message.chat_type == "PRIVATE"
+    return message.chat_id == message.user_id
+
+
+def message_key(update: object) -> str:
+    """Return what tells one message from another (sender and message id); "" when the
+    update has no message id (it cannot be told from a repeat)."""
+    message = _field(update, "message")
+    message_id = _id(message.get("message_id"))
+    return f"{_id(_field(message, 'from').get('id'))}\x00{message_id}" if message_id else ""
 
 
 def bot_name(me: object) -> str:

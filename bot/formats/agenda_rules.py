@@ -18,7 +18,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.localtime import parse_date, parse_time
-from bot.tabular import Columns, Findings, Problem, fold
+from bot.tabular import Columns, Findings, Problem, Verdict, fold
 
 Kind = Literal["ceremony", "plenary", "discussion", "election", "break"]
 
@@ -100,17 +100,12 @@ class SessionRow:
 
 
 @dataclass(frozen=True, slots=True)
-class AgendaFile:
+class AgendaFile(Verdict):
     """The valid sessions, the problems that forbid the import, and harmless warnings."""
 
     rows: list[SessionRow]
     problems: list[Problem]
     warnings: list[Problem]
-
-    @property
-    def ok(self) -> bool:
-        """Return whether the agenda may be imported (no problems, warnings allowed)."""
-        return not self.problems
 
 
 @dataclass(frozen=True, slots=True)

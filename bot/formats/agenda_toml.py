@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from bot.filelimits import LIMITS, LimitExceeded
 from bot.formats.agenda_rules import COLUMNS, REQUIRED, AgendaFile, Record, SessionChecker
-from bot.tabular import Problem
+from bot.tabular import Problem, clean_cell, control_character
 
 __all__ = ["parse_agenda_toml"]
 
@@ -29,6 +30,9 @@ _BOM = "\ufeff"
 def parse_agenda_toml(data: bytes, file_name: str, tz: ZoneInfo) -> AgendaFile:
     """Parse and validate a TOML agenda of ``[[session]]`` tables; write nothing."""
     checker = SessionChecker(file_name, tz)
+    if len(data) > LIMITS.toml_bytes:
+        too_big = LimitExceeded("toml_bytes", LIMITS.toml_bytes)
+        return AgendaFile([], [Problem(file_name, 1, None, too_big.key, too_big.params)], [])
     body = data.removeprefix(_BOM.encode())
     try:
         text = body.decode("utf-8")
@@ -39,6 +43,9 @@ def parse_agenda_toml(data: bytes, file_name: str, tz: ZoneInfo) -> AgendaFile:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         return AgendaFile([], [_toml_syntax_problem(exc, text, file_name)], [])
+    except RecursionError:  # arrays or tables nested a thousand deep: no programme is
+        return AgendaFile([], [Problem(file_name, _deepest_line(text), None,
+                                       "agenda.problem.too_deep")], [])
     lines = text.splitlines()
     for key in document:
         if key != "session":
@@ -74,6 +81,14 @@ def _toml_syntax_problem(exc: tomllib.TOMLDecodeError, text: str, file_name: str
     return Problem(file_name, line, None, "agenda.problem.bad_toml", {"detail": detail})
 
 
+def _deepest_line(text: str) -> int:
+    """Return the line that opens the most arrays and inline tables (where nesting runs
+    away), counting from 1."""
+    lines = text.splitlines() or [""]
+    opened = [raw.count("[") + raw.count("{") for raw in lines]
+    return opened.index(max(opened)) + 1
+
+
 def _key_line(lines: Sequence[str], key: str) -> int:
     """Return the first line that defines top-level `key` (as a table or a value), else 1."""
     pattern = re.compile(rf"""\s*\[*\s*["']?{re.escape(key)}["']?\s*[\].=]""")
@@ -83,7 +98,7 @@ def _key_line(lines: Sequence[str], key: str) -> int:
 def _toml_text(name: str, value: object) -> str | None:
     """Return a TOML value as the text a spreadsheet cell would hold, or None for a wrong type."""
     if isinstance(value, str):
-        return value.strip()
+        return clean_cell(value)
     if isinstance(value, datetime):  # checked before date: a datetime is a date
         return None
     if isinstance(value, date) and name == "day":
@@ -110,6 +125,10 @@ def _record(checker: SessionChecker, line: int, session: dict[str, object]) -> R
             )
             continue
         labels[name] = key
+        code = control_character(value) if isinstance(value, str) else None
+        if code:
+            checker.problem(line, key, "tabular.error.control_character", code=code)
+            continue
         text = _toml_text(name, value)
         if text is None:  # reported once, and not again as an empty required value
             shown = str(value).lower() if isinstance(value, bool) else str(value)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from bot.i18n import Markup, join
+from bot.i18n import Markup, Translate, join
 from bot.tabular import Problem
-
-Translate = Callable[..., Markup]
 
 
 def problem_line(t: Translate, problem: Problem, *, column: bool = True) -> Markup:
@@ -16,7 +14,7 @@ def problem_line(t: Translate, problem: Problem, *, column: bool = True) -> Mark
     return join([f"{where}:", t(problem.key, **problem.params)], " ")
 
 
-def cut(t: Translate, lines: Sequence[str], limit: int | None) -> list[str]:
+def cut(t: Translate, lines: Sequence[Markup], limit: int | None) -> list[Markup]:
     """Return at most `limit` lines, and a line saying how many more there were."""
     if limit is None or len(lines) <= limit:
         return list(lines)
@@ -30,7 +28,7 @@ def refused(t: Translate, head: Markup, problems: Sequence[Problem], limit: int 
 
 
 def warned(t: Translate, warnings: Sequence[Problem], limit: int | None, *,
-           column: bool = True) -> list[str]:
+           column: bool = True) -> list[Markup]:
     """Return the warnings part of a report: how many, then a line per warning (up to `limit`)."""
     if not warnings:
         return []

@@ -52,6 +52,7 @@ from bot.tabular import (
     Table,
     TableError,
     TableRow,
+    Verdict,
     fold,
     problem_from,
     read_table_bytes,
@@ -98,7 +99,7 @@ _OPENING_ROWS = 10  # minutes may open with a heading such as "BIÊN BẢN KIỂ
 
 
 @dataclass(frozen=True, slots=True)
-class ResultFile:
+class ResultFile(Verdict):
     """One result as read from a file; its values mean something only when `ok`."""
 
     file_name: str
@@ -115,11 +116,6 @@ class ResultFile:
     abstain: int | None = None
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """Return whether the result may be stored (no problems, warnings allowed)."""
-        return not self.problems
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.tabular import ORDINALS, Columns, Findings, Header, TableRow
+from bot.text import shorten
 
 __all__ = ["COLUMNS", "MAX_COUNT", "TABLE_COLUMNS", "CandidateRow", "Kind", "check_table",
            "count", "shown"]
@@ -69,7 +70,7 @@ class CandidateRow:
 
 def shown(text: str) -> str:
     """Return file content cut short enough to quote back in a problem."""
-    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 1] + "…"
+    return shorten(text, _MAX_SHOWN)
 
 
 def _name_key(name: str) -> str:

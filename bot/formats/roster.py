@@ -17,7 +17,17 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from bot.tabular import MAX_CELL_CHARS, ORDINALS, Columns, Findings, Problem, Table, TableRow, fold
+from bot.tabular import (
+    MAX_CELL_CHARS,
+    ORDINALS,
+    Columns,
+    Findings,
+    Problem,
+    Table,
+    TableRow,
+    Verdict,
+    fold,
+)
 
 __all__ = [
     "COLUMNS",
@@ -103,17 +113,12 @@ class RosterRow:
 
 
 @dataclass(frozen=True, slots=True)
-class RosterFile:
+class RosterFile(Verdict):
     """The valid rows, the problems that forbid the import, and harmless warnings."""
 
     rows: list[RosterRow]
     problems: list[Problem]
     warnings: list[Problem]
-
-    @property
-    def ok(self) -> bool:
-        """Return whether the roster may be imported (no problems, warnings allowed)."""
-        return not self.problems
 
 
 def normalize_phone(text: str) -> str | None:
@@ -220,7 +225,7 @@ class _Checker(Findings):
             self._problem(line, "phone", "roster.problem.bad_phone", value=raw_phone)
         invite = normalize_invite_code(values.get("invite_code", "")) or None
         if invite and not is_valid_invite_code(invite):
-            params = {
+            params: dict[str, str | int] = {
                 "min": INVITE_MIN_LENGTH,
                 "max": INVITE_MAX_LENGTH,
                 "alphabet": INVITE_ALPHABET,

@@ -15,7 +15,7 @@ import dataclasses
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from bot.app import App
@@ -23,7 +23,7 @@ from bot.channels.zalo import WEBHOOK_PATH, ZaloChannel
 from bot.clock import FixedClock
 from bot.config import ZaloConfig, ZaloWebhookConfig
 from bot.delivery import DeliveryError, Transport
-from tests.fake_zalo import FakeZalo
+from testkit.fake_zalo import FakeZalo
 
 
 def zalo_config(fake: FakeZalo, **overrides: Any) -> ZaloConfig:
@@ -83,16 +83,6 @@ class ZaloChat:
     async def say(self, user_id: str, text: str, **kwargs: Any) -> str:
         """Send a text message; return the bot's answer as one string."""
         return "\n\n".join(await self.send(user_id, text, **kwargs))
-
-
-async def drain(app: App, clock: FixedClock) -> None:
-    """Run the delivery worker until the outbox is empty, sleeping on the injected clock."""
-    async def fake_sleep(seconds: float) -> None:
-        await asyncio.sleep(0)
-        clock.advance(timedelta(seconds=seconds))
-
-    app.delivery.sleep = fake_sleep
-    await app.delivery.drain()
 
 
 @dataclass

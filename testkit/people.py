@@ -1,4 +1,9 @@
-"""Test data: a roster written straight to storage, and delegates registered on Telegram."""
+"""Test data: a roster written straight to storage, and delegates registered on Telegram.
+
+The people `seed` registers have Telegram user ids from `FIRST_USER_ID` on, within
+`SEEDED_CHATS`: a fake Telegram must know their chats (they wrote to the bot to register),
+e.g. `fake.declare_chats(SEEDED_CHATS)`.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from storage.users import ChatUser
 
 DELEGATIONS = ("Đoàn Sở Tài chính", "Đoàn Sở Y tế", "Đoàn Sở Giáo dục và Đào tạo")
 FIRST_USER_ID = 50_000
+SEEDED_CHATS = range(FIRST_USER_ID, FIRST_USER_ID + 10_000)  # the user ids seed() may give
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,8 @@ async def seed(app: App, count: int, *, registered: int | None = None,
                language: str | None = None) -> list[Person]:
     """Add `count` delegates (round-robin over three delegations, every tenth an alternate)
     and register the first `registered` (default: all) on Telegram."""
+    if count > len(SEEDED_CHATS):
+        raise ValueError(f"seed() gives at most {len(SEEDED_CHATS)} people")
     db, now = app.services.db, to_iso(app.services.clock.now())
     rows = [DelegateData(f"T{i:04d}", f"Đại biểu Thử {i}", f"Đơn vị {i % 7}",
                          DELEGATIONS[i % len(DELEGATIONS)],

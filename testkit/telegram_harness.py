@@ -2,6 +2,10 @@
 
 `TelegramChat` pushes an update, waits until the channel has handled it completely, and
 returns the messages the bot sent to that chat meanwhile (as the fake server recorded them).
+A person writes at a person's pace: before each push the fake's clock moves `PACE` seconds,
+so the answers to each message start with Telegram's full burst for that chat. The channel
+waits out a 429 on the fake's clock (`start_channel` gives its reply retries `fake.sleep`),
+never for real.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ from typing import Any
 from bot.app import App
 from bot.channels.telegram import TelegramChannel
 from bot.config import TelegramConfig
-from tests.fake_telegram import FakeTelegram
+from testkit.fake_telegram import FakeTelegram
 
 Message = dict[str, Any]
 _TOKEN = re.compile(r"[0-9a-f]{10}")  # storage.staging.token_of
+PACE = 5.0  # seconds between two things one person sends (reading the answer, typing)
 
 
 def telegram_config(fake: FakeTelegram, **overrides: Any) -> TelegramConfig:
@@ -32,6 +37,7 @@ async def start_channel(app: App, fake: FakeTelegram, **overrides: Any) -> Teleg
     """Start a polling Telegram channel for `app` against `fake`."""
     channel = TelegramChannel(app, telegram_config(fake, **overrides), poll_timeout=1,
                               read_timeout=5)
+    channel.replies.sleep = fake.sleep  # a reply waits out a 429 on the fake's clock
     app.add_channel(channel)
     await channel.start()
     return channel
@@ -47,6 +53,7 @@ class TelegramChat:
     async def _exchange(self, chat_id: int, push: Callable[[], int]) -> list[Message]:
         before = len(self.fake.sent_messages(chat_id))
         target = self.channel.handled + 1
+        self.fake.advance(PACE)
         push()
         await asyncio.wait_for(self.channel.wait_handled(target), 10)
         return self.fake.sent_messages(chat_id)[before:]
