@@ -482,8 +482,8 @@ async def test_the_report_and_the_summary_wait_out_the_organisers_chat_limit(
         assert refused, "the report should have met the chat's limit"
         texts = fake.sent_texts(ORGANISER_ID)
         assert [t for t in texts if t.startswith("📤")] == [texts[-2]]  # the report, once
-        assert texts[-1] == ("🏁 Đã gửi xong thông báo #1: 5/5 tin đến nơi, 0 tin lỗi, "
-                             "0 tin bị chặn. Xem chi tiết: /deliveries 1")
+        assert texts[-1] == ("🏁 Đã gửi xong thông báo #1: 5/5 đến nơi, 0 lỗi, "
+                             "0 bị chặn (người nhận đã chặn bot). Xem chi tiết: /deliveries 1")
 
 
 async def test_the_organiser_sees_a_live_report_and_a_final_summary(
@@ -511,7 +511,8 @@ async def test_the_organiser_sees_a_live_report_and_a_final_summary(
             "📤 <b>Thông báo #1</b>: đã gửi 18/30", "📤 <b>Thông báo #1</b>: đã gửi 28/30"]
         assert edits[-1]["text"].endswith("• chưa gửi: 0\n• lỗi: 1\n• đã chặn bot: 1")
         assert fake.sent_texts(ORGANISER_ID)[-1] == (
-            "🏁 Đã gửi xong thông báo #1: 28/30 tin đến nơi, 1 tin lỗi, 1 tin bị chặn. "
+            "🏁 Đã gửi xong thông báo #1: 28/30 đến nơi, 1 lỗi, "
+            "1 bị chặn (người nhận đã chặn bot). "
             "Xem chi tiết: /deliveries 1")
         assert item.status == "done" and item.finished_at is not None
         (finished,) = await audit.entries(app.services.db, action="broadcast.finished")
