@@ -261,7 +261,7 @@ async def test_second_import_updates_by_code_keeps_chat_links_and_lists_missing(
     path.write_bytes(csv_bytes([BINH, new]))
     run = await import_file(capsys, cli_config, path, "--prune")
     assert run.code == 0, run.err
-    assert "2 đại biểu không có trong tệp bị xóa khỏi danh sách:" in run.out
+    assert "Đã xóa khỏi danh sách 2 đại biểu không có trong tệp:" in run.out
     assert "• DB001 — Trần Thị Thu Hà" in run.out and "• DB003 — Phạm Khách" in run.out
     assert sorted(await roster(app)) == ["DB002", "DB004"]
     assert await linked(app, DELEGATE_ID) is None
@@ -497,7 +497,7 @@ async def test_missing_delegates_are_kept_on_import_and_removed_and_unlinked_on_
     assert await linked(app, DELEGATE_ID) == "DB003"
     await tg.send_document(ORGANISER_ID, "ds2.csv", csv_bytes([HA, BINH]))
     (pruned,) = await tg.press(ORGANISER_ID, "roster:prune")
-    assert "1 đại biểu không có trong tệp bị xóa khỏi danh sách:" in pruned["text"]
+    assert "Đã xóa khỏi danh sách 1 đại biểu không có trong tệp:" in pruned["text"]
     assert sorted(await roster(app)) == ["DB001", "DB002"]
     assert await linked(app, DELEGATE_ID) is None
     assert await tg.texts(DELEGATE_ID, "/me") == [vi("registration.not_registered")]
