@@ -426,7 +426,8 @@ async def test_delegate_cannot_use_organiser_commands(
 
 
 @pytest.mark.parametrize("data", ["ann:send", "ann:all", "ann:unschedule:1", "ann:drop:1",
-                                  "ann:keep:1", "ann:schedule", "ann:cancel", "ann:d:0"])
+                                  "ann:keep:1", "ann:schedule", "ann:cancel", "ann:d:0",
+                                  "ann:at:0", "ann:retime:0"])
 async def test_delegate_pressing_forged_buttons_is_refused(
     app: App, tg: TelegramChat, clock: FixedClock, data: str
 ) -> None:

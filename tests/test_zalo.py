@@ -512,6 +512,28 @@ async def test_an_organiser_announces_on_zalo_and_zalo_delegates_receive_it(
     assert not tagless([expected])  # the check does see tags
 
 
+async def test_an_organiser_schedules_on_zalo_the_time_echoed_in_full(
+    app: App, roster: None, zalo: ZaloChat
+) -> None:
+    """Zalo has no buttons: the echoed time's choices are numbered, and "1" schedules it."""
+    await register_zalo(zalo, HA_ZALO, HA_CODE)
+    await zalo.send(ZALO_ORGANISER, "/announce Họp tổ lúc 8h")
+    await zalo.send(ZALO_ORGANISER, "1")  # everyone
+    (ask,) = await zalo.send(ZALO_ORGANISER, "2")  # schedule
+    assert ask.startswith("Gửi lúc nào? Nhập thời điểm theo giờ Việt Nam. Ví dụ: 8h30 (hôm nay)")
+    (bad,) = await zalo.send(ZALO_ORGANISER, "thứ tám 8h")
+    assert bad.startswith("Không có ngày “thứ tám” trong tuần")
+    (echo,) = await zalo.send(ZALO_ORGANISER, "mai 8h")
+    assert echo == "Gửi lúc 08:00, Thứ Tư 12/08/2026 (giờ Việt Nam)?\n" + numbered(
+        "Đúng, hẹn giờ gửi", "Nhập thời điểm khác", "Hủy")
+    assert await broadcasts.with_status(app.services.db, "scheduled") == []
+    (done,) = await zalo.send(ZALO_ORGANISER, "1")
+    assert done == ("🕑 Đã hẹn gửi thông báo #1 lúc 08:00, Thứ Tư 12/08/2026. "
+                    "Gõ /scheduled để xem hoặc hủy.")
+    (item,) = await broadcasts.with_status(app.services.db, "scheduled")
+    assert item.send_at == to_iso(datetime(2026, 8, 12, 8, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")))
+
+
 async def test_registrations_overview_for_a_zalo_organiser(
     app: App, roster: None, zalo: ZaloChat
 ) -> None:
