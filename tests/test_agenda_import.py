@@ -15,7 +15,7 @@ import asyncio
 import csv
 import dataclasses
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -142,11 +142,19 @@ def change_line(kind: str, new: Slot | None, old: Slot | None = None,
                    before_location=(old.location or "—") if old else "")
 
 
+def period(slots: Sequence[Slot] = PROGRAMME) -> str:
+    """Return the days a programme covers as the import summary says them, with the year."""
+    days = sorted({slot.day for slot in slots})
+    if days[0] == days[-1]:
+        return vi("agenda_import.period_one", first=f"{days[0]:%d/%m/%Y}")
+    return vi("agenda_import.period", first=f"{days[0]:%d/%m/%Y}", last=f"{days[-1]:%d/%m/%Y}")
+
+
 def report(state: str, file: str, sessions: int, lines: list[Markup], unchanged: int = 0,
-           warnings: tuple[str, ...] = ()) -> str:
+           warnings: tuple[str, ...] = (), slots: Sequence[Slot] = PROGRAMME) -> str:
     """Return the check, dry-run or done report of an import ("file:line: reason" warnings)."""
     head = vi(f"agenda_import.{state}", file=file, sessions=sessions, changes=len(lines),
-              unchanged=unchanged)
+              unchanged=unchanged, period=period(slots))
     if warnings:
         lines = [*lines, vi("roster.report.warnings", count=len(warnings)), *warnings]
     return "\n".join([head, *lines])
@@ -226,6 +234,7 @@ async def assert_stored(app: App, slots: tuple[Slot, ...] | list[Slot]) -> None:
 async def test_cli_imports_a_programme_in_each_format(
     app: App, capsys: pytest.CaptureFixture[str], cli_config: Path, tmp_path: Path, kind: str
 ) -> None:
+    await seed(app, 3, registered=0)  # the roster names the delegations of the programme
     path = write(tmp_path, f"chuong-trinh.{kind}", file_bytes(kind, PROGRAMME))
     run = await cli(capsys, cli_config, path)
     assert run.code == 0, run.err
@@ -282,6 +291,7 @@ async def test_cli_reports_csv_problems_by_line(
 async def test_cli_dry_run_shows_the_changes_and_writes_nothing(
     app: App, capsys: pytest.CaptureFixture[str], cli_config: Path, tmp_path: Path
 ) -> None:
+    await seed(app, 3, registered=0)  # the roster names the delegations of the programme
     first = write(tmp_path, "v1.toml", programme_toml(PROGRAMME).encode())
     dry = await cli(capsys, cli_config, first, "--dry-run")
     assert dry.code == 0
@@ -371,7 +381,7 @@ async def test_a_bad_file_in_chat_lists_its_problems_and_offers_nothing(
 async def test_a_delegate_can_neither_send_nor_apply_a_programme(
     app: App, tg: TelegramChat
 ) -> None:
-    (person,) = await seed(app, 1)
+    person, *_ = await seed(app, 3)  # the roster names the delegations of the programme
     user_id = person.user_id or 0
     (refused,) = await tg.send_document(user_id, "ct.toml", programme_toml(PROGRAMME).encode())
     assert refused["text"] == vi("roster.chat.not_organiser")
@@ -400,7 +410,7 @@ async def test_a_programme_with_other_valid_headers_is_recognised_in_chat(
     assert dry.code == 0, dry.err  # a valid programme
     (answer,) = await tg.send_document(ORGANISER_ID, "lich-hop.csv", content)
     assert answer["text"].startswith(vi("agenda_import.check", file="lich-hop.csv", sessions=2,
-                                        changes=2, unchanged=0))
+                                        changes=2, unchanged=0, period="ngày 11/08/2026"))
 
 
 # ---------------------------------------------------------------------------- changes
@@ -476,10 +486,11 @@ async def test_a_revised_programme_is_shown_then_told_to_those_it_concerns(
     diff = [change_line("relocated", HEALTH_ROOM, HEALTH_GROUP),
             change_line("moved", ELECTION_LATER, ELECTION),
             change_line("added", GROUP_EDU), change_line("cancelled", None, CLOSING)]
-    assert checked["text"] == report("check", "v2.toml", 9, diff, unchanged=6)
+    assert checked["text"] == report("check", "v2.toml", 9, diff, unchanged=6, slots=REVISED)
     assert await notices_queued(app) == []
     (done,) = await tg.press(ORGANISER_ID, data_of(checked, "apply"))
-    assert done["text"] == report("done", "v2.toml", 9, diff, unchanged=6) + "\n\n" + vi(
+    assert done["text"] == report("done", "v2.toml", 9, diff, unchanged=6,
+                                  slots=REVISED) + "\n\n" + vi(
         "agenda_import.told", count=9)
     found = await stored(app)
     assert found[CLOSING.key].cancelled
