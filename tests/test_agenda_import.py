@@ -18,7 +18,7 @@ import io
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -51,6 +51,7 @@ from tests.test_agenda import (
     PROGRAMME,
     REPORT,
     TEXTS,
+    WELCOME,
     Slot,
     agenda_text,
     at,
@@ -651,3 +652,92 @@ async def test_a_first_import_on_the_day_itself_sends_no_notice(
     await drain(app, clock)
     assert all(notices_to(fake, p.user_id) == [] for p in people)
     assert await notices_queued(app) == []
+
+
+# ---------------------------------------------------------------------- hidden sessions
+ROSTER_NAMES = "Đoàn Sở Giáo dục và Đào tạo, Đoàn Sở Tài chính, Đoàn Sở Y tế"  # seed()'s, sorted
+TYPO = dataclasses.replace(HEALTH_GROUP, audience="Đoàn Sở Y tê")  # a missing tone mark
+
+
+@pytest.mark.parametrize("kind", ["toml", "csv"])
+async def test_an_audience_naming_no_delegation_is_refused_in_chat_and_on_the_command_line(
+    app: App, tg: TelegramChat, capsys: pytest.CaptureFixture[str], cli_config: Path,
+    tmp_path: Path, kind: str
+) -> None:
+    await seed(app, 3)
+    slots = [TYPO if s is HEALTH_GROUP else s for s in PROGRAMME]
+    name = f"ct.{kind}"
+    line = 2 + PROGRAMME.index(HEALTH_GROUP) if kind == "csv" else programme_toml(
+        slots).splitlines().index('audience = "Đoàn Sở Y tê"') - 6  # its [[session]] line
+    reason = vi("agenda.problem.unknown_audience", value="Đoàn Sở Y tê", delegations=ROSTER_NAMES)
+    (answer,) = await tg.send_document(ORGANISER_ID, name, file_bytes(kind, slots))
+    assert answer["text"] == "\n".join([
+        vi("agenda_import.problems", file=name, count=1), f"{name}:{line}: {reason}"])
+    assert buttons(answer) == []  # nothing to apply
+    run = await cli(capsys, cli_config, write(tmp_path, name, file_bytes(kind, slots)))
+    assert run.code != 0
+    assert f"{name}:{line}: {plain(reason)}" in run.err + run.out
+    assert await stored(app) == {}
+
+
+async def test_an_audience_is_matched_as_people_read_names(
+    app: App, tg: TelegramChat
+) -> None:
+    await seed(app, 3)
+    spaced = dataclasses.replace(HEALTH_GROUP, audience="  đoàn sở  y tế ")
+    slots = [spaced if s is HEALTH_GROUP else s for s in PROGRAMME]
+    (answer,) = await tg.send_document(ORGANISER_ID, "ct.toml", programme_toml(slots).encode())
+    assert answer["text"].startswith(vi("agenda_import.check", file="ct.toml", sessions=9,
+                                        changes=9, unchanged=0, period=period()))
+
+
+async def test_without_a_roster_an_audience_is_only_warned_about(
+    app: App, tg: TelegramChat
+) -> None:
+    (answer,) = await tg.send_document(ORGANISER_ID, "ct.toml",
+                                       programme_toml(PROGRAMME).encode())
+    assert vi("agenda.warning.audience_unchecked", value="Đoàn Sở Y tế") in answer["text"]
+    assert [label for label, _ in buttons(answer)] == [vi("agenda_import.confirm"),
+                                                      vi("roster.chat.cancel")]
+
+
+async def test_a_session_on_a_past_day_or_a_year_away_is_warned_about_not_refused(
+    app: App, tg: TelegramChat
+) -> None:
+    await seed(app, 3)
+    last_year = dataclasses.replace(WELCOME, day=date(2025, 8, 10))  # today is 11/08/2026
+    next_year = dataclasses.replace(CLOSING, day=date(2027, 8, 13))
+    slots = [last_year if s is WELCOME else next_year if s is CLOSING else s for s in PROGRAMME]
+    (answer,) = await tg.send_document(ORGANISER_ID, "ct.csv", csv_bytes(slots))
+    lines = answer["text"].split("\n")
+    head = vi("agenda_import.check", file="ct.csv", sessions=9, changes=9, unchanged=0,
+              period=vi("agenda_import.period", first="10/08/2025", last="13/08/2027"))
+    assert lines[0] == head  # the summary shows the years
+    past = 2 + PROGRAMME.index(WELCOME)
+    far = 2 + PROGRAMME.index(CLOSING)
+    assert lines[-3:] == [
+        vi("roster.report.warnings", count=2),
+        f"ct.csv:{past}: " + vi("agenda.warning.past", day="10/08/2025"),
+        f"ct.csv:{far}: " + vi("agenda.warning.far", day="13/08/2027")]
+    (done,) = await tg.press(ORGANISER_ID, data_of(answer, "apply"))  # warnings do not block
+    assert done["text"].startswith(vi("agenda_import.done", file="ct.csv", sessions=9, changes=9,
+                                      unchanged=0, period=vi("agenda_import.period",
+                                                             first="10/08/2025",
+                                                             last="13/08/2027")))
+    assert sorted(await stored(app)) == sorted(s.key for s in slots)
+
+
+async def test_a_session_held_earlier_and_left_as_it_was_is_not_warned_about(
+    app: App, tg: TelegramChat, clock: FixedClock
+) -> None:
+    await seed(app, 3)
+    (first,) = await tg.send_document(ORGANISER_ID, "v1.toml", programme_toml(PROGRAMME).encode())
+    await tg.press(ORGANISER_ID, data_of(first, "apply"))
+    clock.advance(timedelta(days=2))  # the third day: the first day's sessions are past
+    moved = dataclasses.replace(CLOSING, start="11:00", end="11:30")
+    slots = [moved if s is CLOSING else s for s in PROGRAMME]
+    (answer,) = await tg.send_document(ORGANISER_ID, "v2.toml", programme_toml(slots).encode())
+    assert "⚠️" not in answer["text"]
+    assert answer["text"].split("\n")[0] == vi(
+        "agenda_import.check", file="v2.toml", sessions=9, changes=1, unchanged=8,
+        period=period())
