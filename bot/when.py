@@ -121,11 +121,14 @@ def read_moment(text: str, tz: ZoneInfo, now: datetime) -> datetime | Misread:
 
 
 def _no_clock(rest: str, typed: str, tz: ZoneInfo, now: datetime) -> Misread:
-    """Say what is wrong with a moment that has no clock time: a day alone, or nonsense."""
+    """Say what is wrong with a moment that has no clock time: a day alone ("mai"), a day
+    that does not exist ("thứ tám", "32/13"), or nothing that can be read."""
     day = _day(rest, time(0), tz, now)
-    return Misread("when.problem.no_clock", typed) if rest and isinstance(day, date) else (
-        day if isinstance(day, Misread) and day.key != "when.problem.unreadable"
-        else Misread("when.problem.unreadable", typed))
+    if rest and isinstance(day, date):
+        return Misread("when.problem.no_clock", typed)
+    if isinstance(day, Misread) and day.key != "when.problem.unreadable":
+        return day
+    return Misread("when.problem.unreadable", typed)
 
 
 def _day(phrase: str, clock: time, tz: ZoneInfo, now: datetime) -> date | Misread:
