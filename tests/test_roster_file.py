@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import bot.formats.roster as roster_file
 import bot.formats.invite as invite
+import bot.formats.roster as roster_file
 from bot import tabular
 from bot.formats.export import restore
 from bot.formats.roster import (
