@@ -36,7 +36,7 @@ from tests.test_registration import (
 
 OTHER_ID = 1002
 ZALO_USER = "a1b2c3d4e5"
-NOT_CODES = ["xin chào", "Xin chao ban", "đúng", "hello", "Chào anh, tôi muốn đăng ký", "ok",
+NOT_CODES = ["xin chào", "Xin chào bạn", "đúng", "hello", "Chào anh, tôi muốn đăng ký", "ok",
              "Cảm ơn!", "👍", "?"]
 
 

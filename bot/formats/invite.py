@@ -59,12 +59,9 @@ def is_valid_invite_code(code: str) -> bool:
 def invite_code_in(text: str) -> str | None:
     """Return the folded code that a message can be, or None when it cannot be one.
 
-    Text that folds to 6 to 32 letters and digits can be a code; words without a single
-    digit between them ("xin chao") are a sentence, not a code typed with spaces.
+    Text that folds to 6 to 32 ASCII letters and digits can be a code (so "xin chao", typed
+    without its accents, can be; "xin chào", "đúng" and "hello" cannot).
     """
-    words = text.split()
-    if len(words) > 1 and not any(ch.isdigit() for ch in text):
-        return None
     folded = fold_invite_code(text)
     return folded if is_valid_invite_code(folded) else None
 
