@@ -23,10 +23,11 @@ typed (some with hyphens or in lower case), then a press on ``reg:yes``; between
 the fake's clock moves as a person's would (Telegram's limit per chat refills). Per user the
 latency runs from the push to the moment the fake server recorded the bot's ``sendMessage``
 (or ``editMessageText``) that answers it (the ask for the code; the confirmation carrying the
-``reg:yes`` button; the "registered" answer, which replaces the question). Errors: no answer within ``--timeout``, a wrong text, HTTP answers
->= 400, ERROR log records, and accounts linked to the wrong delegate or delegates linked
-twice. Baseline: a bare python-telegram-bot ``Application`` (same fake server, same polling
-and concurrency settings) whose handlers only echo the text or the callback data back, hit by
+``reg:yes`` button; the "registered" answer, which replaces the question). Errors: no
+answer within ``--timeout``, a wrong text, HTTP answers >= 400, ERROR log records, and
+accounts linked to the wrong delegate or delegates linked twice. Baseline: a bare
+python-telegram-bot ``Application`` (same fake server, same polling and concurrency
+settings) whose handlers only echo the text or the callback data back, hit by
 the same rounds. httpx slows down when its pool holds many connections (httpcore scans the
 whole pool on every request), so both are run again with a pool of ``--small-pool``
 connections instead of PTB's default 256 (a bench-only patch of ``ApplicationBuilder``).
