@@ -212,17 +212,17 @@ async def on_choice(ctx: Context) -> Reply:
         await ctx.set_step(STEP_CODE)
         return _answer(ctx.t("registration.not_me"))
     delegate = await delegates.get(ctx.db, int(data["delegate_id"]))
-    await ctx.clear_step()
     if delegate is None:
+        await ctx.clear_step()
         return ctx.reply("error.stale_choice")
     now = to_iso(ctx.services.clock.now())
-    if not await registrations.link(ctx.db, ctx.msg.platform, ctx.msg.user_id, delegate.id,
-                                    str(data.get("method", "invite_code")), now):
+    ctx.user.step, ctx.user.step_data = None, {}  # `confirm` ends it in the same write
+    if not await registrations.confirm(ctx.db, ctx.msg.platform, ctx.msg.user_id, delegate.id,
+                                       str(data.get("method", "invite_code")), now):
         if await current_delegate(ctx) is not None:
             return _answer(ctx.t("registration.already_done"))
         await _seat_taken(ctx, delegate)
         return _answer(ctx.t("registration.taken"))
-    await registrations.clear_failures(ctx.db, ctx.msg.platform, ctx.msg.user_id)
     log.info("%s registered", ctx.who)
     return _answer(join([ctx.t("registration.done", name=delegate.full_name),
                          ctx.t("registration.next_steps")], "\n\n"))
