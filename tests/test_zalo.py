@@ -354,10 +354,11 @@ async def test_language_is_chosen_by_number_or_by_word(app: App, zalo: ZaloChat)
     assert await zalo.say(HA_ZALO, "  tiếng VIỆT ") == "Đã chuyển sang tiếng Việt."
     await zalo.send(HA_ZALO, "/language")
     assert await zalo.say(HA_ZALO, "English") == "Switched to English."
-    # The list is used up: a number now is just text.
-    assert await zalo.say(HA_ZALO, "1") == plain("fallback.text", "en")
+    # The list is used up: a number now is just text (and the person is not registered).
+    explain = plain("registration.explain", "en", event="Đại hội thử nghiệm")
+    assert await zalo.say(HA_ZALO, "1") == explain
     await zalo.send(HA_ZALO, "/language")
-    assert await zalo.say(HA_ZALO, "3") == plain("fallback.text", "en")  # not on the list
+    assert await zalo.say(HA_ZALO, "3") == explain  # not on the list
 
 
 async def test_a_choice_is_answered_by_its_words_without_the_emoji(
@@ -817,7 +818,8 @@ async def test_html_characters_come_back_as_written_and_no_tags_reach_zalo(
     # What the person typed comes back exactly, even text that looks like an entity.
     assert await zalo.say(HA_ZALO, "/language &amp;") == plain("language.unknown",
                                                                value="&amp;")
-    assert await zalo.say(STRANGER, "<b>&amp; *đậm*") == plain("fallback.text")
+    assert await zalo.say(STRANGER, "<b>&amp; *đậm*") == plain("registration.explain",
+                                                              event="Đại hội thử nghiệm")
     bot_texts = [t for t in zalo.fake.sent_texts() if "<b>&" not in t and "<Bình>" not in t]
     assert tagless(bot_texts) and bot_texts
     assert not any("&lt;" in t or "&gt;" in t for t in zalo.fake.sent_texts())
@@ -826,7 +828,8 @@ async def test_html_characters_come_back_as_written_and_no_tags_reach_zalo(
 async def test_an_unknown_command(zalo: ZaloChat) -> None:
     assert await zalo.say(HA_ZALO, "/nosuch") == plain("fallback.unknown_command",
                                                        command="/nosuch")
-    assert await zalo.say(HA_ZALO, "/") == plain("fallback.text")
+    assert await zalo.say(HA_ZALO, "/") == plain("registration.explain",
+                                                 event="Đại hội thử nghiệm")
 
 
 async def test_updates_without_text_or_sender_are_handled_safely(
