@@ -165,7 +165,7 @@ async def test_yes_edits_the_question_into_the_answer(
     assert sorted(calls) == ["answerCallbackQuery", "editMessageText"]
     assert is_registered_answer(answer["text"], "Trần Thị Hà")
     shown = fake._messages[DELEGATE_ID, fake._last_bot_message[DELEGATE_ID]]
-    assert shown["text"].startswith("🎉 Đăng ký thành công! Chào mừng đại biểu Trần Thị Hà.")
+    assert shown["text"].startswith("🎉 Đăng ký thành công! Chào mừng đồng chí Trần Thị Hà.")
     assert "reply_markup" not in shown  # the buttons went with the question
     assert await linked_code(app, DELEGATE_ID) == "DB001"
 

@@ -71,8 +71,8 @@ async def test_language_choice_by_button_is_remembered(
         ("/language xx yy", "Tôi chưa hỗ trợ ngôn ngữ “xx”"),
         ("x" * 10_000, "Tin nhắn quá dài (tối đa 4096 ký tự)"),
         # Not registered yet, and no invite code: how to register.
-        ("<b>&amp; *bold* _it_ 🎉 שלום مرحبا", "Để đăng ký, hãy gửi <b>mã mời</b>"),
-        ("/", "Để đăng ký, hãy gửi <b>mã mời</b>"),
+        ("<b>&amp; *bold* _it_ 🎉 שלום مرحبا", "Để đăng ký, đồng chí vui lòng gửi <b>mã mời</b>"),
+        ("/", "Để đăng ký, đồng chí vui lòng gửi <b>mã mời</b>"),
     ],
 )
 async def test_bad_input_gets_a_clear_answer(tg: TelegramChat, text: str, expected: str) -> None:
