@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.clock import to_iso
+from bot.collation import name_key
 from bot.context import Context
 from bot.filekind import Checked, Confirm, Offer
 from bot.filelimits import off_loop
@@ -171,9 +172,11 @@ async def export_rows(db: Database, t: Translate,
 
 
 async def db_rows(db: Database) -> list[tuple[Delegate, list[str]]]:
-    """Return every delegate with the platforms they registered on."""
+    """Return every delegate, in Vietnamese name order, with the platforms they registered on."""
     linked = await delegates.linked_platforms(db)
-    return [(d, linked.get(d.id, [])) for d in await delegates.all_delegates(db)]
+    people = sorted(await delegates.all_delegates(db),
+                    key=lambda d: (name_key(d.full_name), d.code))
+    return [(d, linked.get(d.id, [])) for d in people]
 
 
 EXPORT_FORMATS = (".csv", ".xlsx")

@@ -21,6 +21,7 @@ from openpyxl import Workbook, load_workbook
 from bot.app import App
 from bot.cli import main
 from bot.clock import FixedClock
+from bot.collation import name_key
 from bot.config import Config
 from bot.formats.roster import INVITE_ALPHABET, INVITE_CODE_LENGTH
 from bot.i18n import Translator
@@ -310,8 +311,9 @@ async def test_export_csv_and_xlsx_with_status_and_deep_links_then_reimport_clea
         [d.code, d.full_name, d.unit, d.delegation, kind[d.kind], d.phone or "", d.seat,
          d.invite_code, "telegram" if d.code == "DB002" else "",
          f"https://t.me/{BOT}?start={d.invite_code}"]
-        for d in people.values()
+        for d in sorted(people.values(), key=lambda d: name_key(d.full_name))  # Vietnamese order
     ]
+    assert [row[1] for row in expected[1:]] == ["Lê Văn Bình", "Trần Thị Hà", "Phạm Khách"]
     csv_out, xlsx_out = tmp_path / "out.csv", tmp_path / "out.xlsx"
     for target in (csv_out, xlsx_out):
         run = await cli(capsys, cli_config, "roster", "export", str(target))
