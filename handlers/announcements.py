@@ -107,11 +107,11 @@ async def on_choice(ctx: Context) -> Reply:
         await ctx.set_step("announce.audience", {**data, "delegations": names})
         return delegation_picker.page_of(ctx, PREFIX, names, 0)
     if action == "dp":  # another page of the delegations
-        names = data.get("delegations")
+        kept = data.get("delegations")
         page = parse_id(value)
-        if not isinstance(names, list) or page is None:
+        if not isinstance(kept, list) or page is None:
             return ctx.reply("error.stale_choice")
-        return delegation_picker.page_of(ctx, PREFIX, [str(n) for n in names], page)
+        return delegation_picker.page_of(ctx, PREFIX, [str(n) for n in kept], page)
     if action == "kinds":
         return Reply(ctx.t("announce.ask_kind"), tuple(
             ctx.choice(f"kind.{kind}", f"{PREFIX}:k:{kind}") for kind in KINDS))
