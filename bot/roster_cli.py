@@ -78,9 +78,10 @@ async def import_roster(config: Config, path: Path, *, dry_run: bool, prune: boo
             await db.close()
 
 
-async def export_roster(config: Config, path: Path) -> int:
+async def export_roster(config: Config, path: Path, *, separator: str = ";") -> int:
     """Write every delegate with invite code, registration and deep link to a .csv or .xlsx
-    file, whole or not at all (refused: another extension, a database not made yet)."""
+    file, whole or not at all (refused: another extension, a database not made yet); a CSV
+    file's fields are separated by `separator`."""
     kind = check_extension(path, EXPORT_FORMATS)
     check_target(path)
     t = _translate(config)
@@ -91,7 +92,8 @@ async def export_roster(config: Config, path: Path) -> int:
     finally:
         await db.close()
     with writing(path):  # whole or not at all, 0600: an OSError is one line naming the file
-        write_export(path, rows, kind, sheet_title=str(t("roster.export.sheet")))
+        write_export(path, rows, kind, sheet_title=str(t("roster.export.sheet")),
+                     separator=separator)
     if deep_link is None:
         print(html_to_plain(t("roster.cli.no_username")), file=sys.stderr)
     print(html_to_plain(t("roster.cli.exported", count=len(rows) - 1, file=str(path))))

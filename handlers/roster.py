@@ -183,12 +183,13 @@ EXPORT_FORMATS = (".csv", ".xlsx")
 
 
 def write_export(path: Path, rows: list[list[str]], kind: str | None = None, *,
-                 sheet_title: str | None = None) -> None:
+                 sheet_title: str | None = None, separator: str = export.SEPARATORS[0]) -> None:
     """Write export rows as .csv or .xlsx (`bot.formats.export`: no spreadsheet runs their
     text): as `kind` says (one of `EXPORT_FORMATS`), else as the path's extension says. The
     file is written whole or not at all, readable by the owner only (it holds invite codes
-    and phone numbers)."""
-    files.write_private(path, export.table_bytes(rows, kind or path.suffix, sheet_title))
+    and phone numbers). A CSV file has `separator` between fields (semicolons: Excel's)."""
+    files.write_private(path, export.table_bytes(rows, kind or path.suffix, sheet_title,
+                                                 separator))
 
 
 class RosterFiles:

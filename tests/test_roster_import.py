@@ -320,7 +320,8 @@ async def test_export_csv_and_xlsx_with_status_and_deep_links_then_reimport_clea
         assert run.code == 0, run.err
         assert run.out.strip() == plain("roster.cli.exported", count=3, file=str(target))
     assert csv_out.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads the UTF-8 BOM
-    assert list(csv.reader(io.StringIO(csv_out.read_text(encoding="utf-8-sig")))) == expected
+    assert list(csv.reader(io.StringIO(csv_out.read_text(encoding="utf-8-sig")),
+                           delimiter=";")) == expected
     sheet = load_workbook(xlsx_out, read_only=True).worksheets[0]
     assert [[c or "" for c in row] for row in sheet.iter_rows(values_only=True)] == expected
     assert "Mã mời" in header and "Liên kết Telegram" in header
