@@ -22,7 +22,9 @@ from collections.abc import Iterable
 ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
 """The Vietnamese letters, with the Latin ones Vietnamese lacks where Latin puts them."""
 
-_LETTER_RANK = {letter: 1000 + i for i, letter in enumerate(ALPHABET)}
+# Primary weights: spaces, then punctuation and symbols, digits, Vietnamese letters, others.
+_SPACE, _DIGITS, _LETTERS, _OTHER_LETTERS = 0, 0x200000, 0x300000, 0x400000
+_LETTER_RANK = {letter: _LETTERS + i for i, letter in enumerate(ALPHABET)}
 # A base letter with its modifying mark (NFD) is one letter of the alphabet.
 _MODIFIED = {("a", "\u0306"): "ă", ("a", "\u0302"): "â", ("e", "\u0302"): "ê",
              ("o", "\u0302"): "ô", ("o", "\u031b"): "ơ", ("u", "\u031b"): "ư"}
@@ -30,7 +32,7 @@ _MODIFIERS = {"\u0306", "\u0302", "\u031b"}
 # Tones, in the dictionaries' order: huyền, hỏi, ngã, sắc, nặng (unmarked is 0).
 _TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
 
-Key = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]
+Key = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], str]
 
 
 def _graphemes(text: str) -> Iterable[tuple[str, list[str]]]:
@@ -58,28 +60,34 @@ def _primary(base: str, marks: list[str]) -> tuple[int, list[str]]:
     if lower in _LETTER_RANK:
         return _LETTER_RANK[lower], marks
     if base.isspace():
-        return 1, marks
+        return _SPACE, marks
     if base.isdigit():
-        return 100 + unicodedata.digit(base, 0), marks
+        return _DIGITS + unicodedata.digit(base, 0), marks
     if base.isalpha():  # another script or letter: after the Latin letters, by code point
-        return 10_000 + ord(lower), marks
-    return 10 + ord(base) % 90, marks  # punctuation and symbols: before digits
+        return _OTHER_LETTERS + ord(lower if len(lower) == 1 else base), marks
+    return 1 + ord(base), marks  # punctuation and symbols: before digits
 
 
 def text_key(text: str) -> Key:
-    """Return a key that sorts texts (names of delegations, of units) in Vietnamese order."""
+    """Return a key that sorts texts (names of delegations, of units) in Vietnamese order.
+
+    Letters first, then tones, then case; texts equal in all three (digits of two scripts,
+    say) by their code points, so that only one text has a given key and any shuffle of a
+    list sorts to the same order. Runs of spaces count as one.
+    """
+    collapsed = unicodedata.normalize("NFD", " ".join(text.split()))
     primary: list[int] = []
     secondary: list[int] = []
     tertiary: list[int] = []
-    for base, marks in _graphemes(" ".join(text.split())):
+    for base, marks in _graphemes(collapsed):
         weight, rest = _primary(base, marks)
         primary.append(weight)
         tone = 0
-        for mark in rest:
-            tone = tone * 100 + _TONES.get(mark, 10 + ord(mark) % 90)
+        for mark in rest:  # a tone, or marks Vietnamese does not have, after the tones
+            tone = tone * 0x200000 + _TONES.get(mark, 10 + ord(mark))
         secondary.append(tone)
         tertiary.append(0 if base == base.lower() else 1)
-    return tuple(primary), tuple(secondary), tuple(tertiary)
+    return tuple(primary), tuple(secondary), tuple(tertiary), collapsed
 
 
 def name_key(full_name: str) -> tuple[Key, Key]:

@@ -91,3 +91,19 @@ def test_words_sort_as_icu_sorts_vietnamese(a: str, b: str) -> None:
     collator = icu.Collator.createInstance(icu.Locale("vi"))
     ours = (text_key(a) > text_key(b)) - (text_key(a) < text_key(b))
     assert ours == collator.compare(a, b)
+
+
+@given(st.lists(st.text(max_size=12), max_size=20), st.randoms())
+def test_any_texts_at_all_sort_the_same_whatever_their_first_order(
+    texts: list[str], rnd: random.Random
+) -> None:
+    shuffled = list(texts)
+    rnd.shuffle(shuffled)
+    assert sort_names(shuffled) == sort_names(texts)
+    assert sort_texts(shuffled) == sort_texts(texts)
+
+
+def test_digits_of_two_scripts_and_punctuation_get_keys_of_their_own() -> None:
+    assert text_key("Tổ 1") != text_key("Tổ \u0661")
+    assert text_key("A-B") != text_key("A\u2010B")
+    assert sort_texts(["Tổ 2", "Tổ 10", "Tổ-1", "Tổ 1"]) == ["Tổ 1", "Tổ 10", "Tổ 2", "Tổ-1"]
