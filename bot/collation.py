@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
 """The Vietnamese letters, with the Latin ones Vietnamese lacks where Latin puts them."""
@@ -68,6 +69,8 @@ def _primary(base: str, marks: list[str]) -> tuple[int, list[str]]:
     return 1 + ord(base), marks  # punctuation and symbols: before digits
 
 
+# Keys are kept: the same roster is sorted again at every page of /registrations.
+@lru_cache(maxsize=20_000)
 def text_key(text: str) -> Key:
     """Return a key that sorts texts (names of delegations, of units) in Vietnamese order.
 
@@ -90,6 +93,7 @@ def text_key(text: str) -> Key:
     return tuple(primary), tuple(secondary), tuple(tertiary), collapsed
 
 
+@lru_cache(maxsize=20_000)
 def name_key(full_name: str) -> tuple[Key, Key]:
     """Return a key that sorts people's full names: given name first, then the others."""
     words = full_name.split()
