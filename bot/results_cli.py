@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from bot.app import App
+from bot.cli_wording import for_cli
 from bot.clock import from_iso, to_iso
 from bot.config import Config
 from bot.i18n import Translate
@@ -26,26 +27,24 @@ EXIT_PROBLEMS = 1
 async def import_results(config: Config, path: Path) -> int:
     """Check a result file, store it as a draft and print the notice delegates would get."""
     app = await App.open(config, create=False)
-    services, lang = app.services, config.event.language
+    services, t = app.services, _translate(app, config)
     try:
         try:
             data = read_file(path)  # a file over the size limit is not read
         except TableError as exc:
-            message = services.texts.t(lang, exc.reason_key, **exc.params)
+            message = t(exc.reason_key, **exc.params)
             print(f"{path}: {html_to_plain(message)}", file=sys.stderr)
             return EXIT_PROBLEMS
         parsed, result_id = await results.import_file(services, data, path.name, "cli")
         if result_id is None:
-            print(html_to_plain(results.problems_text(
-                services.texts.in_language(lang), parsed, "results.cli.problems")),
-                file=sys.stderr)
+            print(html_to_plain(results.problems_text(t, parsed)), file=sys.stderr)
             return EXIT_PROBLEMS
         item = await stored.get(services.db, result_id)
         assert item is not None
-        print(html_to_plain(await results.notice_for(services, lang, item)))
+        print(html_to_plain(await results.notice_for(services, config.event.language, item)))
         print()
-        print(html_to_plain(services.texts.t(lang, "results.cli.stored", id=result_id)))
-        print(html_to_plain(services.texts.t(lang, "results.cli.publish_hint", id=result_id)))
+        print(html_to_plain(t("results.cli.stored", id=result_id)))
+        print(html_to_plain(t("results.cli.publish_hint", id=result_id)))
         return 0
     finally:
         await app.close()
@@ -54,31 +53,32 @@ async def import_results(config: Config, path: Path) -> int:
 async def publish_results(config: Config, result_id: int) -> int:
     """Publish a draft to every registered delegate (the running bot sends it)."""
     app = await App.open(config, create=False)
-    services, lang = app.services, config.event.language
+    services, t = app.services, _translate(app, config)
     try:
         published = await results.publish(services, result_id, "cli")
         if published is None:
             key = await results.why_not_published(services, result_id)
-            key = _CLI_WORDING.get(key, key)
-            print(html_to_plain(services.texts.t(lang, key, id=result_id)), file=sys.stderr)
+            print(html_to_plain(t(key, id=result_id)), file=sys.stderr)
             return EXIT_PROBLEMS
-        print(html_to_plain(services.texts.t(lang, "results.cli.published", id=result_id,
+        print(html_to_plain(t("results.published", id=result_id,
                                              count=published[1], broadcast=published[0])))
         return 0
     finally:
         await app.close()
 
 
-# The chat's answers that name chat commands, and their command-line wording.
-_CLI_WORDING = {"results.unknown": "results.cli.unknown",
-                "results.unchanged": "results.cli.unchanged"}
+def _translate(app: App, config: Config) -> Translate:
+    """Return the event language's texts, in their command-line wording."""
+    return for_cli(app.services.texts.in_language(config.event.language))
+
+
 _LISTED = ("draft", "published", "superseded")
 
 
 async def list_results(config: Config) -> int:
     """Print the drafts and the published results: number, title, status and when."""
     app = await App.open(config, create=False)
-    t = app.services.texts.in_language(config.event.language)
+    t = _translate(app, config)
     try:
         items = sorted([r for status in _LISTED
                         for r in await stored.with_status(app.services.db, status)],
@@ -107,16 +107,16 @@ def _status(t: Translate, config: Config, item: stored.Result) -> str:
 async def discard_result(config: Config, result_id: int) -> int:
     """Discard a draft (its audit entry in the same transaction); nothing is sent."""
     app = await App.open(config, create=False)
-    services, lang = app.services, config.event.language
+    services, t = app.services, _translate(app, config)
     try:
         note = audit.Note("cli", "results.discarded", {"result": result_id},
                           to_iso(services.clock.now()))
         if not await stored.discard(services.db, result_id, note):
             item = await stored.get(services.db, result_id)
-            key = "results.cli.unknown" if item is None else "results.not_draft"
-            print(html_to_plain(services.texts.t(lang, key, id=result_id)), file=sys.stderr)
+            key = "results.unknown" if item is None else "results.not_draft"
+            print(html_to_plain(t(key, id=result_id)), file=sys.stderr)
             return EXIT_PROBLEMS
-        print(html_to_plain(services.texts.t(lang, "results.discarded", id=result_id)))
+        print(html_to_plain(t("results.discarded", id=result_id)))
         return 0
     finally:
         await app.close()

@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot import channels
+from bot.cli_wording import for_cli
 from bot.clock import SystemClock, to_iso
 from bot.config import Config
 from bot.i18n import Translate, Translator
@@ -30,7 +31,7 @@ EXIT_PROBLEMS = 1
 
 
 def _translate(config: Config) -> Translate:
-    return Translator.load(config.event.language).in_language(config.event.language)
+    return for_cli(Translator.load(config.event.language).in_language(config.event.language))
 
 
 def _progress() -> Progress:

@@ -182,9 +182,9 @@ async def store_draft(services: Services, parsed: ResultFile, actor: str) -> int
         now=now, note=note)
 
 
-def problems_text(t: Translate, parsed: ResultFile, head_key: str = "results.problems") -> Markup:
-    """List a result file's problems as `file:line: reason`, under the text `head_key`."""
-    head = t(head_key, file=parsed.file_name, count=len(parsed.problems))
+def problems_text(t: Translate, parsed: ResultFile) -> Markup:
+    """List a result file's problems as `file:line: reason`."""
+    head = t("results.problems", file=parsed.file_name, count=len(parsed.problems))
     return reports.refused(t, head, parsed.problems, LIST_LIMIT, column=False)
 
 

@@ -8,6 +8,7 @@ import asyncio
 import csv
 import io
 import re
+import string
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 
 from bot.app import App
 from bot.cli import main
+from bot.cli_wording import CLI_KEYS, for_cli
 from bot.clock import FixedClock
 from bot.config import Config
 from bot.i18n import Translator
@@ -191,3 +193,19 @@ async def test_cli_answers_name_commands_to_run_not_chat_commands(
     assert {m.group() for m in commands} == {"/results", "/deliveries"}
     assert all("trò chuyện" in everything[m.start() - 60:m.start()] for m in commands)
     assert "trong khung trò chuyện với bot hãy gõ /deliveries 1" in everything
+
+
+@pytest.mark.parametrize(("chat", "cli_key"), sorted(CLI_KEYS.items()))
+def test_each_cli_wording_takes_the_chat_texts_placeholders(chat: str, cli_key: str) -> None:
+    for language in ("vi", "en"):
+        texts = TEXTS.texts[language]
+        fields = [{f for _, f, _, _ in string.Formatter().parse(texts[key]) if f}
+                  for key in (chat, cli_key)]
+        assert fields[0] == fields[1]
+        assert texts[chat] != texts[cli_key]
+
+
+def test_for_cli_leaves_other_texts_alone() -> None:
+    t = for_cli(TEXTS.in_language("vi"))
+    assert t("results.discarded", id=3) == TEXTS.t("vi", "results.discarded", id=3)
+    assert t("results.unknown", id=3) == TEXTS.t("vi", "results.cli.unknown", id=3)

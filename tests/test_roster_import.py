@@ -401,7 +401,7 @@ async def test_cli_lists_every_row_problem_and_writes_nothing(
         assert run.code == 1
         assert run.out == ""
         lines = run.err.strip().splitlines()
-        assert lines[0] == plain("roster.report.problems", file="ds.csv", count=7)
+        assert lines[0] == plain("roster.cli.problems", file="ds.csv", count=7)
         assert lines[1:] == [problem(plain, *p) for p in ROW_PROBLEM_LINES]
     assert await roster(app) == before  # not even the good row DB010
 
