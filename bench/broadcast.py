@@ -486,7 +486,7 @@ def report_throughput(recipients: int, rtt: float, profile: bool) -> None:
         (f"outbox, unpaced, sendMessage answered after {rtt:g} ms (a round trip)",
          f"{recipients / far['seconds']:,.0f} msg/s", "≥ 1,000 msg/s",
          f"{recipients / bare_far['seconds']:,.0f} msg/s"),
-        (f"  bound: {far['pool']} sends in flight ([delivery] connections) / {rtt:g} ms",
+        (f"  bound: {far['pool']} sends in flight (\\[delivery] connections) / {rtt:g} ms",
          f"{far['pool'] / (rtt / 1000):,.0f} msg/s", "",
          f"{CONCURRENCY / (rtt / 1000):,.0f} msg/s"),
     ]

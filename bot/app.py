@@ -60,7 +60,7 @@ class App:
         self.channels: list[Channel] = []
         self.choices = StoredChoices(services.db)
         self.delivery = DeliveryWorker(services.db, services.clock, services.config.delivery,
-                                       services.texts)
+                                       services.texts, organisers=services.organisers)
         self.scheduler = Scheduler(services.clock)
         self.job_grace = STOP_GRACE_SECONDS  # how long a running job may finish at stop
         self.sleep: startup.Sleep = asyncio.sleep  # the pauses between start attempts

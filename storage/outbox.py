@@ -2,11 +2,16 @@
 
 States: pending -> sending -> sent | failed | blocked, and back to pending for a retry. A
 unique `dedupe_key` keeps a message from being enqueued twice for the same recipient.
+
+One chat's messages go in order: a row waits while an earlier one to the same chat is pending
+or sending, except the rows the caller names as `done` (the worker sent them, or gave up on
+them, and could not record it yet).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +20,15 @@ from storage.db import Database
 STATES = ("pending", "sending", "sent", "failed", "blocked")
 # One chat's messages go in order: a row waits while an earlier one to the same chat does.
 _IN_ORDER = ("NOT EXISTS (SELECT 1 FROM outbox e WHERE e.platform = o.platform"
-             " AND e.chat_id = o.chat_id AND e.id < o.id AND e.state IN ('pending', 'sending'))")
+             " AND e.chat_id = o.chat_id AND e.id < o.id AND e.state IN ('pending', 'sending'){})")
+_EXCEPT_DONE = " AND e.id NOT IN (SELECT value FROM json_each(?))"
+
+
+def _in_order(done: Collection[int]) -> tuple[str, tuple[str, ...]]:
+    """Return the in-order condition and its parameters, rows in `done` not waited for."""
+    if not done:
+        return _IN_ORDER.format(""), ()
+    return _IN_ORDER.format(_EXCEPT_DONE), (json.dumps(sorted(done)),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +73,17 @@ async def insert(conn: Any, messages: Iterable[NewMessage], now: str) -> int:
     return int(conn.total_changes - before)
 
 
-async def claim_due(db: Database, now: str, limit: int) -> list[Claimed]:
-    """Mark up to `limit` due pending rows as sending, oldest first, and return them."""
+async def claim_due(db: Database, now: str, limit: int, *,
+                    done: Collection[int] = ()) -> list[Claimed]:
+    """Mark up to `limit` due pending rows as sending, oldest first, and return them; rows
+    in `done` (sent, not yet recorded) do not hold back their chat's next one."""
+    in_order, params = _in_order(done)
     async with db.write() as conn, conn.execute(
         "UPDATE outbox SET state = 'sending' WHERE id IN (SELECT id FROM outbox o"
-        f" WHERE state = 'pending' AND next_attempt_at <= ? AND {_IN_ORDER}"
+        f" WHERE state = 'pending' AND next_attempt_at <= ? AND {in_order}"
         " ORDER BY next_attempt_at, id LIMIT ?)"
         " RETURNING id, platform, chat_id, text, attempts, broadcast_id",
-        (now, limit),
+        (now, *params, limit),
     ) as cur:
         rows = await cur.fetchall()
     return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
@@ -91,15 +107,20 @@ class Outcome:
 
 
 async def record(db: Database, outcomes: Sequence[Outcome]) -> None:
-    """Write the outcomes of a batch of sends in one transaction."""
-    async with db.write() as conn:
-        await conn.executemany(
-            "UPDATE outbox SET state = ?, attempts = attempts + ?, last_error = ?,"
-            " next_attempt_at = coalesce(?, next_attempt_at),"
-            " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ?",
-            [(o.state, int(o.count_attempt), o.error, o.next_attempt_at, o.state, o.now, o.id)
-             for o in outcomes],
-        )
+    """Write the outcomes of sends, all or none (one statement: the worker writes often)."""
+    if not outcomes:
+        return
+    await db.execute_alone(
+        "UPDATE outbox SET state = o.state, attempts = attempts + o.counted,"
+        " last_error = o.error, next_attempt_at = coalesce(o.next_at, next_attempt_at),"
+        " sent_at = CASE WHEN o.state = 'sent' THEN o.now ELSE sent_at END"
+        " FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS state,"
+        " json_extract(value, '$[2]') AS counted, json_extract(value, '$[3]') AS error,"
+        " json_extract(value, '$[4]') AS next_at, json_extract(value, '$[5]') AS now"
+        " FROM json_each(?)) AS o WHERE outbox.id = o.id",
+        (json.dumps([[o.id, o.state, int(o.count_attempt), o.error, o.next_attempt_at, o.now]
+                     for o in outcomes]),),
+    )
 
 
 async def block_chat(db: Database, platform: str, chat_id: str, reason: str) -> set[int]:
@@ -113,10 +134,13 @@ async def block_chat(db: Database, platform: str, chat_id: str, reason: str) -> 
         return {row[0] for row in await cur.fetchall() if row[0] is not None}
 
 
-async def next_due(db: Database) -> str | None:
-    """Return when the next row that may be claimed falls due, or None when none waits."""
+async def next_due(db: Database, *, done: Collection[int] = ()) -> str | None:
+    """Return when the next row that may be claimed falls due, or None when none waits
+    (rows in `done` do not hold back their chat's next one)."""
+    in_order, params = _in_order(done)
     due = await db.scalar(
-        f"SELECT min(next_attempt_at) FROM outbox o WHERE state = 'pending' AND {_IN_ORDER}"
+        f"SELECT min(next_attempt_at) FROM outbox o WHERE state = 'pending' AND {in_order}",
+        params,
     )
     return None if due is None else str(due)
 
