@@ -33,7 +33,7 @@ _MODIFIERS = {"\u0306", "\u0302", "\u031b"}
 # Tones, in the dictionaries' order: huyền, hỏi, ngã, sắc, nặng (unmarked is 0).
 _TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
 
-Key = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], str]
+Key = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], str, str]
 
 
 def _graphemes(text: str) -> Iterable[tuple[str, list[str]]]:
@@ -74,9 +74,9 @@ def _primary(base: str, marks: list[str]) -> tuple[int, list[str]]:
 def text_key(text: str) -> Key:
     """Return a key that sorts texts (names of delegations, of units) in Vietnamese order.
 
-    Letters first, then tones, then case; texts equal in all three (digits of two scripts,
-    say) by their code points, so that only one text has a given key and any shuffle of a
-    list sorts to the same order. Runs of spaces count as one.
+    Letters first, then tones, then case (runs of spaces count as one space); texts equal
+    in all three (digits of two scripts, spaces of two kinds, say) by their code points, so
+    that only one text has a given key and any shuffle of a list sorts to the same order.
     """
     collapsed = unicodedata.normalize("NFD", " ".join(text.split()))
     primary: list[int] = []
@@ -90,14 +90,16 @@ def text_key(text: str) -> Key:
             tone = tone * 0x200000 + _TONES.get(mark, 10 + ord(mark))
         secondary.append(tone)
         tertiary.append(0 if base == base.lower() else 1)
-    return tuple(primary), tuple(secondary), tuple(tertiary), collapsed
+    return (tuple(primary), tuple(secondary), tuple(tertiary),
+            unicodedata.normalize("NFD", text), text)
 
 
 @lru_cache(maxsize=20_000)
-def name_key(full_name: str) -> tuple[Key, Key]:
-    """Return a key that sorts people's full names: given name first, then the others."""
+def name_key(full_name: str) -> tuple[Key, Key, str]:
+    """Return a key that sorts people's full names: given name first, then the others (and
+    names alike but for their spaces by code point)."""
     words = full_name.split()
-    return text_key(" ".join(words[-1:])), text_key(" ".join(words[:-1]))
+    return text_key(" ".join(words[-1:])), text_key(" ".join(words[:-1])), full_name
 
 
 def sort_names(names: Iterable[str]) -> list[str]:
