@@ -22,11 +22,12 @@ pushed before anything is awaited), in three rounds: ``/start``, then the invite
 typed (some with hyphens or in lower case), then a press on ``reg:yes``; between two rounds
 the fake's clock moves as a person's would (Telegram's limit per chat refills). Per user the
 latency runs from the push to the moment the fake server recorded the bot's ``sendMessage``
-that answers it (the ask for the code; the confirmation carrying the ``reg:yes`` button; the
-"registered" message). Errors: no answer within ``--timeout``, a wrong text, HTTP answers
->= 400, ERROR log records, and accounts linked to the wrong delegate or delegates linked
-twice. Baseline: a bare python-telegram-bot ``Application`` (same fake server, same polling
-and concurrency settings) whose handlers only echo the text or the callback data back, hit by
+(or ``editMessageText``) that answers it (the ask for the code; the confirmation carrying the
+``reg:yes`` button; the "registered" answer, which replaces the question). Errors: no
+answer within ``--timeout``, a wrong text, HTTP answers >= 400, ERROR log records, and
+accounts linked to the wrong delegate or delegates linked twice. Baseline: a bare
+python-telegram-bot ``Application`` (same fake server, same polling and concurrency
+settings) whose handlers only echo the text or the callback data back, hit by
 the same rounds. httpx slows down when its pool holds many connections (httpcore scans the
 whole pool on every request), so both are run again with a pool of ``--small-pool``
 connections instead of PTB's default 256 (a bench-only patch of ``ApplicationBuilder``).
@@ -210,18 +211,24 @@ class Round:
 
 
 class SendClock:
-    """Stamp every sendMessage the fake server accepts, per chat, against the current round."""
+    """Stamp every sendMessage and editMessageText the fake server accepts (what a person
+    sees appear), per chat, against the current round."""
 
     def __init__(self, fake: Any) -> None:
         self.round: Round | None = None
-        original = fake._m_sendMessage
+        for method in ("sendMessage", "editMessageText"):
+            self._stamp(fake, method)
 
-        def stamped(params: JSON) -> JSON:
+    def _stamp(self, fake: Any, method: str) -> None:
+        original = getattr(fake, f"_m_{method}")
+
+        def stamped(params: JSON) -> Any:
             result = original(params)  # raises ApiError for what Telegram would refuse
             self._seen(time.perf_counter(), params)
             return result
 
-        fake._m_sendMessage = stamped  # instance attribute: the fake looks methods up by name
+        # An instance attribute: the fake looks methods up by name.
+        setattr(fake, f"_m_{method}", stamped)
 
     def _seen(self, now: float, params: JSON) -> None:
         rnd, chat = self.round, params.get("chat_id")

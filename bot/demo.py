@@ -20,6 +20,7 @@ from bot.app import App
 from bot.clock import Clock, ShiftedClock, to_iso
 from bot.config import Config, StorageConfig, load_config
 from bot.formats.agenda import read_agenda
+from bot.formats.invite import group_invite_code
 from bot.tabular import read_table
 from handlers import agenda_import, results
 from handlers.roster import apply_plan, plan_from_table
@@ -117,6 +118,7 @@ async def seed(app: App) -> None:
 
 
 async def sample_invite_code(app: App) -> str:
-    """Return an unregistered delegate's invite code, for the demo's greeting."""
+    """Return an unregistered delegate's invite code, grouped for reading, for the demo's
+    greeting."""
     people = await delegates.unregistered(app.services.db, offset=0, limit=1)
-    return people[0].invite_code if people else "-"
+    return group_invite_code(people[0].invite_code) if people else "-"

@@ -1,18 +1,16 @@
 """Local dates and times as people write them (Vietnamese and ISO forms), in the event's zone.
 
-Files and chat give local wall-clock times; the database keeps UTC. These helpers turn the
-one into the other with `zoneinfo`, and refuse what they cannot read (returning None).
+Files and chat give local wall-clock dates; this reads them, and refuses what it cannot read
+(returning None). Clock times and whole moments are read by `bot.when`.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date
 
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DATE_VN = re.compile(r"^(\d{1,2})[/.](\d{1,2})(?:[/.](\d{4}))?$")
-_TIME = re.compile(r"^(\d{1,2})[:hH.](\d{2})$")
 YEARS = range(1900, 2201)  # what a congress date can be; beyond, time zones overflow
 
 
@@ -30,31 +28,3 @@ def parse_date(text: str, *, default_year: int) -> date | None:
     except ValueError:
         return None
     return day if day.year in YEARS else None
-
-
-def parse_time(text: str) -> time | None:
-    """Read `07:30`, `7:30`, `7h30` or `07.30`."""
-    match = _TIME.match(text.strip())
-    if not match:
-        return None
-    hour, minute = int(match[1]), int(match[2])
-    if hour > 23 or minute > 59:
-        return None
-    return time(hour, minute)
-
-
-def parse_when(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
-    """Read `14:30` (today), `12/08 14:30`, `12/08/2026 14:30` or `2026-08-12 14:30` as an
-    aware local datetime in `tz`; None when unreadable."""
-    parts = text.split()
-    local_now = now.astimezone(tz)
-    if len(parts) == 1:
-        day: date | None = local_now.date()
-        clock = parse_time(parts[0])
-    elif len(parts) == 2:
-        day, clock = parse_date(parts[0], default_year=local_now.year), parse_time(parts[1])
-    else:
-        return None
-    if day is None or clock is None:
-        return None
-    return datetime.combine(day, clock, tzinfo=tz)

@@ -67,12 +67,18 @@ class Choice:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """A message to send back: HTML text, optional choices, optionally a phone-number request."""
+    """A message to send back: HTML text, optional choices, optionally a phone-number request.
+
+    `replaces_question`: the answer to a choice that takes the place of the question whose
+    button was pressed (its buttons go with it), where the channel can edit messages;
+    elsewhere it is sent as usual.
+    """
 
     text: str
     choices: tuple[Choice, ...] = ()
     request_contact: bool = False
     columns: int = 1
+    replaces_question: bool = False
 
 
 MAX_ID_DIGITS = 12

@@ -12,11 +12,12 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Literal
 
 from bot.clock import to_iso
 from bot.context import Context, Services
 from bot.model import Incoming, Reply
-from storage import users
+from storage import registrations, users
 from storage.users import ChatUser
 
 log = logging.getLogger(__name__)
@@ -28,12 +29,14 @@ MAX_TEXT = 4096
 
 @dataclass(frozen=True)
 class Command:
-    """A slash command: its handler, whether only organisers may use it, and if it is listed."""
+    """A slash command: its handler, whether only organisers (or only registered people) may
+    use it, and if it is listed."""
 
     name: str
     handler: Handler
     organiser: bool = False
-    listed: bool = True
+    listed: bool | Literal["registered"] = True  # "registered": listed to registered people
+    registered: bool = False
 
 
 class _KeyedLocks:
@@ -63,6 +66,7 @@ class Router:
     def __init__(self) -> None:
         self.commands: dict[str, Command] = {}
         self.choices: dict[str, tuple[Handler, bool]] = {}
+        self.for_registered: set[str] = set()  # choice prefixes only registered people use
         self.steps: dict[str, tuple[Handler, bool]] = {}
         self.on_contact: Handler | None = None
         self.on_document: Handler | None = None
@@ -70,17 +74,23 @@ class Router:
         self._locks = _KeyedLocks()
 
     def command(self, name: str, handler: Handler, *, organiser: bool = False,
-                listed: bool = True) -> None:
-        """Route `/name` to `handler`; organiser commands are refused to everyone else."""
+                listed: bool | Literal["registered"] = True, registered: bool = False) -> None:
+        """Route `/name` to `handler`; organiser commands are refused to everyone else, and
+        `registered` ones (about a delegate's seat) to people not registered yet, to whom
+        they are not listed either (nor those `listed="registered"`)."""
         if name in self.commands:
             raise ValueError(f"command /{name} registered twice")
-        self.commands[name] = Command(name, handler, organiser, listed)
+        self.commands[name] = Command(name, handler, organiser, listed, registered)
 
-    def choice(self, prefix: str, handler: Handler, *, organiser: bool = False) -> None:
-        """Route choices whose data is `prefix:payload` to `handler` (organisers' if marked)."""
+    def choice(self, prefix: str, handler: Handler, *, organiser: bool = False,
+               registered: bool = False) -> None:
+        """Route choices whose data is `prefix:payload` to `handler` (organisers' if marked;
+        registered people's only if `registered`)."""
         if prefix in self.choices or ":" in prefix:
             raise ValueError(f"bad or duplicate choice prefix {prefix!r}")
         self.choices[prefix] = (handler, organiser)
+        if registered:
+            self.for_registered.add(prefix)
 
     def step(self, name: str, handler: Handler, *, organiser: bool = False) -> None:
         """Route the next message of a person whose stored step is `name` to `handler`
@@ -101,9 +111,11 @@ class Router:
         """Route free text that nothing else claims to `handler`."""
         self.on_text = handler
 
-    def visible_commands(self, organiser: bool) -> list[Command]:
-        """Return the listed commands a person may use, delegates' first."""
-        listed = [c for c in self.commands.values() if c.listed]
+    def visible_commands(self, organiser: bool, registered: bool = True) -> list[Command]:
+        """Return the listed commands a person may use, delegates' first (those about a
+        delegate's seat only to a `registered` person)."""
+        listed = [c for c in self.commands.values() if c.listed and (
+            registered or not (c.registered or c.listed == "registered"))]
         return [c for c in listed if not c.organiser] + (
             [c for c in listed if c.organiser] if organiser else []
         )
@@ -146,6 +158,8 @@ class Router:
             handler, organiser = self.choices[prefix]
             if organiser and not ctx.is_organiser:
                 return ctx.reply("error.organisers_only")
+            if prefix in self.for_registered and not await is_registered(ctx):
+                return ctx.reply("registration.not_registered")
             return await handler(ctx)
         if msg.contact is not None:
             return await self.on_contact(ctx) if self.on_contact else ctx.reply("error.no_contact")
@@ -172,4 +186,12 @@ class Router:
             log.info("refused /%s to %s", name, ctx.who)
             return ctx.reply("error.organisers_only")
         await ctx.clear_step()
+        if command.registered and not await is_registered(ctx):
+            return ctx.reply("registration.not_registered")
         return await command.handler(ctx)
+
+
+async def is_registered(ctx: Context) -> bool:
+    """Tell whether the sender's account is linked to a delegate of the roster."""
+    return await registrations.delegate_id_of(ctx.db, ctx.msg.platform,
+                                              ctx.msg.user_id) is not None

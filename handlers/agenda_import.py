@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import timedelta, tzinfo
 from functools import partial
 
 from bot.clock import from_iso, to_iso
@@ -26,7 +26,7 @@ from bot.i18n import Markup, Translate, join
 from bot.model import Reply
 from bot.tabular import Problem, Table, Verdict
 from handlers.agenda import in_audience
-from storage import agenda, audit, registrations
+from storage import agenda, audit, delegates, registrations
 from storage.agenda import Session, SessionData
 from storage.broadcasts import NewBroadcast
 from storage.outbox import NewMessage
@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 PURPOSE = "agenda"
 PREFIX = "agi"
 LIST_LIMIT = 25
+NAMED_DELEGATIONS = 30  # a refused audience lists at most this many delegations of the roster
+FAR_AHEAD = timedelta(days=365)  # a session further away than this is likely a wrong year
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,9 @@ async def plan_from_bytes(services: Services, data: bytes, file_name: str) -> Ag
     """Parse a programme file and compare it with the stored programme."""
     parsed = await off_loop(read_agenda, data, file_name, services.config.event.tz)
     plan = AgendaPlan(file_name, problems=list(parsed.problems), warnings=list(parsed.warnings))
-    if not parsed.ok:
+    plan.problems += await _audience_problems(services, file_name, parsed.rows, plan.warnings)
+    plan.problems.sort(key=lambda p: p.line)
+    if plan.problems:
         return plan
     existing = {s.key: s for s in await agenda.all_sessions(services.db, include_cancelled=True)}
     plan.first = not any(not s.cancelled for s in existing.values())
@@ -99,7 +103,59 @@ async def plan_from_bytes(services: Services, data: bytes, file_name: str) -> Ag
     keys = {row.key for row in plan.rows}
     plan.changes += [Change("cancelled", s, None) for s in existing.values()
                      if s.key not in keys and not s.cancelled]
+    plan.warnings += _date_warnings(services, file_name, parsed.rows, plan.changes)
+    plan.warnings.sort(key=lambda p: p.line)
     return plan
+
+
+async def _audience_problems(services: Services, file_name: str, rows: list[SessionRow],
+                             warnings: list[Problem]) -> list[Problem]:
+    """Refuse an audience that names no delegation of the roster (the session would reach
+    nobody), listing the delegations there are; with no roster yet, only warn."""
+    named = [row for row in rows if row.audience not in ("all", "official")]
+    if not named:
+        return []
+    counts = await delegates.counts(services.db)
+    if not counts:
+        warnings += [Problem(file_name, row.line, None, "agenda.warning.audience_unchecked",
+                             {"value": row.audience}) for row in named]
+        return []
+    names = sorted({delegation for _, delegation, _, _ in counts if delegation})
+    shown = ", ".join(names[:NAMED_DELEGATIONS]) + (
+        f", … (+{len(names) - NAMED_DELEGATIONS})" if len(names) > NAMED_DELEGATIONS else "")
+    return [Problem(file_name, row.line, None, "agenda.problem.unknown_audience",
+                    {"value": row.audience, "delegations": shown or "—"})
+            for row in named if not any(in_audience(row.audience, None, n) for n in names)]
+
+
+def _date_warnings(services: Services, file_name: str, rows: list[SessionRow],
+                   changes: list[Change]) -> list[Problem]:
+    """Warn of a session added or moved to a day before today, or dated more than a year
+    away: most likely a wrong year or day (sessions already held and left as they were, and
+    sessions earlier today, are fine)."""
+    now = services.clock.now()
+    tz = services.config.event.tz
+    moved = {c.new.key for c in changes if c.new is not None
+             and c.kind in ("added", "moved", "moved_relocated")}
+    warnings = []
+    for row in rows:
+        local = row.starts_at.astimezone(tz)
+        day = f"{local:%d/%m/%Y}"
+        if local.date() < now.astimezone(tz).date() and row.key in moved:
+            warnings.append(Problem(file_name, row.line, None, "agenda.warning.past", {"day": day}))
+        elif row.starts_at > now + FAR_AHEAD:
+            warnings.append(Problem(file_name, row.line, None, "agenda.warning.far", {"day": day}))
+    return warnings
+
+
+def period(t: Translate, rows: list[SessionData], tz: tzinfo) -> Markup:
+    """Say which days a programme covers, with the year: "11/08/2026" or "từ … đến …"."""
+    days = sorted({from_iso(row.starts_at).astimezone(tz).date() for row in rows})
+    if not days:
+        return Markup("")
+    first, last = (f"{d:%d/%m/%Y}" for d in (days[0], days[-1]))
+    return t("agenda_import.period_one" if first == last else "agenda_import.period",
+             first=first, last=last)
 
 
 def change_line(t: Translate, change: Change, tz: tzinfo) -> Markup:
@@ -127,7 +183,8 @@ def render_plan(t: Translate, plan: AgendaPlan, tz: tzinfo, *, state: str,
         head = t("agenda_import.problems", file=plan.file_name, count=len(plan.problems))
         return reports.refused(t, head, plan.problems, limit, column=False)
     parts = [t(f"agenda_import.{state}", file=plan.file_name, sessions=len(plan.rows),
-               changes=len(plan.changes), unchanged=plan.unchanged)]
+               changes=len(plan.changes), unchanged=plan.unchanged,
+               period=period(t, plan.rows, tz))]
     parts += reports.cut(t, [change_line(t, c, tz) for c in plan.changes], limit)
     parts += reports.warned(t, plan.warnings, limit, column=False)
     return join(parts)

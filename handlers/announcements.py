@@ -12,26 +12,25 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from datetime import datetime
 from functools import partial
 
 from bot.clock import from_iso, to_iso
 from bot.context import Context, Services
 from bot.fanout import outbox_rows
 from bot.i18n import join
-from bot.localtime import parse_when
 from bot.model import Reply, parse_id
 from bot.router import Router
 from bot.scheduler import Job
 from handlers import delegation_picker
+from handlers.announce_when import PREFIX as PREFIX_WHEN
+from handlers.announce_when import STEP_WHEN, ask_when, local, on_when, schedule
 from storage import audit, broadcasts, registrations
 from storage.outbox import NewMessage
 
 log = logging.getLogger(__name__)
 
-PREFIX = "ann"
+PREFIX = PREFIX_WHEN  # "ann": the time step's buttons share it
 STEP_TEXT = "announce.text"
-STEP_WHEN = "announce.when"
 KINDS = ("official", "alternate", "guest")
 _AFTER_COMMAND = re.compile(r"^/\S*\s*")
 
@@ -124,9 +123,14 @@ async def on_choice(ctx: Context) -> Reply:
         if value != data.get("draft"):  # a button under an older preview
             return ctx.reply("error.stale_choice")
         if action == "schedule":
-            await ctx.set_step(STEP_WHEN, data)
-            return ctx.reply("announce.ask_when", zone=ctx.services.config.event.timezone)
+            return await ask_when(ctx, data)
         return await _send_now(ctx, data["body"], data["audience"])
+    if action in ("at", "retime") and "send_at" in data:
+        if value != data.get("draft"):  # under an older echo of the time
+            return ctx.reply("error.stale_choice")
+        if action == "retime":
+            return await ask_when(ctx, data)
+        return await schedule(ctx, data, from_iso(str(data["send_at"])))
     return ctx.reply("error.stale_choice")
 
 
@@ -179,42 +183,13 @@ async def _send_now(ctx: Context, body: str, audience: dict[str, str]) -> Reply:
     return ctx.reply("announce.queued", id=broadcast_id, count=len(people), messages=added)
 
 
-async def on_when(ctx: Context) -> Reply:
-    """Take the send time of a scheduled announcement (local time of the event)."""
-    data = ctx.user.step_data
-    if "audience" not in data:
-        await ctx.clear_step()
-        return ctx.reply("error.stale_choice")
-    event = ctx.services.config.event
-    now = ctx.services.clock.now()
-    when = parse_when(ctx.msg.text, event.tz, now)
-    if when is None:
-        return ctx.reply("announce.bad_when", zone=event.timezone)
-    if when <= now:
-        return ctx.reply("announce.past_when", when=_local(ctx, when))
-    note = audit.Note(ctx.actor, "announce.scheduled", {
-        "audience": data["audience"], "send_at": to_iso(when),
-        "text": str(data["body"])[:200]}, to_iso(now))
-    broadcast_id = await broadcasts.create(
-        ctx.db, kind="announcement", audience=data["audience"], body=data["body"],
-        status="scheduled", send_at=to_iso(when), created_by=ctx.actor,
-        report=(ctx.msg.platform, ctx.msg.chat_id, ctx.lang), now=to_iso(now), note=note)
-    await ctx.clear_step()
-    await ctx.services.reschedule()
-    return ctx.reply("announce.scheduled", id=broadcast_id, when=_local(ctx, when))
-
-
-def _local(ctx: Context, when: datetime) -> str:
-    return when.astimezone(ctx.services.config.event.tz).strftime("%H:%M %d/%m/%Y")
-
-
 async def scheduled(ctx: Context) -> Reply:
     """List the scheduled announcements, each with a button to cancel it."""
     items = await broadcasts.with_status(ctx.db, "scheduled")
     if not items:
         return ctx.reply("announce.none_scheduled")
     lines = [ctx.t("announce.scheduled_head")]
-    lines += [ctx.t("announce.scheduled_line", id=b.id, when=_local(ctx, from_iso(b.send_at or "")),
+    lines += [ctx.t("announce.scheduled_line", id=b.id, when=local(ctx, from_iso(b.send_at or "")),
                     audience=audience_label(ctx, b.audience), text=b.body[:80])
               for b in items]
     return Reply(join(lines), tuple(ctx.choice("announce.unschedule", f"{PREFIX}:unschedule:{b.id}",
@@ -231,7 +206,7 @@ async def _ask_unschedule(ctx: Context, value: str) -> Reply:
     if item is None or item.status != "scheduled":
         return ctx.reply("announce.too_late", id=value)
     question = ctx.t("announce.unschedule_ask", id=item.id,
-                     when=_local(ctx, from_iso(item.send_at or "")),
+                     when=local(ctx, from_iso(item.send_at or "")),
                      audience=audience_label(ctx, item.audience), text=item.body[:300])
     return Reply(question, (ctx.choice("announce.unschedule_yes", f"{PREFIX}:drop:{item.id}",
                                        id=item.id),

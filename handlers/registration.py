@@ -2,8 +2,12 @@
 
 /start asks for the invite code (or takes it from the deep link `/start <code>`), shows who
 it belongs to and asks "is this you?"; the confirmation links the chat account to the
-delegate. Wrong codes are counted and, past the limit, the account must wait. A seat already
-linked to another account on the same platform is refused and the organisers are told.
+delegate. A person not registered yet may also just send the code as their first message
+(Zalo has no Start button): any text that can be a code is taken as one, and other text
+("xin chào") gets the explanation of how to register. Wrong codes are counted (text that
+cannot be a code is not) and, past the limit, the account must wait. A seat already linked
+to another account on the same platform is refused and the organisers are told. The answer
+to "is this you?" replaces the question where the platform can edit it (one round trip).
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from datetime import datetime, timedelta
 from bot.clock import from_iso, to_iso
 from bot.context import Context
 from bot.fanout import language_for
-from bot.formats.roster import normalize_invite_code, normalize_phone
+from bot.formats.invite import fold_invite_code, invite_code_in
+from bot.formats.roster import normalize_phone
 from bot.i18n import Markup, join
 from bot.model import Reply
 from bot.router import Router
@@ -106,7 +111,7 @@ async def check_code(ctx: Context, raw: str) -> Reply:
     if minutes:
         await ctx.set_step(STEP_CODE)  # after the wait, the code can simply be typed
         return ctx.reply("registration.locked", minutes=minutes)
-    code = normalize_invite_code(raw)
+    code = fold_invite_code(raw)
     delegate = await delegates.find_by_invite_code(ctx.db, code) if code else None
     if delegate is None:
         return await _failed(ctx, "code")
@@ -150,9 +155,34 @@ async def _seat_taken(ctx: Context, delegate: Delegate) -> None:
             await services.send(platform, account.chat_id, Reply(text))
 
 
+async def explain(ctx: Context) -> Reply:
+    """Tell a person who is not registered how to register (nothing is counted)."""
+    await ctx.set_step(STEP_CODE)
+    by_phone = ctx.capabilities.contact_sharing and await delegates.has_phones(ctx.db)
+    key = "registration.explain_or_phone" if by_phone else "registration.explain"
+    return Reply(ctx.t(key, event=ctx.services.config.event.name), request_contact=by_phone)
+
+
 async def on_code(ctx: Context) -> Reply:
-    """Take the text sent while the bot waits for an invite code."""
-    return await check_code(ctx, ctx.msg.text)
+    """Take the text sent while the bot waits for an invite code (or for "is this you?"):
+    a code is checked, other text is explained (or the question asked again)."""
+    if invite_code_in(ctx.msg.text) is not None:
+        return await check_code(ctx, ctx.msg.text)
+    if ctx.user.step == STEP_CONFIRM:
+        delegate = await delegates.get(ctx.db, int(ctx.user.step_data["delegate_id"]))
+        if delegate is not None:
+            return await _ask_confirmation(ctx, delegate, str(ctx.user.step_data["method"]))
+    return await explain(ctx)
+
+
+async def unregistered_text(ctx: Context) -> Reply | None:
+    """Answer free text from a person who is not registered: a code is checked, other text
+    gets the explanation (organisers get None: their text is not about registering)."""
+    if await current_delegate(ctx) is not None:
+        return None
+    if invite_code_in(ctx.msg.text) is not None:
+        return await check_code(ctx, ctx.msg.text)
+    return None if ctx.is_organiser else await explain(ctx)
 
 
 async def on_contact(ctx: Context) -> Reply:
@@ -180,22 +210,27 @@ async def on_choice(ctx: Context) -> Reply:
     data = ctx.user.step_data
     if ctx.payload != "yes":
         await ctx.set_step(STEP_CODE)
-        return ctx.reply("registration.not_me")
+        return _answer(ctx.t("registration.not_me"))
     delegate = await delegates.get(ctx.db, int(data["delegate_id"]))
-    await ctx.clear_step()
     if delegate is None:
+        await ctx.clear_step()
         return ctx.reply("error.stale_choice")
     now = to_iso(ctx.services.clock.now())
-    if not await registrations.link(ctx.db, ctx.msg.platform, ctx.msg.user_id, delegate.id,
-                                    str(data.get("method", "invite_code")), now):
+    ctx.user.step, ctx.user.step_data = None, {}  # `confirm` ends it in the same write
+    if not await registrations.confirm(ctx.db, ctx.msg.platform, ctx.msg.user_id, delegate.id,
+                                       str(data.get("method", "invite_code")), now):
         if await current_delegate(ctx) is not None:
-            return ctx.reply("registration.already_done")
+            return _answer(ctx.t("registration.already_done"))
         await _seat_taken(ctx, delegate)
-        return ctx.reply("registration.taken")
-    await registrations.clear_failures(ctx.db, ctx.msg.platform, ctx.msg.user_id)
+        return _answer(ctx.t("registration.taken"))
     log.info("%s registered", ctx.who)
-    return Reply(join([ctx.t("registration.done", name=delegate.full_name),
-                       ctx.t("registration.next_steps")], "\n\n"))
+    return _answer(join([ctx.t("registration.done", name=delegate.full_name),
+                         ctx.t("registration.next_steps")], "\n\n"))
+
+
+def _answer(text: str) -> Reply:
+    """Return the answer to "is this you?", which replaces the question where it can."""
+    return Reply(text, replaces_question=True)
 
 
 async def me(ctx: Context) -> Reply:
@@ -234,8 +269,8 @@ async def on_forget(ctx: Context) -> Reply:
 def register(router: Router) -> None:
     """Add /start, /me, /forget, the code and contact steps and their choices."""
     router.command("start", start)
-    router.command("me", me)
-    router.command("forget", forget)
+    router.command("me", me, registered=True)
+    router.command("forget", forget, listed="registered")
     router.step(STEP_CODE, on_code)
     router.step(STEP_CONFIRM, on_code)
     router.choice(PREFIX, on_choice)

@@ -134,5 +134,5 @@ async def on_choice(ctx: Context) -> Reply:
 
 def register(router: Router) -> None:
     """Add /reminders and its buttons."""
-    router.command("reminders", toggle)
-    router.choice(PREFIX, on_choice)
+    router.command("reminders", toggle, registered=True)
+    router.choice(PREFIX, on_choice, registered=True)

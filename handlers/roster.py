@@ -18,6 +18,7 @@ from bot.context import Context
 from bot.filekind import Checked, Confirm, Offer
 from bot.filelimits import off_loop
 from bot.formats import export, reports
+from bot.formats.invite import fold_invite_code, group_invite_code
 from bot.formats.roster import RosterFile, fill_invite_codes, parse_roster
 from bot.i18n import Markup, Translate, join
 from bot.model import Reply
@@ -57,20 +58,21 @@ def plan_import(existing: list[Delegate], roster: RosterFile, file_name: str, *,
     plan.missing = [d for d in existing if d.code not in in_file]
     staying = [] if prune else plan.missing
     phones = {d.phone: d for d in staying if d.phone}
-    invites = {d.invite_code: d for d in staying}
+    invites = {fold_invite_code(d.invite_code): d for d in staying}
     # A delegate whose cell is empty keeps their code, unless the file gives it to another.
-    claimed = {row.invite_code for row in roster.rows if row.invite_code}
+    claimed = {fold_invite_code(row.invite_code) for row in roster.rows if row.invite_code}
     rows = [row if row.invite_code or row.code not in by_code
-            or by_code[row.code].invite_code in claimed else
+            or fold_invite_code(by_code[row.code].invite_code) in claimed else
             replace(row, invite_code=by_code[row.code].invite_code) for row in roster.rows]
     for row in fill_invite_codes(rows, {d.invite_code for d in existing}):
         if row.phone and row.phone in phones:
             plan.problems.append(Problem(file_name, row.line, "phone", "roster.problem.phone_taken",
                                          {"phone": row.phone, "code": phones[row.phone].code}))
-        if row.invite_code in invites:
+        folded = fold_invite_code(row.invite_code or "")
+        if folded in invites:
             plan.problems.append(Problem(file_name, row.line, "invite_code",
                                          "roster.problem.invite_taken",
-                                         {"code": invites[row.invite_code].code}))
+                                         {"code": invites[folded].code}))
         data = DelegateData(row.code, row.full_name, row.unit or "", row.delegation or "",
                             row.kind, row.phone, row.seat or "", row.invite_code or "")
         old = by_code.get(row.code)
@@ -167,7 +169,7 @@ async def export_rows(db: Database, t: Translate,
     for d, platforms in await db_rows(db):
         link = deep_link(d.invite_code) or ""
         out.append([d.code, d.full_name, d.unit, d.delegation, kinds[d.kind], d.phone or "",
-                    d.seat, d.invite_code, ", ".join(platforms), link])
+                    d.seat, group_invite_code(d.invite_code), ", ".join(platforms), link])
     return out
 
 

@@ -39,7 +39,14 @@ def _delegate(row: Row) -> Delegate:
     return Delegate(*row)
 
 
-_Unique = Literal["id", "code", "invite_code", "phone", "checkin_token"]
+_Unique = Literal["id", "code", "phone", "checkin_token"]
+
+# An invite code folded as bot.formats.invite.fold_invite_code folds one that is stored
+# (upper case, no separators); the same expression as the unique index of migration 0010.
+FOLDED_INVITE_CODE = (
+    "replace(replace(replace(replace(replace(replace(invite_code,\n"
+    "        'O', '0'), 'I', '1'), 'L', '1'), 'S', '5'), 'Z', '2'), 'B', '8')"
+)
 
 
 async def _one(db: Database, column: _Unique, value: object) -> Delegate | None:
@@ -63,9 +70,10 @@ async def find_by_code(db: Database, code: str) -> Delegate | None:
     return await _one(db, "code", code)
 
 
-async def find_by_invite_code(db: Database, invite_code: str) -> Delegate | None:
-    """Return the delegate holding this (normalised) invite code."""
-    return await _one(db, "invite_code", invite_code)
+async def find_by_invite_code(db: Database, folded: str) -> Delegate | None:
+    """Return the delegate whose invite code folds to `folded` (a folded code)."""
+    row = await db.fetchone(f"{_SELECT} WHERE {FOLDED_INVITE_CODE} = ?", (folded,))
+    return None if row is None else _delegate(row)
 
 
 async def find_by_phone(db: Database, phone: str) -> Delegate | None:
@@ -100,7 +108,7 @@ async def apply_import(
         await conn.executemany("DELETE FROM delegates WHERE code = ?", remove)
         # Free phones and invite codes first, so that two delegates may swap them.
         await conn.executemany(
-            "UPDATE delegates SET phone = NULL, invite_code = '~' || code WHERE code = ?",
+            "UPDATE delegates SET phone = NULL, invite_code = '~' || id WHERE code = ?",
             [(r[0],) for r in rows],
         )
         for start in range(0, len(rows), chunk):

@@ -63,6 +63,25 @@ async def link(db: Database, platform: str, user_id: str, delegate_id: int, meth
     return True
 
 
+async def confirm(db: Database, platform: str, user_id: str, delegate_id: int, method: str,
+                  now: str) -> bool:
+    """In one transaction: end the account's conversation step and link it to the delegate,
+    forgetting its failed attempts; False (the step still ended) if either is already
+    linked elsewhere. One write instead of three: 300 people confirm at the same moment."""
+    async with db.write() as conn:
+        await conn.execute("UPDATE chat_users SET step = NULL, step_data = '{}'"
+                           " WHERE platform = ? AND user_id = ?", (platform, user_id))
+        try:
+            await conn.execute(
+                "INSERT INTO registrations (platform, user_id, delegate_id, method, linked_at)"
+                " VALUES (?, ?, ?, ?, ?)", (platform, user_id, delegate_id, method, now))
+        except sqlite3.IntegrityError:  # the statement is undone, the transaction goes on
+            return False
+        await conn.execute("DELETE FROM login_failures WHERE platform = ? AND user_id = ?",
+                           (platform, user_id))
+    return True
+
+
 async def unlink_delegate(db: Database, delegate_id: int,
                           note: audit.Note | None = None) -> list[Account]:
     """Remove every account link of a delegate; return the accounts that were linked.

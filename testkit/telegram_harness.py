@@ -43,6 +43,9 @@ async def start_channel(app: App, fake: FakeTelegram, **overrides: Any) -> Teleg
     return channel
 
 
+SHOWN = ("sendMessage", "editMessageText")  # the methods that show a person a text
+
+
 class TelegramChat:
     """Talk to the bot as Telegram users and read its answers."""
 
@@ -51,12 +54,16 @@ class TelegramChat:
         self.channel = channel
 
     async def _exchange(self, chat_id: int, push: Callable[[], int]) -> list[Message]:
-        before = len(self.fake.sent_messages(chat_id))
+        """Push an update; return what the bot showed that chat in answer, in order: the
+        messages it sent and the new text of those it edited (an answer that replaced a
+        question)."""
+        before = len(self.fake.calls)
         target = self.channel.handled + 1
         self.fake.advance(PACE)
         push()
         await asyncio.wait_for(self.channel.wait_handled(target), 10)
-        return self.fake.sent_messages(chat_id)[before:]
+        return [call.params for call in self.fake.calls[before:]
+                if call.ok and call.method in SHOWN and call.params.get("chat_id") == chat_id]
 
     async def send(self, user_id: int, text: str, **kwargs: Any) -> list[Message]:
         """Send a text message; return the bot's messages to that chat."""

@@ -15,10 +15,10 @@ import asyncio
 import csv
 import dataclasses
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -51,6 +51,7 @@ from tests.test_agenda import (
     PROGRAMME,
     REPORT,
     TEXTS,
+    WELCOME,
     Slot,
     agenda_text,
     at,
@@ -142,11 +143,19 @@ def change_line(kind: str, new: Slot | None, old: Slot | None = None,
                    before_location=(old.location or "—") if old else "")
 
 
+def period(slots: Sequence[Slot] = PROGRAMME) -> str:
+    """Return the days a programme covers as the import summary says them, with the year."""
+    days = sorted({slot.day for slot in slots})
+    if days[0] == days[-1]:
+        return vi("agenda_import.period_one", first=f"{days[0]:%d/%m/%Y}")
+    return vi("agenda_import.period", first=f"{days[0]:%d/%m/%Y}", last=f"{days[-1]:%d/%m/%Y}")
+
+
 def report(state: str, file: str, sessions: int, lines: list[Markup], unchanged: int = 0,
-           warnings: tuple[str, ...] = ()) -> str:
+           warnings: tuple[str, ...] = (), slots: Sequence[Slot] = PROGRAMME) -> str:
     """Return the check, dry-run or done report of an import ("file:line: reason" warnings)."""
     head = vi(f"agenda_import.{state}", file=file, sessions=sessions, changes=len(lines),
-              unchanged=unchanged)
+              unchanged=unchanged, period=period(slots))
     if warnings:
         lines = [*lines, vi("roster.report.warnings", count=len(warnings)), *warnings]
     return "\n".join([head, *lines])
@@ -226,6 +235,7 @@ async def assert_stored(app: App, slots: tuple[Slot, ...] | list[Slot]) -> None:
 async def test_cli_imports_a_programme_in_each_format(
     app: App, capsys: pytest.CaptureFixture[str], cli_config: Path, tmp_path: Path, kind: str
 ) -> None:
+    await seed(app, 3, registered=0)  # the roster names the delegations of the programme
     path = write(tmp_path, f"chuong-trinh.{kind}", file_bytes(kind, PROGRAMME))
     run = await cli(capsys, cli_config, path)
     assert run.code == 0, run.err
@@ -282,6 +292,7 @@ async def test_cli_reports_csv_problems_by_line(
 async def test_cli_dry_run_shows_the_changes_and_writes_nothing(
     app: App, capsys: pytest.CaptureFixture[str], cli_config: Path, tmp_path: Path
 ) -> None:
+    await seed(app, 3, registered=0)  # the roster names the delegations of the programme
     first = write(tmp_path, "v1.toml", programme_toml(PROGRAMME).encode())
     dry = await cli(capsys, cli_config, first, "--dry-run")
     assert dry.code == 0
@@ -371,7 +382,7 @@ async def test_a_bad_file_in_chat_lists_its_problems_and_offers_nothing(
 async def test_a_delegate_can_neither_send_nor_apply_a_programme(
     app: App, tg: TelegramChat
 ) -> None:
-    (person,) = await seed(app, 1)
+    person, *_ = await seed(app, 3)  # the roster names the delegations of the programme
     user_id = person.user_id or 0
     (refused,) = await tg.send_document(user_id, "ct.toml", programme_toml(PROGRAMME).encode())
     assert refused["text"] == vi("roster.chat.not_organiser")
@@ -400,7 +411,7 @@ async def test_a_programme_with_other_valid_headers_is_recognised_in_chat(
     assert dry.code == 0, dry.err  # a valid programme
     (answer,) = await tg.send_document(ORGANISER_ID, "lich-hop.csv", content)
     assert answer["text"].startswith(vi("agenda_import.check", file="lich-hop.csv", sessions=2,
-                                        changes=2, unchanged=0))
+                                        changes=2, unchanged=0, period="ngày 11/08/2026"))
 
 
 # ---------------------------------------------------------------------------- changes
@@ -476,10 +487,11 @@ async def test_a_revised_programme_is_shown_then_told_to_those_it_concerns(
     diff = [change_line("relocated", HEALTH_ROOM, HEALTH_GROUP),
             change_line("moved", ELECTION_LATER, ELECTION),
             change_line("added", GROUP_EDU), change_line("cancelled", None, CLOSING)]
-    assert checked["text"] == report("check", "v2.toml", 9, diff, unchanged=6)
+    assert checked["text"] == report("check", "v2.toml", 9, diff, unchanged=6, slots=REVISED)
     assert await notices_queued(app) == []
     (done,) = await tg.press(ORGANISER_ID, data_of(checked, "apply"))
-    assert done["text"] == report("done", "v2.toml", 9, diff, unchanged=6) + "\n\n" + vi(
+    assert done["text"] == report("done", "v2.toml", 9, diff, unchanged=6,
+                                  slots=REVISED) + "\n\n" + vi(
         "agenda_import.told", count=9)
     found = await stored(app)
     assert found[CLOSING.key].cancelled
@@ -640,3 +652,92 @@ async def test_a_first_import_on_the_day_itself_sends_no_notice(
     await drain(app, clock)
     assert all(notices_to(fake, p.user_id) == [] for p in people)
     assert await notices_queued(app) == []
+
+
+# ---------------------------------------------------------------------- hidden sessions
+ROSTER_NAMES = "Đoàn Sở Giáo dục và Đào tạo, Đoàn Sở Tài chính, Đoàn Sở Y tế"  # seed()'s, sorted
+TYPO = dataclasses.replace(HEALTH_GROUP, audience="Đoàn Sở Y tê")  # a missing tone mark
+
+
+@pytest.mark.parametrize("kind", ["toml", "csv"])
+async def test_an_audience_naming_no_delegation_is_refused_in_chat_and_on_the_command_line(
+    app: App, tg: TelegramChat, capsys: pytest.CaptureFixture[str], cli_config: Path,
+    tmp_path: Path, kind: str
+) -> None:
+    await seed(app, 3)
+    slots = [TYPO if s is HEALTH_GROUP else s for s in PROGRAMME]
+    name = f"ct.{kind}"
+    line = 2 + PROGRAMME.index(HEALTH_GROUP) if kind == "csv" else programme_toml(
+        slots).splitlines().index('audience = "Đoàn Sở Y tê"') - 6  # its [[session]] line
+    reason = vi("agenda.problem.unknown_audience", value="Đoàn Sở Y tê", delegations=ROSTER_NAMES)
+    (answer,) = await tg.send_document(ORGANISER_ID, name, file_bytes(kind, slots))
+    assert answer["text"] == "\n".join([
+        vi("agenda_import.problems", file=name, count=1), f"{name}:{line}: {reason}"])
+    assert buttons(answer) == []  # nothing to apply
+    run = await cli(capsys, cli_config, write(tmp_path, name, file_bytes(kind, slots)))
+    assert run.code != 0
+    assert f"{name}:{line}: {plain(reason)}" in run.err + run.out
+    assert await stored(app) == {}
+
+
+async def test_an_audience_is_matched_as_people_read_names(
+    app: App, tg: TelegramChat
+) -> None:
+    await seed(app, 3)
+    spaced = dataclasses.replace(HEALTH_GROUP, audience="  đoàn sở  y tế ")
+    slots = [spaced if s is HEALTH_GROUP else s for s in PROGRAMME]
+    (answer,) = await tg.send_document(ORGANISER_ID, "ct.toml", programme_toml(slots).encode())
+    assert answer["text"].startswith(vi("agenda_import.check", file="ct.toml", sessions=9,
+                                        changes=9, unchanged=0, period=period()))
+
+
+async def test_without_a_roster_an_audience_is_only_warned_about(
+    app: App, tg: TelegramChat
+) -> None:
+    (answer,) = await tg.send_document(ORGANISER_ID, "ct.toml",
+                                       programme_toml(PROGRAMME).encode())
+    assert vi("agenda.warning.audience_unchecked", value="Đoàn Sở Y tế") in answer["text"]
+    assert [label for label, _ in buttons(answer)] == [vi("agenda_import.confirm"),
+                                                      vi("roster.chat.cancel")]
+
+
+async def test_a_session_on_a_past_day_or_a_year_away_is_warned_about_not_refused(
+    app: App, tg: TelegramChat
+) -> None:
+    await seed(app, 3)
+    last_year = dataclasses.replace(WELCOME, day=date(2025, 8, 10))  # today is 11/08/2026
+    next_year = dataclasses.replace(CLOSING, day=date(2027, 8, 13))
+    slots = [last_year if s is WELCOME else next_year if s is CLOSING else s for s in PROGRAMME]
+    (answer,) = await tg.send_document(ORGANISER_ID, "ct.csv", csv_bytes(slots))
+    lines = answer["text"].split("\n")
+    head = vi("agenda_import.check", file="ct.csv", sessions=9, changes=9, unchanged=0,
+              period=vi("agenda_import.period", first="10/08/2025", last="13/08/2027"))
+    assert lines[0] == head  # the summary shows the years
+    past = 2 + PROGRAMME.index(WELCOME)
+    far = 2 + PROGRAMME.index(CLOSING)
+    assert lines[-3:] == [
+        vi("roster.report.warnings", count=2),
+        f"ct.csv:{past}: " + vi("agenda.warning.past", day="10/08/2025"),
+        f"ct.csv:{far}: " + vi("agenda.warning.far", day="13/08/2027")]
+    (done,) = await tg.press(ORGANISER_ID, data_of(answer, "apply"))  # warnings do not block
+    assert done["text"].startswith(vi("agenda_import.done", file="ct.csv", sessions=9, changes=9,
+                                      unchanged=0, period=vi("agenda_import.period",
+                                                             first="10/08/2025",
+                                                             last="13/08/2027")))
+    assert sorted(await stored(app)) == sorted(s.key for s in slots)
+
+
+async def test_a_session_held_earlier_and_left_as_it_was_is_not_warned_about(
+    app: App, tg: TelegramChat, clock: FixedClock
+) -> None:
+    await seed(app, 3)
+    (first,) = await tg.send_document(ORGANISER_ID, "v1.toml", programme_toml(PROGRAMME).encode())
+    await tg.press(ORGANISER_ID, data_of(first, "apply"))
+    clock.advance(timedelta(days=2))  # the third day: the first day's sessions are past
+    moved = dataclasses.replace(CLOSING, start="11:00", end="11:30")
+    slots = [moved if s is CLOSING else s for s in PROGRAMME]
+    (answer,) = await tg.send_document(ORGANISER_ID, "v2.toml", programme_toml(slots).encode())
+    assert "⚠️" not in answer["text"]
+    assert answer["text"].split("\n")[0] == vi(
+        "agenda_import.check", file="v2.toml", sessions=9, changes=1, unchanged=8,
+        period=period())

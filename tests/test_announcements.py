@@ -62,12 +62,15 @@ async def queue(tg: TelegramChat, body: str, *presses: str) -> str:
 
 
 async def schedule(tg: TelegramChat, body: str, when: str, *presses: str) -> str:
-    """Go through the flow, press 'schedule' and type `when`; return the bot's answer."""
+    """Go through the flow, press 'schedule', type `when` and confirm the time echoed;
+    return the bot's answer."""
     shown = await preview(tg, body, *presses)
     (ask,) = await tg.press(ORGANISER_ID, data_of(shown, "ann:schedule"))
-    assert "Gửi lúc nào?" in ask["text"] and "Asia/Ho_Chi_Minh" in ask["text"]
-    (answer,) = await tg.texts(ORGANISER_ID, when)
-    return answer
+    assert "Gửi lúc nào?" in ask["text"] and "giờ Việt Nam" in ask["text"]
+    (echo,) = await tg.send(ORGANISER_ID, when)
+    assert echo["text"].startswith("Gửi lúc ") and echo["text"].endswith("(giờ Việt Nam)?")
+    (answer,) = await tg.press(ORGANISER_ID, data_of(echo, "ann:at"))
+    return str(answer["text"])
 
 
 def announcements_to(fake: FakeTelegram, chat_id: int) -> list[str]:
@@ -243,14 +246,18 @@ async def test_schedule_list_and_cancel_before_it_starts(
     shown = await preview(tg, "Hẹn giờ: <họp> tổ 3")
     await tg.press(ORGANISER_ID, data_of(shown, "ann:schedule"))
     (bad,) = await tg.texts(ORGANISER_ID, "chiều nay")
-    assert "Tôi chưa đọc được thời gian này" in bad and "Asia/Ho_Chi_Minh" in bad
+    assert bad.startswith("“chiều nay” chưa có giờ gửi; hãy ghi thêm giờ. Ví dụ: ")
     (bad_hour,) = await tg.texts(ORGANISER_ID, "25:10")
-    assert "Tôi chưa đọc được thời gian này" in bad_hour
+    assert bad_hour.startswith("Không có giờ “25:10”: giờ từ 0 đến 23, phút từ 00 đến 59.")
     (past,) = await tg.texts(ORGANISER_ID, "07:00")  # the clock says 07:30 in Hanoi
-    assert past == "Thời điểm 07:00 11/08/2026 đã qua. Vui lòng nhập một thời điểm sắp tới."
-    (done,) = await tg.texts(ORGANISER_ID, "14:30")
-    assert done == ("🕑 Đã hẹn gửi thông báo #1 lúc 14:30 11/08/2026. "
-                    "Gõ /scheduled để xem hoặc hủy.")
+    assert past == ("Thời điểm 07:00, Thứ Ba 11/08/2026 đã qua. "
+                    "Vui lòng nhập một thời điểm sắp tới, ví dụ “mai 8h”.")
+    (echo,) = await tg.send(ORGANISER_ID, "14h30")
+    assert echo["text"] == "Gửi lúc 14:30, Thứ Ba 11/08/2026 (giờ Việt Nam)?"
+    assert await broadcasts.with_status(app.services.db, "scheduled") == []  # not yet
+    (done,) = await tg.press(ORGANISER_ID, data_of(echo, "ann:at"))
+    assert done["text"] == ("🕑 Đã hẹn gửi thông báo #1 lúc 14:30, Thứ Ba 11/08/2026. "
+                            "Gõ /scheduled để xem hoặc hủy.")
     item = await broadcasts.get(app.services.db, 1)
     assert item is not None and item.status == "scheduled"
     assert item.send_at is not None
@@ -258,7 +265,7 @@ async def test_schedule_list_and_cancel_before_it_starts(
     assert await outbox_size(app) == 0
 
     (listing,) = await tg.send(ORGANISER_ID, "/scheduled")
-    assert listing["text"] == ("<b>Thông báo đang hẹn giờ</b>\n#1 — 14:30 11/08/2026 — "
+    assert listing["text"] == ("<b>Thông báo đang hẹn giờ</b>\n#1 — 14:30, Thứ Ba 11/08/2026 — "
                                "Tất cả đại biểu đã đăng ký: Hẹn giờ: &lt;họp&gt; tổ 3")
     assert buttons(listing) == [("Hủy #1", "ann:unschedule:1")]
     (ask,) = await tg.press(ORGANISER_ID, "ann:unschedule:1")  # asks first: test_confirm.py
@@ -284,7 +291,7 @@ async def test_schedule_on_another_day_in_the_event_timezone(
     await seed(app, 2)
     answer = await schedule(tg, "Ngày mai khai mạc", "12/08 14:30", "ann:kinds",
                             "ann:k:official")
-    assert "lúc 14:30 12/08/2026" in answer
+    assert "lúc 14:30, Thứ Tư 12/08/2026" in answer
     item = await broadcasts.get(app.services.db, 1)
     assert item is not None and item.send_at == "2026-08-12T07:30:00.000+00:00"
     assert item.audience == {"type": "kind", "value": "official"}
@@ -353,7 +360,7 @@ async def test_scheduler_holds_the_job_and_running_it_releases_the_announcement(
         assert app.scheduler.jobs() == []
         local = (clock.now() + timedelta(days=2)).astimezone(HANOI).replace(second=0)
         answer = await schedule(tg, "Hẹn trước hai ngày", f"{local:%d/%m/%Y %H:%M}")
-        assert f"lúc {local:%H:%M %d/%m/%Y}" in answer
+        assert f"lúc {local:%H:%M}, " in answer and f" {local:%d/%m/%Y}." in answer
         assert app.scheduler.jobs() == [("announce:1", local.astimezone(UTC))]
         await tg.press(ORGANISER_ID, "ann:unschedule:1")
         await tg.press(ORGANISER_ID, "ann:drop:1")
@@ -419,7 +426,8 @@ async def test_delegate_cannot_use_organiser_commands(
 
 
 @pytest.mark.parametrize("data", ["ann:send", "ann:all", "ann:unschedule:1", "ann:drop:1",
-                                  "ann:keep:1", "ann:schedule", "ann:cancel", "ann:d:0"])
+                                  "ann:keep:1", "ann:schedule", "ann:cancel", "ann:d:0",
+                                  "ann:at:0", "ann:retime:0"])
 async def test_delegate_pressing_forged_buttons_is_refused(
     app: App, tg: TelegramChat, clock: FixedClock, data: str
 ) -> None:

@@ -172,7 +172,7 @@ def document(name: str, content: bytes) -> Callable[[TelegramChat], Awaitable[An
 
 
 SCHEDULED = (send("/announce Sáng mai"), press("ann:all"), offer("ann:schedule"),
-             send("12/08 08:00"))
+             send("12/08 08:00"), offer("ann:at"))
 A1_A3 = cli("roster", "import", "ds.csv", files={"ds.csv": roster_csv("A1", "A2", "A3")})
 IMPORTED = cli("results", "import", "kq.csv", files={"kq.csv": RESULT})
 
@@ -218,7 +218,7 @@ ACTIONS: dict[str, tuple[Step, Step, list[tuple[str, str, dict[str, Any]]]]] = {
         [(ORGANISER, "announce.queued", {"broadcast": 1, "audience": {"type": "all"},
                                          "text": "Họp lúc 8 giờ", "recipients": 2})]),
     "/announce, scheduled": (
-        chat(*SCHEDULED[:3]), chat(SCHEDULED[3], roster=False),
+        chat(*SCHEDULED[:4]), chat(SCHEDULED[4], roster=False),
         [(ORGANISER, "announce.scheduled", {"broadcast": 1, "audience": {"type": "all"},
                                             "text": "Sáng mai",
                                             "send_at": "2026-08-12T01:00:00.000+00:00"})]),

@@ -37,7 +37,7 @@ async def test_choice_by_number_and_by_text(app: App) -> None:
 
 async def test_number_without_pending_choice_is_free_text(app: App) -> None:
     out = await chat(app, "2")
-    assert "Tôi chưa hiểu tin nhắn này" in out
+    assert "Để đăng ký, hãy gửi mã mời" in out  # and the person is not registered
 
 
 async def test_language_is_remembered_across_sessions(app: App) -> None:
@@ -52,7 +52,7 @@ async def test_bad_input_gets_clear_answers(app: App) -> None:
     assert "Tôi không biết lệnh /nosuchcommand" in out
     assert "ngôn ngữ «klingon»" in out
     assert "Tin nhắn quá dài (tối đa 4096 ký tự)" in out
-    assert "Tôi chưa hiểu tin nhắn này" in out
+    assert "Để đăng ký, hãy gửi mã mời" in out
     assert out.count("Các lệnh bạn có thể dùng") == 1
 
 

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import bot.formats.invite as invite
 import bot.formats.roster as roster_file
 from bot import tabular
 from bot.formats.export import restore
@@ -139,7 +140,7 @@ def test_every_problem_is_reported_at_its_line_and_column() -> None:
          {"other_line": 2, "phone": "+84912345678"}),
         ("ds.csv", 9, "Mã mời", "roster.problem.duplicate_invite_code", {"other_line": 2}),
         ("ds.csv", 10, "Mã mời", "roster.problem.bad_invite_code",
-         {"min": 6, "max": 32, "alphabet": INVITE_ALPHABET}),
+         {"min": 6, "max": 32}),
         ("ds.csv", 11, "Đơn vị", "roster.problem.too_long",
          {"max": MAX_CELL_CHARS, "length": MAX_CELL_CHARS + 1}),
     ]  # fmt: skip
@@ -301,7 +302,7 @@ def test_generated_codes_are_unique_valid_and_normalise_to_themselves() -> None:
 
 def test_generated_code_avoids_existing_ones(monkeypatch: pytest.MonkeyPatch) -> None:
     draws = iter("A" * INVITE_CODE_LENGTH + "C" * INVITE_CODE_LENGTH)
-    monkeypatch.setattr(roster_file.secrets, "choice", lambda _alphabet: next(draws))
+    monkeypatch.setattr(invite.secrets, "choice", lambda _alphabet: next(draws))
     assert generate_invite_code({"A" * INVITE_CODE_LENGTH}) == "C" * INVITE_CODE_LENGTH
 
 
@@ -313,7 +314,7 @@ def test_normalize_invite_code(typed: str, code: str) -> None:
     assert normalize_invite_code(typed) == code
 
 
-@pytest.mark.parametrize("code", ["ACDEF", "A" * 33, "ACDE0F", "ACDEFGHI", "ACDÉFG", "AC_DEFG"])
+@pytest.mark.parametrize("code", ["ACDEF", "A" * 33, "ACDÉFG", "AC_DEFG", "AC.DEFG"])
 def test_invalid_invite_codes(code: str) -> None:
     assert not is_valid_invite_code(normalize_invite_code(code))
 

@@ -23,6 +23,7 @@ from bot.cli import main
 from bot.clock import FixedClock
 from bot.collation import name_key
 from bot.config import Config
+from bot.formats.invite import group_invite_code
 from bot.formats.roster import INVITE_ALPHABET, INVITE_CODE_LENGTH
 from bot.i18n import Translator
 from bot.text import html_to_plain
@@ -309,7 +310,7 @@ async def test_export_csv_and_xlsx_with_status_and_deep_links_then_reimport_clea
     kind = {k: html_to_plain(vi(f"roster.export.kind.{k}")) for k in EN_KINDS.values()}
     expected = [header] + [
         [d.code, d.full_name, d.unit, d.delegation, kind[d.kind], d.phone or "", d.seat,
-         d.invite_code, "telegram" if d.code == "DB002" else "",
+         group_invite_code(d.invite_code), "telegram" if d.code == "DB002" else "",
          f"https://t.me/{BOT}?start={d.invite_code}"]
         for d in sorted(people.values(), key=lambda d: name_key(d.full_name))  # Vietnamese order
     ]

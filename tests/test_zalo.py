@@ -354,10 +354,11 @@ async def test_language_is_chosen_by_number_or_by_word(app: App, zalo: ZaloChat)
     assert await zalo.say(HA_ZALO, "  tiếng VIỆT ") == "Đã chuyển sang tiếng Việt."
     await zalo.send(HA_ZALO, "/language")
     assert await zalo.say(HA_ZALO, "English") == "Switched to English."
-    # The list is used up: a number now is just text.
-    assert await zalo.say(HA_ZALO, "1") == plain("fallback.text", "en")
+    # The list is used up: a number now is just text (and the person is not registered).
+    explain = plain("registration.explain", "en", event="Đại hội thử nghiệm")
+    assert await zalo.say(HA_ZALO, "1") == explain
     await zalo.send(HA_ZALO, "/language")
-    assert await zalo.say(HA_ZALO, "3") == plain("fallback.text", "en")  # not on the list
+    assert await zalo.say(HA_ZALO, "3") == explain  # not on the list
 
 
 async def test_a_choice_is_answered_by_its_words_without_the_emoji(
@@ -510,6 +511,28 @@ async def test_an_organiser_announces_on_zalo_and_zalo_delegates_receive_it(
         plain("delivery.finished", id=1, total=2, sent=2, failed=0, blocked=0)]
     assert tagless(zfake.sent_texts(), body)
     assert not tagless([expected])  # the check does see tags
+
+
+async def test_an_organiser_schedules_on_zalo_the_time_echoed_in_full(
+    app: App, roster: None, zalo: ZaloChat
+) -> None:
+    """Zalo has no buttons: the echoed time's choices are numbered, and "1" schedules it."""
+    await register_zalo(zalo, HA_ZALO, HA_CODE)
+    await zalo.send(ZALO_ORGANISER, "/announce Họp tổ lúc 8h")
+    await zalo.send(ZALO_ORGANISER, "1")  # everyone
+    (ask,) = await zalo.send(ZALO_ORGANISER, "2")  # schedule
+    assert ask.startswith("Gửi lúc nào? Nhập thời điểm theo giờ Việt Nam. Ví dụ: 8h30 (hôm nay)")
+    (bad,) = await zalo.send(ZALO_ORGANISER, "thứ tám 8h")
+    assert bad.startswith("Không có ngày “thứ tám” trong tuần")
+    (echo,) = await zalo.send(ZALO_ORGANISER, "mai 8h")
+    assert echo == "Gửi lúc 08:00, Thứ Tư 12/08/2026 (giờ Việt Nam)?\n" + numbered(
+        "Đúng, hẹn giờ gửi", "Nhập thời điểm khác", "Hủy")
+    assert await broadcasts.with_status(app.services.db, "scheduled") == []
+    (done,) = await zalo.send(ZALO_ORGANISER, "1")
+    assert done == ("🕑 Đã hẹn gửi thông báo #1 lúc 08:00, Thứ Tư 12/08/2026. "
+                    "Gõ /scheduled để xem hoặc hủy.")
+    (item,) = await broadcasts.with_status(app.services.db, "scheduled")
+    assert item.send_at == to_iso(datetime(2026, 8, 12, 8, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")))
 
 
 async def test_registrations_overview_for_a_zalo_organiser(
@@ -795,7 +818,8 @@ async def test_html_characters_come_back_as_written_and_no_tags_reach_zalo(
     # What the person typed comes back exactly, even text that looks like an entity.
     assert await zalo.say(HA_ZALO, "/language &amp;") == plain("language.unknown",
                                                                value="&amp;")
-    assert await zalo.say(STRANGER, "<b>&amp; *đậm*") == plain("fallback.text")
+    assert await zalo.say(STRANGER, "<b>&amp; *đậm*") == plain("registration.explain",
+                                                              event="Đại hội thử nghiệm")
     bot_texts = [t for t in zalo.fake.sent_texts() if "<b>&" not in t and "<Bình>" not in t]
     assert tagless(bot_texts) and bot_texts
     assert not any("&lt;" in t or "&gt;" in t for t in zalo.fake.sent_texts())
@@ -804,7 +828,8 @@ async def test_html_characters_come_back_as_written_and_no_tags_reach_zalo(
 async def test_an_unknown_command(zalo: ZaloChat) -> None:
     assert await zalo.say(HA_ZALO, "/nosuch") == plain("fallback.unknown_command",
                                                        command="/nosuch")
-    assert await zalo.say(HA_ZALO, "/") == plain("fallback.text")
+    assert await zalo.say(HA_ZALO, "/") == plain("registration.explain",
+                                                 event="Đại hội thử nghiệm")
 
 
 async def test_updates_without_text_or_sender_are_handled_safely(

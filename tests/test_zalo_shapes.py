@@ -159,7 +159,8 @@ async def test_the_documented_getupdates_sample_is_answered_as_text(
     sender = DOCUMENTED_SAMPLE["message"]["from"]["id"]
     (answer,) = await zalo.push(sender, lambda: zfake.push_update(copy.deepcopy(
         DOCUMENTED_SAMPLE)))
-    assert answer == plain("fallback.text")  # "Xin chào" is text, not a sticker
+    # "Xin chào" is text, not a sticker: from someone not registered, how to register.
+    assert answer == plain("registration.explain", event=app.services.config.event.name)
     user = await users.get(app.services.db, "zalo", sender)
     assert user is not None and user.display_name == "Nguyen Van A"
     # Another message: another id (a message with the same id is a retry, taken once).

@@ -24,6 +24,7 @@ from telegram import (
     BotCommand,
     BotCommandScopeChat,
     BotCommandScopeDefault,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -403,21 +404,42 @@ class TelegramChannel:
         query, user = update.callback_query, update.effective_user
         if query is None or user is None:
             return
+        # The answer to the press goes out while the press is handled: one round trip less.
+        answered = asyncio.create_task(_answer(query))
         try:
-            await query.answer()
-        except TelegramError as exc:  # e.g. "query is too old": the press still counts
-            log.debug("could not answer the callback query: %s", exc)
-        message = query.message
-        chat_id = message.chat.id if message is not None else user.id
-        if message is not None and getattr(message, "reply_markup", None) is not None:
-            try:
-                await query.edit_message_reply_markup(None)
-            except TelegramError as exc:
-                log.debug("could not remove the buttons: %s", exc)
-        msg = Incoming(PLATFORM, str(user.id), str(chat_id), user.full_name,
-                       user.language_code, choice=query.data or "")
-        for reply in await self.app.handle(msg):
-            await self._send(chat_id, reply, msg.language)
+            message = query.message
+            chat_id = message.chat.id if message is not None else user.id
+            msg = Incoming(PLATFORM, str(user.id), str(chat_id), user.full_name,
+                           user.language_code, choice=query.data or "")
+            replies = await self.app.handle(msg)
+            question = message if isinstance(message, Message) else None
+            if replies and replies[0].replaces_question and question is not None and (
+                await self._replace(question, replies[0])
+            ):
+                replies = replies[1:]
+            elif question is not None and question.reply_markup is not None:
+                try:
+                    await question.edit_reply_markup(None)
+                except TelegramError as exc:
+                    log.debug("could not remove the buttons: %s", exc)
+            for reply in replies:
+                await self._send(chat_id, reply, msg.language)
+        finally:
+            await answered
+
+    async def _replace(self, question: Message, reply: Reply) -> bool:
+        """Edit the question whose button was pressed into `reply` (its buttons go, the
+        reply's own come); False when it cannot be (too long, or Telegram refuses)."""
+        if reply.request_contact or len(split_html(reply.text, DECLARED.text_limit)) > 1:
+            return False
+        try:
+            await question.edit_text(reply.text, parse_mode=ParseMode.HTML,
+                                     reply_markup=_inline_keyboard(reply),
+                                     disable_web_page_preview=True)
+        except TelegramError as exc:
+            log.debug("could not edit the question into its answer: %s", exc)
+            return False
+        return True
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if isinstance(context.error, GaveUp):
@@ -435,6 +457,14 @@ class TelegramChannel:
             )
         except TelegramError as exc:
             log.warning("could not tell the user about the error: %s", exc)
+
+
+async def _answer(query: CallbackQuery) -> None:
+    """Answer a button press (stops the spinner); a failure does not undo the press."""
+    try:
+        await query.answer()
+    except TelegramError as exc:  # e.g. "query is too old": the press still counts
+        log.debug("could not answer the callback query: %s", exc)
 
 
 SPEC = ChannelSpec(PLATFORM, DECLARED, capabilities, TelegramChannel.from_config, discover)

@@ -17,8 +17,9 @@ from datetime import UTC, date, datetime, time
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.localtime import parse_date, parse_time
+from bot.localtime import parse_date
 from bot.tabular import Columns, Findings, Problem, Verdict, fold
+from bot.when import parse_clock
 
 Kind = Literal["ceremony", "plenary", "discussion", "election", "break"]
 
@@ -79,7 +80,6 @@ _AUDIENCES = {
 _HAS_YEAR = re.compile(r"\d{4}")
 _DATE_DASHED = re.compile(r"\d{1,2}-\d{1,2}(?:-\d{4})?")  # "11-8-2026", as the press writes it
 _CLOCK_SECONDS = re.compile(r"(\d{1,2}):(\d{2}):(\d{2})")  # Excel and TOML times with seconds
-_CLOCK_HOURS = re.compile(r"(\d{1,2})\s*(?:h|g|giờ)\s*(?:(\d{2})\s*(?:p|phút)?)?", re.IGNORECASE)
 _DATETIME_CELL = re.compile(r"(\d{4}-\d{2}-\d{2})[ T](.+)")  # an Excel date-and-time cell
 
 
@@ -129,13 +129,11 @@ def _read_date(text: str, default_year: int | None) -> date | None:
 
 def _read_time(text: str, day: date | None) -> time | None:
     """Read `07:30`, `7h30`, `7h`, `07:30:00`, or `2026-08-11 07:30` when that is `day`."""
-    if (clock := parse_time(text)) is not None:
+    if (clock := parse_clock(text)) is not None:
         return clock
     try:
         if match := _CLOCK_SECONDS.fullmatch(text):
             return time(int(match[1]), int(match[2]), int(match[3]))
-        if match := _CLOCK_HOURS.fullmatch(text):
-            return time(int(match[1]), int(match[2] or 0))
         if (match := _DATETIME_CELL.fullmatch(text)) and date.fromisoformat(match[1]) == day:
             return _read_time(match[2], None)
     except ValueError:

@@ -12,11 +12,20 @@ rules, which the registration conversation reuses for what delegates type.
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from bot.formats.invite import (
+    INVITE_ALPHABET,
+    INVITE_CODE_LENGTH,
+    INVITE_MAX_LENGTH,
+    INVITE_MIN_LENGTH,
+    fold_invite_code,
+    generate_invite_code,
+    is_valid_invite_code,
+    normalize_invite_code,
+)
 from bot.tabular import (
     MAX_CELL_CHARS,
     ORDINALS,
@@ -48,10 +57,6 @@ __all__ = [
 
 Kind = Literal["official", "alternate", "guest"]
 
-INVITE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"  # no 0/O, 1/I/L, 5/S, 2/Z, 8/B
-INVITE_CODE_LENGTH = 10
-INVITE_MIN_LENGTH, INVITE_MAX_LENGTH = 6, 32
-_MAX_DRAWS = 100
 
 # Header aliases, compared folded (no accents, no case, no spaces or punctuation).
 _ALIASES: dict[str, tuple[str, ...]] = {
@@ -94,7 +99,6 @@ _KINDS: dict[str, Kind] = {
 _PHONE_SHAPE = re.compile(r"\+?[0-9\s.\-()]+")
 _NOT_DIGIT = re.compile(r"[^0-9]")
 _VN_NATIONAL = re.compile(r"[35789][0-9]{8}|2[0-9]{9}")  # mobile 9 digits, landline 10
-_INVITE_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,35 +149,11 @@ def normalize_phone(text: str) -> str | None:
     return f"+84{national}" if _VN_NATIONAL.fullmatch(national) else None
 
 
-def normalize_invite_code(text: str) -> str:
-    """Return an invite code as stored: upper case, without spaces or hyphens."""
-    return _INVITE_SEPARATORS.sub("", text).upper()
-
-
-def is_valid_invite_code(code: str) -> bool:
-    """Return whether a normalised invite code has an allowed length and alphabet."""
-    return INVITE_MIN_LENGTH <= len(code) <= INVITE_MAX_LENGTH and all(
-        ch in INVITE_ALPHABET for ch in code
-    )
-
-
-def generate_invite_code(existing: Collection[str]) -> str:
-    """Return a fresh random invite code that is not in `existing`.
-
-    Entropy: 10 characters drawn uniformly by `secrets` from 25 symbols give
-    25**10 ≈ 9.5e13 codes, log2(25**10) = 10 * log2(25) ≈ 10 * 4.64 ≈ 46.4 bits (≥ 40).
-    """
-    for _ in range(_MAX_DRAWS):  # a collision is ~1e-13 likely per draw; the bound is a guard
-        code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_CODE_LENGTH))
-        if code not in existing:
-            return code
-    raise RuntimeError("invite code space exhausted")
-
-
 def fill_invite_codes(rows: Sequence[RosterRow], existing: Collection[str]) -> list[RosterRow]:
-    """Return `rows` with a fresh invite code for each row that has none."""
-    taken = set(existing)
-    taken.update(row.invite_code for row in rows if row.invite_code)
+    """Return `rows` with a fresh invite code for each row that has none (`existing`: the
+    codes in use, compared folded)."""
+    taken = {fold_invite_code(code) for code in existing}
+    taken.update(fold_invite_code(row.invite_code) for row in rows if row.invite_code)
     filled: list[RosterRow] = []
     for row in rows:
         if row.invite_code is None:
@@ -225,16 +205,13 @@ class _Checker(Findings):
             self._problem(line, "phone", "roster.problem.bad_phone", value=raw_phone)
         invite = normalize_invite_code(values.get("invite_code", "")) or None
         if invite and not is_valid_invite_code(invite):
-            params: dict[str, str | int] = {
-                "min": INVITE_MIN_LENGTH,
-                "max": INVITE_MAX_LENGTH,
-                "alphabet": INVITE_ALPHABET,
-            }
+            params: dict[str, str | int] = {"min": INVITE_MIN_LENGTH, "max": INVITE_MAX_LENGTH}
             self._problem(line, "invite_code", "roster.problem.bad_invite_code", **params)
             invite = None
         self._once(line, "code", code.casefold(), "roster.problem.duplicate_code", code=code)
         self._once(line, "phone", phone, "roster.problem.duplicate_phone", phone=raw_phone)
-        self._once(line, "invite_code", invite, "roster.problem.duplicate_invite_code")
+        self._once(line, "invite_code", invite and fold_invite_code(invite),
+                   "roster.problem.duplicate_invite_code")
         if len(self.problems) > before or kind is None:
             return
         self.rows.append(
