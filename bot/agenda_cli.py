@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from bot.app import App
+from bot.cli_wording import for_cli
 from bot.config import Config, StorageConfig
 from bot.i18n import Translate, join
 from bot.tabular import TableError, read_file
@@ -52,7 +53,7 @@ async def import_agenda(config: Config, path: Path, *, dry_run: bool, notify: bo
 
 
 def _translator(config: Config) -> Translate:
-    return config.event.texts().in_language(config.event.language)
+    return for_cli(config.event.texts().in_language(config.event.language))
 
 
 async def _import(app: App, name: str, data: bytes, *, dry_run: bool, notify: bool,

@@ -151,11 +151,16 @@ def build_parser() -> argparse.ArgumentParser:
                                                            "nothing")
     imp.add_argument("--prune", action="store_true",
                      help="remove delegates missing from the file and unlink their accounts")
-    _file_command(
+    export = _file_command(
         roster_sub, common, "export", "where to write (.xlsx or .csv)",
         help="write the roster with invite codes and links (.xlsx or .csv)",
         description="Write every delegate with invite code, registration status and the "
-                    "Telegram deep link, for printing onto invitations.")
+                    "Telegram deep link, for printing onto invitations, in Vietnamese name "
+                    "order. A .csv file is UTF-8 with a BOM and semicolons between fields, "
+                    "as Excel opens it where the decimal sign is a comma (Vietnamese "
+                    "settings); --comma for commas.")
+    export.add_argument("--comma", action="store_true",
+                        help="separate .csv fields with commas instead of semicolons")
     agenda = sub.add_parser("agenda", help="import the congress programme",
                             description="Import the programme from TOML, CSV or Excel.")
     agenda_sub = agenda.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -176,7 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
                                  "such an import is refused and the sessions listed)")
     res = sub.add_parser("results", help="import and publish election and vote results",
                          description="Import the counting committee's result file as a "
-                                     "draft, then publish it to every registered delegate.")
+                                     "draft, list drafts and published results, publish a "
+                                     "draft to every registered delegate or discard it.")
     res_sub = res.add_subparsers(dest="action", required=True, metavar="ACTION")
     _file_command(
         res_sub, common, "import", "the result file",
@@ -190,6 +196,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Publish a draft result: its notice goes to every registered delegate "
                     "through the outbox (the running bot sends it).")
     res_pub.add_argument("id", type=int, help="the draft's number, as `results import` printed")
+    res_sub.add_parser(
+        "list", parents=[common], help="list the drafts and the published results",
+        description="List the drafts and the published results: number, title, status and "
+                    "when it was imported or published (the event's time zone).")
+    res_discard = res_sub.add_parser(
+        "discard", parents=[common], help="throw a draft away (nothing is sent)",
+        description="Discard a draft result: it is never published and delegates receive "
+                    "nothing. Published results cannot be discarded (import a correction).")
+    res_discard.add_argument("id", type=int, help="the draft's number, as `results list` shows")
     return parser
 
 
@@ -240,7 +255,8 @@ def _dispatch(args: argparse.Namespace, where: Where) -> int:
         if args.action == "import":
             return asyncio.run(roster_cli.import_roster(
                 config, args.file, dry_run=args.dry_run, prune=args.prune))
-        return asyncio.run(roster_cli.export_roster(config, args.file))
+        return asyncio.run(roster_cli.export_roster(config, args.file,
+                                                    separator="," if args.comma else ";"))
     if args.command == "agenda":
         from bot import agenda_cli
 
@@ -251,6 +267,10 @@ def _dispatch(args: argparse.Namespace, where: Where) -> int:
 
         if args.action == "import":
             return asyncio.run(results_cli.import_results(config, args.file))
+        if args.action == "list":
+            return asyncio.run(results_cli.list_results(config))
+        if args.action == "discard":
+            return asyncio.run(results_cli.discard_result(config, args.id))
         return asyncio.run(results_cli.publish_results(config, args.id))
     return EXIT_USAGE
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot import channels
+from bot.cli_wording import for_cli
 from bot.clock import SystemClock, to_iso
 from bot.config import Config
 from bot.i18n import Translate
@@ -30,7 +31,7 @@ EXIT_PROBLEMS = 1
 
 
 def _translate(config: Config) -> Translate:
-    return config.event.texts().in_language(config.event.language)
+    return for_cli(config.event.texts().in_language(config.event.language))
 
 
 def _progress() -> Progress:
@@ -78,9 +79,10 @@ async def import_roster(config: Config, path: Path, *, dry_run: bool, prune: boo
             await db.close()
 
 
-async def export_roster(config: Config, path: Path) -> int:
+async def export_roster(config: Config, path: Path, *, separator: str = ";") -> int:
     """Write every delegate with invite code, registration and deep link to a .csv or .xlsx
-    file, whole or not at all (refused: another extension, a database not made yet)."""
+    file, whole or not at all (refused: another extension, a database not made yet); a CSV
+    file's fields are separated by `separator`."""
     kind = check_extension(path, EXPORT_FORMATS)
     check_target(path)
     t = _translate(config)
@@ -91,7 +93,8 @@ async def export_roster(config: Config, path: Path) -> int:
     finally:
         await db.close()
     with writing(path):  # whole or not at all, 0600: an OSError is one line naming the file
-        write_export(path, rows, kind, sheet_title=str(t("roster.export.sheet")))
+        write_export(path, rows, kind, sheet_title=str(t("roster.export.sheet")),
+                     separator=separator)
     if deep_link is None:
         print(html_to_plain(t("roster.cli.no_username")), file=sys.stderr)
     print(html_to_plain(t("roster.cli.exported", count=len(rows) - 1, file=str(path))))

@@ -21,9 +21,10 @@ from bot.i18n import join
 from bot.model import Reply, parse_id
 from bot.router import Router
 from bot.scheduler import Job
+from handlers import delegation_picker
 from handlers.announce_when import PREFIX as PREFIX_WHEN
 from handlers.announce_when import STEP_WHEN, ask_when, local, on_when, schedule
-from storage import audit, broadcasts, delegates, registrations
+from storage import audit, broadcasts, registrations
 from storage.outbox import NewMessage
 
 log = logging.getLogger(__name__)
@@ -101,12 +102,15 @@ async def on_choice(ctx: Context) -> Reply:
     if "body" not in data:
         return ctx.reply("error.stale_choice")
     if action == "delegations":
-        names = sorted({d.delegation for d in await delegates.all_delegates(ctx.db)
-                        if d.delegation})
+        names = await delegation_picker.delegation_names(ctx)
         await ctx.set_step("announce.audience", {**data, "delegations": names})
-        return Reply(ctx.t("announce.ask_delegation"), tuple(
-            ctx.choice("announce.audience.delegation", f"{PREFIX}:d:{i}", name=name)
-            for i, name in enumerate(names)))
+        return delegation_picker.page_of(ctx, PREFIX, names, 0)
+    if action == "dp":  # another page of the delegations
+        kept = data.get("delegations")
+        page = parse_id(value)
+        if not isinstance(kept, list) or page is None:
+            return ctx.reply("error.stale_choice")
+        return delegation_picker.page_of(ctx, PREFIX, [str(n) for n in kept], page)
     if action == "kinds":
         return Reply(ctx.t("announce.ask_kind"), tuple(
             ctx.choice(f"kind.{kind}", f"{PREFIX}:k:{kind}") for kind in KINDS))

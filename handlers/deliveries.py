@@ -14,7 +14,8 @@ MAX_LISTED = 50
 async def deliveries(ctx: Context) -> Reply:
     """List recent broadcasts with counts, or one broadcast's failed and blocked recipients."""
     if not ctx.msg.args:
-        items = await broadcasts.recent(ctx.db)
+        # A reminder that had nobody to remind is no delivery to watch ("nhắc lịch 0/0").
+        items = await broadcasts.recent(ctx.db, unless_empty=("reminder",))
         if not items:
             return ctx.reply("deliveries.none")
         lines = [ctx.t("deliveries.head")]

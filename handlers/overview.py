@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from bot.clock import to_iso
+from bot.collation import name_key, text_key
 from bot.context import Context
 from bot.fanout import language_for
 from bot.i18n import join
@@ -54,7 +55,7 @@ async def summary(ctx: Context) -> Reply:
     lines.append(ctx.t("overview.by_delegation"))
     lines += [ctx.t("overview.line", name=name or ctx.t("overview.no_delegation"),
                     registered=r, total=n)
-              for name, (n, r) in sorted(by_delegation.items())]
+              for name, (n, r) in sorted(by_delegation.items(), key=lambda i: text_key(i[0]))]
     page = await _page(ctx, 0)
     return Reply(join([join(lines), page.text], "\n\n"), page.choices, columns=2)
 
@@ -65,7 +66,9 @@ async def _page(ctx: Context, page: int) -> Reply:
         return ctx.reply("overview.all_registered")
     pages = -(-missing // PAGE_SIZE)
     page = min(max(page, 0), pages - 1)
-    people = await delegates.unregistered(ctx.db, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+    everyone = sorted(await delegates.unregistered(ctx.db),
+                      key=lambda d: (text_key(d.delegation), name_key(d.full_name), d.code))
+    people = everyone[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
     lines = [ctx.t("overview.missing", count=missing, page=page + 1, pages=pages)]
     lines += [ctx.t("overview.person", code=d.code, name=d.full_name,
                     delegation=d.delegation or "—") for d in people]

@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import Any
 
 from bot.clock import to_iso
+from bot.collation import sort_names
 from bot.context import Context, Services
 from bot.fanout import outbox_rows
 from bot.filekind import Checked, Confirm
@@ -135,8 +136,8 @@ def changes_between(services: Services, language: str | None, old: dict[str, Any
            if r.elected}
     now = {r.name for r in tally(from_data(new), rule_of(services, new["kind"])).ranked
            if r.elected}
-    lines += [t("results.change.now_elected", name=n) for n in sorted(now - was)]
-    lines += [t("results.change.no_longer_elected", name=n) for n in sorted(was - now)]
+    lines += [t("results.change.now_elected", name=n) for n in sort_names(now - was)]
+    lines += [t("results.change.no_longer_elected", name=n) for n in sort_names(was - now)]
     return lines or [t("results.change.none")]
 
 

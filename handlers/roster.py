@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.clock import to_iso
+from bot.collation import name_key
 from bot.context import Context
 from bot.filekind import Checked, Confirm, Offer
 from bot.filelimits import off_loop
@@ -173,21 +174,24 @@ async def export_rows(db: Database, t: Translate,
 
 
 async def db_rows(db: Database) -> list[tuple[Delegate, list[str]]]:
-    """Return every delegate with the platforms they registered on."""
+    """Return every delegate, in Vietnamese name order, with the platforms they registered on."""
     linked = await delegates.linked_platforms(db)
-    return [(d, linked.get(d.id, [])) for d in await delegates.all_delegates(db)]
+    people = sorted(await delegates.all_delegates(db),
+                    key=lambda d: (name_key(d.full_name), d.code))
+    return [(d, linked.get(d.id, [])) for d in people]
 
 
 EXPORT_FORMATS = (".csv", ".xlsx")
 
 
 def write_export(path: Path, rows: list[list[str]], kind: str | None = None, *,
-                 sheet_title: str | None = None) -> None:
+                 sheet_title: str | None = None, separator: str = export.SEPARATORS[0]) -> None:
     """Write export rows as .csv or .xlsx (`bot.formats.export`: no spreadsheet runs their
     text): as `kind` says (one of `EXPORT_FORMATS`), else as the path's extension says. The
     file is written whole or not at all, readable by the owner only (it holds invite codes
-    and phone numbers)."""
-    files.write_private(path, export.table_bytes(rows, kind or path.suffix, sheet_title))
+    and phone numbers). A CSV file has `separator` between fields (semicolons: Excel's)."""
+    files.write_private(path, export.table_bytes(rows, kind or path.suffix, sheet_title,
+                                                 separator))
 
 
 class RosterFiles:

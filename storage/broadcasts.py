@@ -169,10 +169,16 @@ async def release(db: Database, broadcast_id: int, now: str,
         return added
 
 
-async def recent(db: Database, limit: int = 10) -> list[Broadcast]:
-    """Return the newest broadcasts first."""
-    rows = await db.fetchall(f"SELECT {_COLUMNS} FROM broadcasts ORDER BY id DESC LIMIT ?",
-                             (limit,))
+async def recent(db: Database, limit: int = 10, *,
+                 unless_empty: tuple[str, ...] = ()) -> list[Broadcast]:
+    """Return the newest broadcasts first, leaving out those of the kinds `unless_empty`
+    that have no message at all (a reminder for a session nobody registered is to attend)."""
+    marks = ", ".join("?" * len(unless_empty))
+    where = (f" WHERE NOT (b.kind IN ({marks}) AND NOT EXISTS"
+             " (SELECT 1 FROM outbox o WHERE o.broadcast_id = b.id))") if unless_empty else ""
+    columns = ", ".join(f"b.{c.strip()}" for c in _COLUMNS.split(","))
+    rows = await db.fetchall(f"SELECT {columns} FROM broadcasts b{where} ORDER BY b.id DESC"
+                             " LIMIT ?", (*unless_empty, limit))
     return [_broadcast(r) for r in rows]
 
 

@@ -178,11 +178,11 @@ async def counts(db: Database, *, platform: str | None = None) -> list[tuple[str
     return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
-async def unregistered(db: Database, *, offset: int, limit: int) -> list[Delegate]:
-    """Return a page of the delegates linked on no platform, by delegation and name."""
+async def unregistered(db: Database, *, offset: int = 0, limit: int = -1) -> list[Delegate]:
+    """Return the delegates linked on no platform (a page of them with `limit`), by code."""
     rows = await db.fetchall(
         f"{_SELECT} d WHERE NOT EXISTS (SELECT 1 FROM registrations r WHERE r.delegate_id = d.id)"
-        " ORDER BY delegation, full_name, code LIMIT ? OFFSET ?",
+        " ORDER BY code LIMIT ? OFFSET ?",
         (limit, offset),
     )
     return [_delegate(r) for r in rows]

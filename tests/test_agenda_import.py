@@ -270,7 +270,7 @@ async def test_cli_refuses_a_bad_file_whole_and_writes_nothing(
         assert run.code == 1
         assert run.out == ""
         assert run.err == "\n".join([
-            plain(vi("agenda_import.problems", file="sai.toml", count=2)),
+            plain(vi("agenda_import.cli.problems", file="sai.toml", count=2)),
             f"sai.toml:{lines[2]}: " + plain(vi("agenda.problem.bad_time", value="8h75")),
             f"sai.toml:{lines[4]}: " + plain(vi("agenda.problem.end_not_after_start",
                                                  start="14:00", end="13:00")),

@@ -91,13 +91,13 @@ async def test_exports_of_a_formula_roster_hold_text_only_and_import_back_unchan
     assert names["DB100"].value == "Trần Thị Hà" and not names["DB100"].quotePrefix
 
     text = csv_out.read_bytes().decode("utf-8-sig")
-    fields = [field for row in csv.reader(io.StringIO(text)) for field in row]
+    fields = [field for row in csv.reader(io.StringIO(text), delimiter=";") for field in row]
     assert all(not field.startswith(("=", "+", "-", "@", "\t", "\r", "\n")) or field in (
         "+84912345678", "-", "@") for field in fields)
     assert "'" + HYPERLINK in fields and "'" + DDE in fields and "'\t=1+1" in fields
     assert "+84912345678" in fields  # the phone, readable as it is
     first_line = text.splitlines()[0]
-    assert first_line.startswith('"') and first_line.count('"') == 2 * len(first_line.split(","))
+    assert first_line.startswith('"') and first_line.count('"') == 2 * len(first_line.split(";"))
 
     # Each export imports back to the same roster (XML reads a carriage return as a line feed).
     as_xml = {code: (name.replace("\r", "\n"), unit.replace("\r", "\n"))
@@ -112,7 +112,7 @@ def test_every_value_a_spreadsheet_would_run_is_neutralised_in_csv(value: str) -
     written = neutralise(value)
     assert written == value if len(value) == 1 else written == "'" + value
     assert restore(written) == value
-    (row,) = csv.reader(io.StringIO(csv_bytes([[value]]).decode("utf-8-sig")))
+    (row,) = csv.reader(io.StringIO(csv_bytes([[value]]).decode("utf-8-sig")), delimiter=";")
     assert row == [written]
 
 

@@ -238,3 +238,23 @@ async def test_unlink_of_a_delegate_who_blocked_the_bot_still_succeeds(
     answer = [m["text"] for m in await tg.press(ORGANISER_ID, buttons(ask)[0][1])]
     assert answer == [vi("unlink.done", name=roster["DB001"].full_name, code="DB001", count=1)]
     assert await linked(app, DELEGATE_ID) is None
+
+
+async def test_who_is_missing_is_in_vietnamese_order(app: App, tg: TelegramChat) -> None:
+    names = ["Vũ Văn An", "Đỗ Thị Bình", "Đinh Văn Bình", "Đặng Bình", "Nguyễn Văn Ngọc",
+             "Ngô Văn Ngọc", "Lê Thị Ân", "Trần Ấn", "Phạm Anh", "Hồ Ư", "Lý U", "Mai Thị Uyên"]
+    rows = [(f"DB{i:03d}", name, "Đoàn Dương Kinh", "official") for i, name in enumerate(names)]
+    rows += [("DB100", "Vũ Thị Hoa", "Đoàn Vũ Thư", "official"),
+             ("DB101", "Đào Hoa", "Đoàn Đông Hưng", "official")]
+    roster = await load(app, rows)
+    (summary,) = await tg.send(ORGANISER_ID, "/registrations")
+    text = summary["text"]
+    # Delegations: Đ after D, before V (byte order puts Đ after V).
+    assert text.index("• Đoàn Dương Kinh:") < text.index("• Đoàn Đông Hưng:") < text.index(
+        "• Đoàn Vũ Thư:")
+    listed = [roster[code].full_name for code in listed_codes(text)]
+    assert listed == ["Vũ Văn An", "Phạm Anh", "Lê Thị Ân", "Trần Ấn", "Đặng Bình",
+                      "Đinh Văn Bình", "Đỗ Thị Bình", "Ngô Văn Ngọc", "Nguyễn Văn Ngọc",
+                      "Lý U", "Mai Thị Uyên", "Hồ Ư",  # Đoàn Dương Kinh, by given name
+                      "Đào Hoa",  # Đoàn Đông Hưng
+                      "Vũ Thị Hoa"]  # Đoàn Vũ Thư

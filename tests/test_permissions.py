@@ -107,7 +107,7 @@ def test_exports_are_private_and_replace_an_older_export_whole(
         rows = list(load_workbook(target, read_only=True).active.iter_rows(values_only=True))
         assert rows[1] == ("DB001", "ABCD-EFGH-JK")
     else:
-        assert '"DB001","ABCD-EFGH-JK"' in target.read_text(encoding="utf-8-sig")  # all quoted
+        assert '"DB001";"ABCD-EFGH-JK"' in target.read_text(encoding="utf-8-sig")  # all quoted
     assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]  # no temporary left
 
 

@@ -267,7 +267,7 @@ async def test_seed_election_from_the_cli_reaches_all_299_delegates_once_in_thei
 
     run = await cli(capsys, cli_config, "results", "publish", "1")
     assert run.code == 0, run.err
-    assert run.out.strip() == plain("results.published", id=1, count=299, broadcast=1)
+    assert run.out.strip() == plain("results.cli.published", id=1, count=299, broadcast=1)
     assert await status_of(app, 1) == "published"
     await drain(app, clock)
 
@@ -561,10 +561,10 @@ BAD = [
 ]
 
 
-def report(render: Any, name: str, problems: list[tuple[int, str, dict[str, object]]]
-           ) -> list[str]:
+def report(render: Any, name: str, problems: list[tuple[int, str, dict[str, object]]],
+           head: str = "results.problems") -> list[str]:
     """Return the expected report: its head, then one `file:line: reason` per problem."""
-    return [render("results.problems", file=name, count=len(problems)),
+    return [render(head, file=name, count=len(problems)),
             *(f"{name}:{line}: {render(key, **params)}" for line, key, params in problems)]
 
 
@@ -586,7 +586,8 @@ async def test_a_bad_file_on_the_command_line_exits_1_with_every_problem(
     run = await cli_import(capsys, cli_config, tmp_path, "kq.csv", csv_bytes(rows))
     assert run.code == 1
     assert run.out == ""
-    assert run.err.strip().split("\n") == report(plain, "kq.csv", problems)
+    assert run.err.strip().split("\n") == report(plain, "kq.csv", problems,
+                                                  "results.cli.problems")
     await nothing_stored(app)
 
 
@@ -608,7 +609,8 @@ async def test_a_file_that_is_not_a_result_is_refused_on_the_command_line(
     run = await cli_import(capsys, cli_config, tmp_path, name, content)
     assert run.code == 1
     assert run.out == ""
-    assert run.err.strip().split("\n") == report(plain, name, [(1, key, params)])
+    assert run.err.strip().split("\n") == report(plain, name, [(1, key, params)],
+                                                  "results.cli.problems")
     assert "Traceback" not in run.err
     await nothing_stored(app)
 
@@ -686,7 +688,7 @@ async def test_cli_publish_of_an_unknown_result_is_refused_clearly(
     run = await cli(capsys, cli_config, "results", "publish", "999")
     assert run.code == 1
     assert run.out == ""
-    assert run.err.strip() == plain("results.unknown", id=999)
+    assert run.err.strip() == plain("results.cli.unknown", id=999)
     await nothing_stored(app)
 
 

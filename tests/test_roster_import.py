@@ -21,6 +21,7 @@ from openpyxl import Workbook, load_workbook
 from bot.app import App
 from bot.cli import main
 from bot.clock import FixedClock
+from bot.collation import name_key
 from bot.config import Config
 from bot.formats.invite import group_invite_code
 from bot.formats.roster import INVITE_ALPHABET, INVITE_CODE_LENGTH
@@ -311,15 +312,17 @@ async def test_export_csv_and_xlsx_with_status_and_deep_links_then_reimport_clea
         [d.code, d.full_name, d.unit, d.delegation, kind[d.kind], d.phone or "", d.seat,
          group_invite_code(d.invite_code), "telegram" if d.code == "DB002" else "",
          f"https://t.me/{BOT}?start={d.invite_code}"]
-        for d in people.values()
+        for d in sorted(people.values(), key=lambda d: name_key(d.full_name))  # Vietnamese order
     ]
+    assert [row[1] for row in expected[1:]] == ["Lê Văn Bình", "Trần Thị Hà", "Phạm Khách"]
     csv_out, xlsx_out = tmp_path / "out.csv", tmp_path / "out.xlsx"
     for target in (csv_out, xlsx_out):
         run = await cli(capsys, cli_config, "roster", "export", str(target))
         assert run.code == 0, run.err
         assert run.out.strip() == plain("roster.cli.exported", count=3, file=str(target))
     assert csv_out.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads the UTF-8 BOM
-    assert list(csv.reader(io.StringIO(csv_out.read_text(encoding="utf-8-sig")))) == expected
+    assert list(csv.reader(io.StringIO(csv_out.read_text(encoding="utf-8-sig")),
+                           delimiter=";")) == expected
     sheet = load_workbook(xlsx_out, read_only=True).worksheets[0]
     assert [[c or "" for c in row] for row in sheet.iter_rows(values_only=True)] == expected
     assert "Mã mời" in header and "Liên kết Telegram" in header
@@ -399,7 +402,7 @@ async def test_cli_lists_every_row_problem_and_writes_nothing(
         assert run.code == 1
         assert run.out == ""
         lines = run.err.strip().splitlines()
-        assert lines[0] == plain("roster.report.problems", file="ds.csv", count=7)
+        assert lines[0] == plain("roster.cli.problems", file="ds.csv", count=7)
         assert lines[1:] == [problem(plain, *p) for p in ROW_PROBLEM_LINES]
     assert await roster(app) == before  # not even the good row DB010
 

@@ -7,7 +7,10 @@ Every value is text and stays text. In an .xlsx file each cell is written as a s
 gets Excel's quote prefix, so that editing it keeps it text. A .csv file has no cell types,
 so a value a spreadsheet would read as a formula or a command — starting with ``=``, ``+``,
 ``-``, ``@``, a tab, a carriage return or a line break (OWASP's list, plus the line break) —
-gets a leading single quote, and every field is quoted. Two kinds of value are left as they
+gets a leading single quote, and every field is quoted. Fields are separated by semicolons,
+as Excel expects them where the decimal sign is a comma (Vietnamese and most European
+settings), after a UTF-8 BOM, so that a double click opens the file in columns with its
+diacritics; a comma on request (`SEPARATORS`). Two kinds of value are left as they
 are because nothing can hide in them: a phone number in E.164 (``+84912345678``, as the
 roster stores phones, readable as it is) and a value of one character. Characters a
 spreadsheet cannot hold (control characters) become U+FFFD. `restore` undoes the quote when
@@ -21,7 +24,7 @@ import io
 import re
 from collections.abc import Sequence
 
-__all__ = ["FORMULA_SIGNS", "csv_bytes", "is_formula_like", "neutralise", "restore",
+__all__ = ["FORMULA_SIGNS", "SEPARATORS", "csv_bytes", "is_formula_like", "neutralise", "restore",
            "table_bytes", "xlsx_bytes"]
 
 FORMULA_SIGNS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -29,6 +32,8 @@ QUOTE = "'"
 _PHONE = re.compile(r"\+[1-9][0-9]{6,14}")
 _UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML 1.0
 _BOM = "\ufeff"
+SEPARATORS = (";", ",")
+"""The CSV separators an export may use; the first is the default."""
 
 
 def is_formula_like(value: str) -> bool:
@@ -47,10 +52,13 @@ def restore(value: str) -> str:
     return value[1:] if value.startswith(QUOTE) and is_formula_like(value[1:]) else value
 
 
-def csv_bytes(rows: Sequence[Sequence[str]]) -> bytes:
-    """Return rows as CSV for Excel: UTF-8 with a BOM, every field quoted and neutralised."""
+def csv_bytes(rows: Sequence[Sequence[str]], separator: str = SEPARATORS[0]) -> bytes:
+    """Return rows as CSV for Excel: UTF-8 with a BOM, `separator` between fields (one of
+    `SEPARATORS`), every field quoted and neutralised."""
+    if separator not in SEPARATORS:
+        raise ValueError(f"CSV separator must be one of {SEPARATORS}, got {separator!r}")
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
+    writer = csv.writer(buffer, delimiter=separator, quoting=csv.QUOTE_ALL)
     writer.writerows([neutralise(value) for value in row] for row in rows)
     return (_BOM + buffer.getvalue()).encode("utf-8")
 
@@ -76,6 +84,10 @@ def xlsx_bytes(rows: Sequence[Sequence[str]], sheet_title: str | None = None) ->
     return buffer.getvalue()
 
 
-def table_bytes(rows: Sequence[Sequence[str]], kind: str, sheet_title: str | None = None) -> bytes:
-    """Return rows as a file of `kind` (".xlsx", else CSV), safe to open in a spreadsheet."""
-    return xlsx_bytes(rows, sheet_title) if kind.lower() == ".xlsx" else csv_bytes(rows)
+def table_bytes(rows: Sequence[Sequence[str]], kind: str, sheet_title: str | None = None,
+                separator: str = SEPARATORS[0]) -> bytes:
+    """Return rows as a file of `kind` (".xlsx", else CSV with `separator`), safe to open in
+    a spreadsheet."""
+    if kind.lower() == ".xlsx":
+        return xlsx_bytes(rows, sheet_title)
+    return csv_bytes(rows, separator)
