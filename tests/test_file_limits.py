@@ -26,7 +26,6 @@ import handlers.roster
 import handlers.uploads
 from bot.app import App
 from bot.cli import main
-from bot.config import Config
 from bot.filelimits import LIMITS, MIB, Limits
 from bot.formats.agenda_toml import parse_agenda_toml
 from bot.i18n import Translator
@@ -255,14 +254,6 @@ def test_a_toml_programme_over_its_limit_is_one_problem() -> None:
 
 # ---------------------------------------------------------------------------- CLI and chat
 
-
-@pytest.fixture
-def cli_config(tmp_path: Path, config: Config) -> Path:
-    """Write a TOML config for the command line on the test App's database."""
-    path = tmp_path / "cli.toml"
-    path.write_text(f"[storage]\npath = '{config.database_path}'\n\n[organisers]\n"
-                    f"telegram = [{ORGANISER_ID}]\n", encoding="utf-8")
-    return path
 
 
 def xfd_roster() -> bytes:
