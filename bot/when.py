@@ -49,7 +49,6 @@ _WEEKDAY_WORDS = {
         ("sun", "sunday"))) for name in names},
 }
 _NEXT = {"toi", "nay", "next", "this"}  # "thứ ba tới", "thứ ba này": the same next Tuesday
-_VIETNAM = {"Asia/Ho_Chi_Minh", "Asia/Saigon"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,8 +184,3 @@ def describe(t: Translate, moment: datetime, tz: ZoneInfo) -> Markup:
     local = moment.astimezone(tz)
     return t("when.moment", time=f"{local:%H:%M}", weekday=t(f"weekday.{local.weekday()}"),
              date=f"{local:%d/%m/%Y}")
-
-
-def zone_label(t: Translate, zone: str) -> Markup:
-    """Name the event's time zone as people say it ("giờ Việt Nam"), else by its name."""
-    return t("when.zone.vietnam") if zone in _VIETNAM else t("when.zone.other", zone=zone)

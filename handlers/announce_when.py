@@ -17,7 +17,7 @@ from typing import Any
 from bot.clock import to_iso
 from bot.context import Context
 from bot.model import Reply
-from bot.when import Misread, describe, read_moment, zone_label
+from bot.when import Misread, describe, read_moment
 from storage import audit, broadcasts
 
 PREFIX = "ann"  # the buttons belong to /announce's flow (handlers.announcements)
@@ -27,8 +27,7 @@ STEP_WHEN = "announce.when"
 async def ask_when(ctx: Context, data: dict[str, Any]) -> Reply:
     """Ask when to send, with examples of what can be typed."""
     await ctx.set_step(STEP_WHEN, {k: v for k, v in data.items() if k != "send_at"})
-    zone = zone_label(ctx.t, ctx.services.config.event.timezone)
-    return ctx.reply("announce.ask_when", zone=zone, examples=ctx.t("when.examples"))
+    return ctx.reply("announce.ask_when", examples=ctx.t("when.examples"))
 
 
 async def on_when(ctx: Context) -> Reply:
@@ -48,8 +47,7 @@ async def on_when(ctx: Context) -> Reply:
         return ctx.reply("announce.past_when", when=local(ctx, when))
     draft = secrets.token_hex(4)  # only the latest echo's button schedules
     await ctx.set_step(STEP_WHEN, {**data, "send_at": to_iso(when), "draft": draft})
-    return Reply(ctx.t("announce.confirm_when", when=local(ctx, when),
-                       zone=zone_label(ctx.t, event.timezone)), (
+    return Reply(ctx.t("announce.confirm_when", when=local(ctx, when)), (
         ctx.choice("announce.confirm_when_yes", f"{PREFIX}:at:{draft}"),
         ctx.choice("announce.confirm_when_other", f"{PREFIX}:retime:{draft}"),
         ctx.choice("announce.cancel", f"{PREFIX}:cancel")))

@@ -15,7 +15,7 @@ import pytest
 
 from bot.formats.agenda import read_agenda
 from bot.i18n import Translator
-from bot.when import Misread, describe, parse_clock, read_moment, zone_label
+from bot.when import Misread, describe, parse_clock, read_moment
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 MORNING = datetime(2026, 8, 11, 0, 30, tzinfo=UTC)  # Tuesday 11/08/2026 07:30 in Hanoi
@@ -156,5 +156,7 @@ def test_moments_are_said_in_full_with_the_zone_people_say() -> None:
     moment = at(2026, 8, 11, 8, 30).astimezone(UTC)
     assert describe(vi, moment, HANOI) == "08:30, Thứ Ba 11/08/2026"
     assert describe(en, moment, HANOI) == "08:30, Tuesday 11/08/2026"
-    assert zone_label(vi, "Asia/Ho_Chi_Minh") == "giờ Việt Nam"
-    assert zone_label(en, "Europe/Paris") == "Europe/Paris time"
+    hanoi = Translator.load(timezone="Asia/Ho_Chi_Minh")
+    paris = Translator.load(timezone="Europe/Paris")
+    assert hanoi.implicit("vi")["timezone"] == "giờ Việt Nam"
+    assert paris.implicit("en")["timezone"] == "Europe/Paris time"
