@@ -45,6 +45,12 @@ class FixedClock:
         self._now += delta
 
 
+def doubling(attempt: int, first: float, longest: float) -> float:
+    """Return the pause after the `attempt`-th failure in a row (from 1): `first`, doubled
+    at each failure, never longer than `longest`."""
+    return min(longest, first * 2.0 ** (attempt - 1))
+
+
 def to_iso(when: datetime) -> str:
     """Format an aware datetime as UTC ISO 8601 for the database (always milliseconds, so
     that the strings sort as the times do)."""

@@ -30,7 +30,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from bot.channels import text_limit
-from bot.clock import Clock, from_iso, to_iso
+from bot.clock import Clock, doubling, from_iso, to_iso
 from bot.config import DeliveryConfig
 from bot.delivery_health import Health, describe
 from bot.delivery_ledger import Ledger
@@ -269,8 +269,8 @@ class DeliveryWorker:
             self.ledger.block(row.platform, row.chat_id, exc.reason, stamp)
             return Outcome(row.id, "blocked", stamp, error=exc.reason)
         if exc.kind == DeliveryError.TRANSIENT and row.attempts + 1 < self.settings.max_attempts:
-            delay = min(self.settings.backoff_max_seconds,
-                        self.settings.backoff_seconds * 2 ** row.attempts)
+            delay = doubling(row.attempts + 1, self.settings.backoff_seconds,
+                             self.settings.backoff_max_seconds)
             return Outcome(row.id, "pending", stamp, next_attempt_at=_iso(now + delay),
                            error=exc.reason)
         return Outcome(row.id, "failed", stamp, error=exc.reason)

@@ -14,7 +14,7 @@ import sqlite3
 import traceback
 from collections.abc import Awaitable, Callable
 
-from bot.clock import Clock
+from bot.clock import Clock, doubling
 
 log = logging.getLogger("bot.delivery")
 
@@ -56,7 +56,7 @@ class Health:
         if self.since is None:
             self.since = now
         self.failures += 1
-        wait = min(RETRY_MAX, RETRY_FIRST * 2.0 ** (self.failures - 1))
+        wait = doubling(self.failures, RETRY_FIRST, RETRY_MAX)
         log.warning("delivery: %s failed (%s); trying again in %.0f s (failure %d in a row)",
                     doing, describe(exc), wait, self.failures)
         if not self.alerted and now - self.since >= ALERT_AFTER:

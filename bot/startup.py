@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from bot.channels.base import Channel, PlatformUnreachable
+from bot.clock import doubling
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ Sleep = Callable[[float], Awaitable[None]]
 
 def pauses(first: float = FIRST_PAUSE, longest: float = LONGEST_PAUSE) -> Callable[[int], float]:
     """Return the pause after the n-th failed attempt (n from 1): doubling, bounded."""
-    return lambda attempt: min(longest, first * 2 ** (attempt - 1))
+    return lambda attempt: doubling(attempt, first, longest)
 
 
 async def start_channel(channel: Channel, stop: asyncio.Event, sleep: Sleep,
