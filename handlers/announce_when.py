@@ -17,7 +17,7 @@ from typing import Any
 from bot.clock import to_iso
 from bot.context import Context
 from bot.model import Reply
-from bot.when import Misread, describe, read_moment
+from bot.when import Misread, read_moment
 from storage import audit, broadcasts
 
 PREFIX = "ann"  # the buttons belong to /announce's flow (handlers.announcements)
@@ -74,5 +74,6 @@ async def schedule(ctx: Context, data: dict[str, Any], when: datetime) -> Reply:
 
 
 def local(ctx: Context, when: datetime) -> str:
-    """Say a moment in full in the event's zone: "08:30, Thứ Ba 11/08/2026"."""
-    return describe(ctx.t, when, ctx.services.config.event.tz)
+    """Say a moment as every message does, in the event's zone: "08:30, Thứ Ba 11/08" (the
+    year only when it is not this year)."""
+    return ctx.services.dates().when(ctx.t, when)
