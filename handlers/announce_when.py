@@ -3,7 +3,8 @@
 After "schedule" under the preview, the organiser types a time as people do (`bot.when`:
 `8h30`, `mai 8h`, `thứ ba 14h`, `12/08 8h30`, …, in the event's zone). What cannot be read
 gets its reason and examples; a time that has passed is refused; otherwise the time is echoed
-in full ("Gửi lúc 08:30, Thứ Ba 11/08/2026 (giờ Việt Nam)?") with a button that schedules at
+as every message writes one ("Gửi lúc 08:30, Thứ Ba 11/08 (giờ Việt Nam)?", the year when not
+this year) with a button that schedules at
 it, one to type another time, and cancel. The schedule button works only under the latest
 echo, and checks the time again when pressed.
 """
