@@ -49,11 +49,10 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.app import App
-from bot.channels import webhook
+from bot.channels import connections, webhook
 from bot.channels.base import Capabilities, ChannelSpec, PlatformUnreachable, TokenRejected
 from bot.channels.retry import GaveUp, RetryPolicy
 from bot.channels.telegram_retry import RetryingLimiter
@@ -180,21 +179,22 @@ class TelegramChannel:
             .base_file_url(f"{base}/file/bot")
             .concurrent_updates(True)
             # httpcore checks every pooled connection on every request: a small pool is
-            # much faster than the default 256 (bench/updates.py), waiting a bit for a slot.
-            .connection_pool_size(POOL_SIZE)
-            .pool_timeout(POOL_TIMEOUT)
-            .read_timeout(read_timeout)
-            .get_updates_read_timeout(read_timeout + poll_timeout)
+            # much faster than the default 256 (bench/updates.py), waiting a bit for a slot;
+            # and its connections answer that check cheaply (bot/channels/connections.py).
+            .request(connections.request(POOL_SIZE, pool_timeout=POOL_TIMEOUT,
+                                         read_timeout=read_timeout))
+            .get_updates_request(connections.request(1, pool_timeout=1.0,
+                                                     read_timeout=read_timeout + poll_timeout))
             .rate_limiter(limiter)
             .build()
         )
         # The outbox has connections of its own, so a broadcast never keeps a reply waiting
         # for one: as many as the delivery worker sends at once ([delivery] connections).
-        connections = outbox_connections or app.services.config.delivery.connections
+        outbox_pool = outbox_connections or app.services.config.delivery.connections
         self.outbox_bot = Bot(
             config.token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot",
-            request=HTTPXRequest(connection_pool_size=connections,
-                                 pool_timeout=POOL_TIMEOUT, read_timeout=read_timeout),
+            request=connections.request(outbox_pool, pool_timeout=POOL_TIMEOUT,
+                                        read_timeout=read_timeout),
         )
         private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
         self.application.add_handler(MessageHandler(private, self._on_message))
