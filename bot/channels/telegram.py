@@ -101,10 +101,15 @@ async def discover(config: Config) -> Capabilities:
 
 
 def _quiet_raw_sends() -> None:
-    """Silence the one warning PTB gives for `do_api_request("sendMessage")` (the outbox's
-    raw send, chosen on purpose); every other warning stays."""
-    warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage' instead of",
-                            category=PTBUserWarning, module=__name__)
+    """Silence the warning PTB gives for `do_api_request("sendMessage")` and
+    `("editMessageText")` (the raw sends, chosen on purpose); every other warning stays."""
+    warnings.filterwarnings(
+        "ignore", message=r"Please use 'Bot\.(sendMessage|editMessageText)' instead of",
+        category=PTBUserWarning, module=__name__)
+
+
+# Every text goes as Telegram HTML, without link previews.
+_HTML = {"parse_mode": ParseMode.HTML, "link_preview_options": {"is_disabled": True}}
 
 
 def _inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -311,21 +316,20 @@ class TelegramChannel:
         """Send a reply, split at Telegram's limit; choices go with the last part."""
         await self._send(int(chat_id), reply, None)
 
-    async def _send(self, chat_id: int, reply: Reply, language: str | None) -> list[Message]:
+    async def _send(self, chat_id: int, reply: Reply, language: str | None) -> None:
         markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = _inline_keyboard(reply)
         if reply.request_contact:
             label = html.unescape(self.app.texts.t(language, "registration.share_phone"))
             markup = ReplyKeyboardMarkup([[KeyboardButton(label, request_contact=True)]],
                                          resize_keyboard=True, one_time_keyboard=True)
         parts = split_html(reply.text, DECLARED.text_limit)
-        sent = []
         for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            sent.append(await self.application.bot.send_message(
-                chat_id, part, parse_mode=ParseMode.HTML,
-                reply_markup=markup if last else None, disable_web_page_preview=True,
-            ))
-        return sent
+            params: dict[str, Any] = {"chat_id": chat_id, "text": part, **_HTML}
+            if markup is not None and i == len(parts) - 1:
+                params["reply_markup"] = markup
+            # Raw, as the outbox sends (see deliver): through the retrying limiter, without
+            # building a Message object of the answer, which nothing reads.
+            await self.application.bot.do_api_request("sendMessage", params)
 
     async def deliver(self, chat_id: str, text: str) -> str:
         """Send one outbox message (within the limit); raise DeliveryError when it fails."""
@@ -433,9 +437,12 @@ class TelegramChannel:
         if reply.request_contact or len(split_html(reply.text, DECLARED.text_limit)) > 1:
             return False
         try:
-            await question.edit_text(reply.text, parse_mode=ParseMode.HTML,
-                                     reply_markup=_inline_keyboard(reply),
-                                     disable_web_page_preview=True)
+            params: dict[str, Any] = {"chat_id": question.chat_id,
+                                      "message_id": question.message_id, "text": reply.text,
+                                      **_HTML}
+            if (markup := _inline_keyboard(reply)) is not None:
+                params["reply_markup"] = markup
+            await self.application.bot.do_api_request("editMessageText", params)  # raw: _send
         except TelegramError as exc:
             log.debug("could not edit the question into its answer: %s", exc)
             return False
