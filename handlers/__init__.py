@@ -15,6 +15,9 @@ from handlers import (
     agenda,
     announcements,
     deliveries,
+    document_notices,
+    document_publish,
+    documents,
     fallback,
     language,
     overview,
@@ -28,6 +31,7 @@ from handlers import help as help_
 FEATURES: tuple[ModuleType, ...] = (
     registration, agenda, reminders, results, help_, language,
     uploads, overview, announcements, deliveries,
+    documents, document_publish, document_notices,
     fallback,
 )
 

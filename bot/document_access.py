@@ -1,0 +1,62 @@
+"""Who may read a congress document: the one rule, used for listing, sending and notices.
+
+Audiences: `all` (every registered delegate, guests too), `official` (the official
+delegates) and a delegation's name (the official delegates of that delegation). A
+restricted document (official or a delegation) goes only to the official delegates of its
+audience and to alternates recorded as taking an official delegate's seat
+(`Reader.official_seat`: the check-in work of issue 14 fills it); guests never get one.
+Organisers read every document. A person not registered reads none.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from storage.documents import Document
+
+ALL, OFFICIAL = "all", "official"
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """A person asking for documents, as the audience rule sees them."""
+
+    organiser: bool = False
+    delegate_id: int | None = None
+    kind: str | None = None  # official, alternate or guest
+    delegation: str | None = None
+    official_seat: bool = False  # an alternate taking an official delegate's seat
+
+
+def same_delegation(a: str, b: str) -> bool:
+    """Compare delegation names as people read them (case, spacing, Unicode form aside)."""
+    def norm(text: str) -> str:
+        return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+    return norm(a) == norm(b)
+
+
+def may_read(audience: str, reader: Reader) -> bool:
+    """Tell whether `reader` may see and receive a document meant for `audience`."""
+    if reader.organiser:
+        return True
+    if reader.delegate_id is None:
+        return False
+    if audience == ALL:
+        return True
+    votes = reader.kind == "official" or (reader.kind == "alternate" and reader.official_seat)
+    if not votes:
+        return False
+    if audience == OFFICIAL:
+        return True
+    return reader.delegation is not None and same_delegation(reader.delegation, audience)
+
+
+def visible(document: Document, now: str) -> bool:
+    """Tell whether a document is out: not withdrawn and its time has come (UTC ISO)."""
+    return document.withdrawn_at is None and document.visible_from <= now
+
+
+def restricted(audience: str) -> bool:
+    """Tell whether an audience is restricted (never carried by a link)."""
+    return audience != ALL
