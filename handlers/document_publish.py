@@ -95,7 +95,7 @@ async def prepare(services: Services, file_name: str, data: bytes, title: str,
     checked = await off_loop(check_file, file_name, data, title=title, caption=caption)
     existing = await documents.find_by_title(services.db, title)
     if existing is not None:
-        return Plan(title, checked.file_name, checked.mime, len(data), existing.audience,
+        return Plan(existing.title, checked.file_name, checked.mime, len(data), existing.audience,
                     existing.session_id, existing.visible_from, existing.notify,
                     existing.id, existing.version + 1)
     now = services.clock.now()

@@ -240,3 +240,10 @@ async def take_draft(db: Database, platform: str, user_id: str,
         " RETURNING plan, content", (platform, user_id, token)) as cur:
         row = await cur.fetchone()
     return None if row is None else (dict(json.loads(row[0])), bytes(row[1]))
+
+
+async def jobs_changed(db: Database) -> None:
+    """Tell a running bot to rebuild its jobs (a notice due later was stored by another
+    process): it watches the agenda's version (`bot.app`), so that is bumped."""
+    await db.execute("INSERT INTO meta (key, value) VALUES ('agenda_version', '1') ON CONFLICT"
+                     " (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
