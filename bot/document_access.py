@@ -3,9 +3,9 @@
 Audiences: `all` (every registered delegate, guests too), `official` (the official
 delegates) and a delegation's name (the official delegates of that delegation). A
 restricted document (official or a delegation) goes only to the official delegates of its
-audience and to alternates recorded as taking an official delegate's seat
-(`Reader.official_seat`: the check-in work of issue 14 fills it); guests never get one.
-Organisers read every document. A person not registered reads none.
+audience and to alternates recorded as taking an official delegate's seat (`/replace`,
+`storage.attendance`), who read as the holder of that seat, of its delegation; guests never
+get one. Organisers read every document. A person not registered reads none.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from storage import attendance, delegates
+from storage.db import Database
 from storage.documents import Document
 
 ALL, OFFICIAL = "all", "official"
@@ -27,6 +29,25 @@ class Reader:
     kind: str | None = None  # official, alternate or guest
     delegation: str | None = None
     official_seat: bool = False  # an alternate taking an official delegate's seat
+
+
+async def seats_taken(db: Database) -> dict[int, str]:
+    """Return, for each alternate in an official seat, the delegation of that seat."""
+    taken = await attendance.replacements(db)
+    if not taken:
+        return {}
+    officials = {d.id: d for d in await delegates.all_delegates(db)}
+    return {r.alternate_id: officials[r.official_id].delegation for r in taken
+            if r.official_id in officials}
+
+
+def reader_for(delegate_id: int, kind: str, delegation: str, seats: dict[int, str]) -> Reader:
+    """Return a registered delegate as a Reader: an alternate in an official seat reads as
+    that seat's holder (`seats`: from `seats_taken`)."""
+    if delegate_id in seats:
+        return Reader(delegate_id=delegate_id, kind=kind, delegation=seats[delegate_id],
+                      official_seat=True)
+    return Reader(delegate_id=delegate_id, kind=kind, delegation=delegation)
 
 
 def same_delegation(a: str, b: str) -> bool:

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from bot.clock import from_iso, to_iso
 from bot.context import Services
-from bot.document_access import Reader, may_read, visible
+from bot.document_access import may_read, reader_for, seats_taken, visible
 from bot.fanout import outbox_rows
 from bot.router import Router
 from bot.scheduler import Job
@@ -27,15 +27,12 @@ from storage.documents import Document
 from storage.registrations import Recipient
 
 
-def reader_of_recipient(person: Recipient) -> Reader:
-    """Return a registered delegate's account as the audience rule sees it."""
-    return Reader(delegate_id=person.delegate_id, kind=person.kind, delegation=person.delegation)
-
-
 async def readers(services: Services, document: Document) -> list[Recipient]:
     """Return the reachable accounts of everyone who may read a document."""
     people = await registrations.recipients(services.db, {"type": "all"})
-    return [p for p in people if may_read(document.audience, reader_of_recipient(p))]
+    seats = await seats_taken(services.db)
+    return [p for p in people if may_read(document.audience,
+                                         reader_for(p.delegate_id, p.kind, p.delegation, seats))]
 
 
 async def jobs(services: Services) -> list[Job]:

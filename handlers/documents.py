@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from bot import document_send
 from bot.clock import from_iso, to_iso
 from bot.context import Context
-from bot.document_access import Reader, may_read, visible
+from bot.document_access import Reader, may_read, reader_for, seats_taken, visible
 from bot.i18n import Markup, Translate, join
 from bot.model import Choice, Reply, parse_id
 from bot.router import Router
@@ -42,7 +42,7 @@ async def reader_of(ctx: Context) -> Reader:
     delegate = await delegates.get(ctx.db, delegate_id) if delegate_id else None
     if delegate is None:
         return Reader()
-    return Reader(delegate_id=delegate.id, kind=delegate.kind, delegation=delegate.delegation)
+    return reader_for(delegate.id, delegate.kind, delegate.delegation, await seats_taken(ctx.db))
 
 
 def size_text(t: Translate, size: int) -> Markup:

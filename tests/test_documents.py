@@ -15,8 +15,17 @@ from bot.documents_check import MAX_BYTES
 from bot.i18n import Translator
 from bot.text import html_to_plain
 from handlers import document_notices
-from storage import agenda, delegates, document_files, documents, registrations, users
+from storage import (
+    agenda,
+    attendance,
+    delegates,
+    document_files,
+    documents,
+    registrations,
+    users,
+)
 from storage.agenda import SessionData
+from storage.attendance import Replacement
 from storage.delegates import DelegateData
 from storage.users import ChatUser
 from testkit.fake_telegram import FakeTelegram, UploadedFile
@@ -332,3 +341,21 @@ async def test_a_file_id_telegram_no_longer_knows_is_uploaded_again(
     assert refused.params["document"] == "FORGED" and refused.status == 400
     assert isinstance(uploaded.params["document"], UploadedFile) and uploaded.ok
     assert await documents.upload_of(app.services.db, item.file_hash, "telegram") != "FORGED"
+
+
+async def test_an_alternate_in_an_official_seat_reads_as_its_holder(
+        app: App, tg: TelegramChat, fake: FakeTelegram, clock: FixedClock) -> None:
+    """Once an alternate takes an official delegate's seat, the restricted documents of that
+    seat's audience are theirs: listed, sent and announced; a guest still gets none."""
+    ids = await roster(app)
+    doc = await publish(tg, "nhan-su.pdf", pdf("Phương án"),
+                        f"/document Phương án nhân sự --audience {HEALTH_NAME} --notify")
+    assert document_buttons(await list_for(tg, HEALTH_ALTERNATE)) == []
+    await attendance.replace(app.services.db, Replacement(
+        ids[HEALTH], ids[HEALTH_ALTERNATE], to_iso(clock.now()), "cli"), None)
+    assert document_buttons(await list_for(tg, HEALTH_ALTERNATE)) == [f"doc:{doc}"]
+    await tg.press(HEALTH_ALTERNATE, f"doc:{doc}")
+    assert len(sends_to(fake, HEALTH_ALTERNATE)) == 1
+    assert await document_notices.tell_due(app.services) == 2  # the official and the alternate
+    (refused,) = await tg.press(GUEST, f"doc:{doc}")
+    assert refused["text"] == vi("documents.gone")
