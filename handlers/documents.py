@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 PREFIX = "doc"
 BUTTON_TITLE_MAX = 40
 MAX_BUTTONS = 40  # documents listed with a button (Telegram takes 100; a list stays readable)
+LISTED = ":l"  # a button of the /documents list: pressed, the list stays, marked "sent"
 
 
 async def reader_of(ctx: Context) -> Reader:
@@ -61,7 +62,11 @@ def readable(items: Iterable[Document], reader: Reader, now: str) -> list[Docume
 
 async def show_documents(ctx: Context) -> Reply:
     """List what the sender may read, grouped by session, newest first, a button each."""
-    reader = await reader_of(ctx)
+    return await _listing(ctx, await reader_of(ctx))
+
+
+async def _listing(ctx: Context, reader: Reader, sent: Document | None = None) -> Reply:
+    """Return the list of what `reader` may read (headed by the document just `sent`)."""
     if not reader.organiser and reader.delegate_id is None:
         return ctx.reply("documents.not_registered")
     now = to_iso(ctx.services.clock.now())
@@ -74,6 +79,8 @@ async def show_documents(ctx: Context) -> Reply:
         key = item.session_id if item.session_id in sessions else None
         groups.setdefault(key, []).append(item)
     lines: list[str] = [ctx.t("documents.list.head")]
+    if sent is not None:
+        lines.append(ctx.t("documents.list.sent", title=sent.title))
     for session_id, group in groups.items():
         lines.append("")
         lines.append(ctx.t("documents.list.general") if session_id is None else
@@ -81,7 +88,8 @@ async def show_documents(ctx: Context) -> Reply:
         lines += [_line(ctx, d, now) for d in group]
     listed = [d for group in groups.values() for d in group][:MAX_BUTTONS]
     lines += ["", ctx.t("documents.list.pick")]
-    return Reply(join(lines), tuple(_button(d) for d in listed))
+    return Reply(join(lines), tuple(_button(d, LISTED) for d in listed),
+                 replaces_question=sent is not None)
 
 
 def _line(ctx: Context, item: Document, now: str) -> Markup:
@@ -92,8 +100,8 @@ def _line(ctx: Context, item: Document, now: str) -> Markup:
     return ctx.t("documents.list.item", title=item.title, size=size)
 
 
-def _button(item: Document) -> Choice:
-    return Choice(shorten(item.title, BUTTON_TITLE_MAX), f"{PREFIX}:{item.id}")
+def _button(item: Document, origin: str) -> Choice:
+    return Choice(shorten(item.title, BUTTON_TITLE_MAX), f"{PREFIX}:{item.id}{origin}")
 
 
 async def session_documents(ctx: Context, session: Session) -> tuple[list[Markup], list[Choice]]:
@@ -106,12 +114,15 @@ async def session_documents(ctx: Context, session: Session) -> tuple[list[Markup
     if not items:
         return [], []
     lines = [ctx.t("documents.agenda"), *(_line(ctx, d, now) for d in items)]
-    return lines, [_button(d) for d in items[:MAX_BUTTONS]]
+    return lines, [_button(d, "") for d in items[:MAX_BUTTONS]]
 
 
 async def on_pick(ctx: Context) -> Reply | None:
-    """Send the picked document's file, if the sender may read it (checked again now)."""
-    document_id = parse_id(ctx.payload)
+    """Send the picked document's file, if the sender may read it (checked again now); a
+    press in the /documents list keeps the list (its buttons too), marked with what was sent
+    (where the platform can edit a message; elsewhere nothing more is said)."""
+    number, _, origin = ctx.payload.partition(":")
+    document_id = parse_id(number)
     item = await documents.get(ctx.db, document_id) if document_id is not None else None
     reader = await reader_of(ctx)
     now = to_iso(ctx.services.clock.now())
@@ -127,6 +138,8 @@ async def on_pick(ctx: Context) -> Reply | None:
         return ctx.reply("documents.send_failed")
     if reader.delegate_id is not None:
         await documents.record_receipt(ctx.db, item.id, reader.delegate_id, item.version, now)
+    if f":{origin}" == LISTED and ctx.capabilities.buttons:
+        return await _listing(ctx, reader, sent=item)
     return None
 
 

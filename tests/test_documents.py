@@ -80,7 +80,8 @@ async def publish(tg: TelegramChat, name: str, data: bytes, caption: str) -> int
 
 def document_buttons(message: dict[str, object]) -> list[str]:
     """Return the callback data of a message's document buttons."""
-    return [data for _, data in buttons(message) if data.startswith("doc:")]
+    return [":".join(data.split(":")[:2]) for _, data in buttons(message)
+            if data.startswith("doc:")]
 
 
 async def list_for(tg: TelegramChat, user: int) -> dict[str, object]:
@@ -123,7 +124,9 @@ async def test_publish_in_chat_then_upload_once_and_send_by_file_id(
     for user in (FINANCE, HEALTH, GUEST):
         listing = await list_for(tg, user)
         assert document_buttons(listing) == [f"doc:{item.id}"]
-        assert await tg.press(user, f"doc:{item.id}") == []  # the file is the answer
+        (kept,) = await tg.press(user, buttons(listing)[0][1])  # the list stays, marked
+        assert vi("documents.list.sent", title=item.title) in html_to_plain(kept["text"])
+        assert buttons(kept) == buttons(listing) and "message_id" in kept
         (sent,) = sends_to(fake, user)
         assert "Dự thảo Báo cáo chính trị" in str(sent["caption"])
     assert uploads(fake) == 1
