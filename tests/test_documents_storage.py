@@ -95,3 +95,18 @@ async def test_backup_carries_the_files(app: App, tmp_path) -> None:  # type: ig
     result = await backups.backup(app.services.config.database_path, other)
     assert not result.ok and "missing or damaged" in result.problems[0]
     assert not other.exists()
+
+
+async def test_forget_drops_an_unconfirmed_document(app: App) -> None:
+    """/forget takes the file an organiser sent and did not confirm with the account."""
+    from storage import registrations, users
+    from storage.users import ChatUser
+
+    db = app.services.db
+    await users.touch(db, ChatUser("telegram", "9001", "9001", "x"), NOW)
+    await documents.keep_draft(db, "telegram", "9001", "tok", {"title": "A"}, b"%PDF", NOW)
+    await registrations.forget_account(db, "telegram", "9001", NOW, NOW)
+    assert await documents.take_draft(db, "telegram", "9001", "tok") is None
+    await documents.keep_draft(db, "telegram", "9001", "tok", {"title": "A"}, b"%PDF", NOW)
+    assert await documents.take_draft(db, "telegram", "9001", "bad") is None
+    assert await documents.take_draft(db, "telegram", "9001", "tok") == ({"title": "A"}, b"%PDF")
