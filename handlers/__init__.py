@@ -29,9 +29,8 @@ from handlers import (
 from handlers import help as help_
 
 FEATURES: tuple[ModuleType, ...] = (
-    registration, agenda, reminders, results, help_, language,
-    uploads, overview, announcements, deliveries,
-    documents, document_publish, document_notices,
+    registration, agenda, reminders, results, documents, help_, language,
+    uploads, overview, announcements, deliveries, document_publish, document_notices,
     fallback,
 )
 
