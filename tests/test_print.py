@@ -140,7 +140,7 @@ def test_badges_eight_per_page_with_kind_in_words_and_check_in_qr(tmp_path: Path
     assert everything.count(kinds["alternate"]) == 2 and everything.count(kinds["guest"]) == 2
     decoded = qr_codes(data)
     assert [len(page) for page in decoded] == [8, 3]
-    assert sorted(sum(decoded, [])) == sorted(
+    assert sorted(code for page in decoded for code in page) == sorted(
         f"https://t.me/{BOT}?start=ci_{token}" for token in tokens.values())
 
 
