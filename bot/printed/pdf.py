@@ -19,6 +19,7 @@ from pathlib import Path
 
 import segno
 from fpdf import FPDF
+from fpdf.enums import RenderStyle
 
 FAMILY = "NotoSans"
 PT_MM = 25.4 / 72  # one typographic point in millimetres
@@ -28,8 +29,11 @@ DESCENT = 0.3  # below the baseline: g, y, and the dot of ạ
 STEP_PT = 0.25  # how finely the size shrinks
 FLOOR_PT = 4.0  # the smallest size text shrinks to
 QUIET_ZONE = 2  # modules of white around a QR code (the page around it is white too)
+MASK = 2  # see qr_blocks
+FIT_CACHE = 2000  # texts fitted once per document (those repeated on every page)
 
 Colour = tuple[int, int, int]
+FILL = RenderStyle.F
 BLACK: Colour = (0, 0, 0)
 WHITE: Colour = (255, 255, 255)
 
@@ -96,6 +100,7 @@ class Measure:
     def __init__(self, pdf: FPDF, style: str) -> None:
         self.pdf, self.style = pdf, style
         self._widths: dict[str, float] = {}
+        self.fitted: dict[tuple[str, Box, float, int | None], Fitted] = {}  # see `fit`
 
     def width(self, word: str) -> float:
         """Return the width of `word` at one point, in millimetres."""
@@ -134,7 +139,19 @@ def wrap(words: list[str], unit: list[float], space: float, size: float,
 def fit(measure: Measure, text: str, box: Box, size: float,
         max_lines: int | None = None) -> Fitted:
     """Fit `text` to `box`: wrapped at `size` if it fits, else at the largest smaller size
-    that does, down to FLOOR_PT (and, at most, `max_lines` lines)."""
+    that does, down to FLOOR_PT (and, at most, `max_lines` lines). The texts every page
+    repeats are fitted once (kept in `measure`)."""
+    key = (text, box, size, max_lines)
+    known = measure.fitted.get(key)
+    if known is None:
+        known = _fit(measure, text, box, size, max_lines)
+        if len(measure.fitted) < FIT_CACHE:
+            measure.fitted[key] = known
+    return known
+
+
+def _fit(measure: Measure, text: str, box: Box, size: float,
+         max_lines: int | None) -> Fitted:
     words = clean(text).split(" ")
     unit = [measure.width(w) for w in words]
     space = measure.width(" ")
@@ -148,8 +165,8 @@ def fit(measure: Measure, text: str, box: Box, size: float,
                 return Fitted(current, tuple(lines), tuple(widths))
         current = round(current - STEP_PT, 2)
     # Nothing fits even at the floor (a 200-character word): one line per word at the floor,
-    # each word squeezed to the width, still whole.
-    return Fitted(FLOOR_PT, tuple(words), tuple(min(w * FLOOR_PT, box.w) for w in unit))
+    # a word wider than the box squeezed to its width by `draw`, still whole.
+    return Fitted(FLOOR_PT, tuple(words), tuple(w * FLOOR_PT for w in unit))
 
 
 def draw(pdf: FPDF, fitted: Fitted, box: Box, style: str, *, align: str = "L",
@@ -163,13 +180,12 @@ def draw(pdf: FPDF, fitted: Fitted, box: Box, style: str, *, align: str = "L",
     for i, (line, width) in enumerate(zip(fitted.lines, fitted.widths, strict=True)):
         x = box.x
         if align == "C":
-            x += (box.w - width) / 2
+            x += max(box.w - width, 0) / 2
         elif align == "R":
-            x += box.w - width
+            x += max(box.w - width, 0)
         baseline = top + (ASCENT + i * LINE) * pitch
-        natural = pdf.get_string_width(line)
-        if natural > box.w + 1e-6:  # only a word too long for the box at the floor size
-            pdf.set_stretching(100 * box.w / natural)
+        if width > box.w + 1e-6:  # only a word too wide for the box at the floor size
+            pdf.set_stretching(100 * box.w / width)
             pdf.text(box.x, baseline, line)
             pdf.set_stretching(100)
         else:
@@ -185,33 +201,54 @@ def fit_and_draw(pdf: FPDF, measure: Measure, text: str, box: Box, size: float, 
     return fitted
 
 
-def qr_runs(data: str) -> tuple[int, list[tuple[int, int, int]]]:
-    """Return the size of `data`'s QR code in modules (no quiet zone) and its dark runs as
-    (row, first column, length)."""
-    code = segno.make(data, error="m", micro=False)
-    matrix = code.matrix
-    runs = []
+def qr_blocks(data: str) -> tuple[int, list[tuple[int, int, int, int]]]:
+    """Return the size of `data`'s QR code in modules (no quiet zone) and its dark modules
+    as rectangles (row, column, width, height): each row's runs of dark modules, a run
+    joined with the same run in the rows below it.
+
+    The mask pattern is fixed (`MASK`): segno's search for the best of the eight costs three
+    milliseconds a code, most of the time a page takes, and any mask is valid (the tests and
+    `bench/print.py` decode every code).
+    """
+    matrix = segno.make(data, error="m", micro=False, mask=MASK).matrix
+    open_blocks: dict[tuple[int, int], list[int]] = {}  # (column, width) -> [row, height]
+    blocks = []
     for row, modules in enumerate(matrix):
+        runs = set()
         start = None
         for col, dark in enumerate((*modules, 0)):
             if dark and start is None:
                 start = col
             elif not dark and start is not None:
-                runs.append((row, start, col - start))
+                runs.add((start, col - start))
                 start = None
-    return len(matrix), runs
+        for key in [k for k in open_blocks if k not in runs]:
+            first, height = open_blocks.pop(key)
+            blocks.append((first, key[0], key[1], height))
+        for key in runs:
+            if key in open_blocks:
+                open_blocks[key][1] += 1
+            else:
+                open_blocks[key] = [row, 1]
+    blocks += [(first, key[0], key[1], height) for key, (first, height) in open_blocks.items()]
+    return len(matrix), blocks
 
 
 def draw_qr(pdf: FPDF, data: str, x: float, y: float, size: float) -> None:
     """Draw `data`'s QR code as vector rectangles in the square at (x, y) of side `size`,
     with a white quiet zone inside the square."""
-    modules, runs = qr_runs(data)
+    modules, blocks = qr_blocks(data)
     cell = size / (modules + 2 * QUIET_ZONE)
     pdf.set_fill_color(*WHITE)
-    pdf.rect(x, y, size, size, style="F")
+    pdf.rect(x, y, size, size, style=FILL)
     pdf.set_fill_color(*BLACK)
-    left, top = x + QUIET_ZONE * cell, y + QUIET_ZONE * cell
-    for row, col, length in runs:
-        # A hair wider than the module, so that no white seam shows between rectangles.
-        pdf.rect(left + col * cell, top + row * cell, length * cell + 0.01, cell + 0.01,
-                 style="F")
+    k, page_height = pdf.k, pdf.h
+    left, top = (x + QUIET_ZONE * cell) * k, (page_height - y - QUIET_ZONE * cell) * k
+    step = cell * k
+    # One path of rectangles filled at once, written as fpdf2 writes its own rect() (in
+    # points, y upwards): a call per rectangle was half the time of a page. Each is a hair
+    # larger than its modules, so that no white seam shows between them.
+    path = " ".join(
+        f"{left + col * step:.2f} {top - row * step:.2f} {width * step + 0.03:.2f} "
+        f"{-(height * step + 0.03):.2f} re" for row, col, width, height in blocks)
+    pdf._out(f"{path} f")  # fpdf2's page stream, as rect() writes to it
