@@ -1,7 +1,7 @@
 """What goes on the printed pages: the delegates chosen, their links, and the event's lines.
 
 `gather` reads the roster and the programme and returns a `PrintJob`: one `Card` per
-delegate (in delegation order, then Vietnamese name order), with the invite code grouped for
+delegate (in delegation order, those in none last, then Vietnamese name order), with the invite code grouped for
 reading, the link that registers them (the platform's deep link with the invite code) and
 the link that checks them in (`bot.checkin_link`); and the lines every page shares, already
 in the event's language as plain text. What cannot be printed is a `PrintRefused`.
@@ -101,7 +101,9 @@ async def gather(db: Database, t: Translate, deep_link: DeepLink | None, *, even
     if deep_link is None:
         raise PrintRefused("no_link")
     tokens = await delegates.checkin_tokens(db)
-    roster.sort(key=lambda d: (text_key(d.delegation), name_key(d.full_name), d.code))
+    # By delegation (those in none, guests mostly, last), then by name.
+    roster.sort(key=lambda d: (not d.delegation, text_key(d.delegation), name_key(d.full_name),
+                               d.code))
     cards = [Card(d.full_name, d.unit, d.delegation, d.seat, d.kind if d.kind in KINDS else
                   "official", group_invite_code(d.invite_code), deep_link(d.invite_code) or "",
                   deep_link(checkin_payload(tokens.get(d.id, ""))) or "") for d in roster]
