@@ -272,3 +272,23 @@ def test_an_unknown_layout_is_a_usage_error(tmp_path: Path) -> None:
     config, _ = setup(tmp_path, PEOPLE[:1])
     result = print_pdf(config, tmp_path / "x.pdf", "--layout", "posters")
     assert result.code == 2 and "invalid choice" in result.err
+
+
+def test_the_longest_name_the_roster_allows_and_a_word_wider_than_the_box_stay_inside(
+        tmp_path: Path) -> None:
+    longest = " ".join(["Nguyễn Hoàng Bảo Khánh Ngọc"] * 8)[:200].strip()
+    one_word = "Nguyễnhoàngbảokhánhngọcdiệpthịxuânhươngquỳnhanhthưmỹlinhhồng"
+    people = [("L01", longest, "Đoàn Sở Y tế", "official"),
+              ("L02", one_word, "Đoàn Sở Y tế", "guest")]
+    config, _ = setup(tmp_path, people)
+    out = tmp_path / "badges.pdf"
+    assert print_pdf(config, out, "--layout", "badges").code == 0
+    data = out.read_bytes()
+    page = glyphs(data, 0)
+    for index, name in enumerate((longest, one_word)):
+        x, y = badges.origin(index)
+        box = badges.NAME_BOX.__class__(x + badges.NAME_BOX.x, y + badges.NAME_BOX.y,
+                                        badges.NAME_BOX.w, badges.NAME_BOX.h)
+        found = name_glyphs(page, name)
+        assert [g.char for g in found if not inside(g.box, box)] == [], name[:20]
+    assert one_word in page_texts(data)[0].replace(" ", "")  # whole, not cut

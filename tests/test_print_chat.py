@@ -157,3 +157,17 @@ async def test_zalo_takes_no_files_so_the_organiser_is_sent_to_the_command_line(
     await seed(app, 3)
     assert await zalo.say(ZALO_ORGANISER, "/print") == say("print.chat.no_files")
     assert await zalo.say("b1b2b3b4b5b6b7b8", "/print") == say("error.organisers_only")
+
+
+async def test_text_typed_at_the_delegation_picker_is_answered_and_keeps_it(
+        app: App, tg: TelegramChat, fake: FakeTelegram) -> None:
+    people = await seed(app, 6)
+    await tg.send(ORGANISER_ID, "/print")
+    await tg.press(ORGANISER_ID, "print:l:invitations")
+    (picker,) = await tg.press(ORGANISER_ID, "print:f:invitations:one")
+    assert await tg.texts(ORGANISER_ID, "Đoàn Sở Y tế") == [say("print.chat.pick_with_buttons")]
+    labels = dict(buttons(picker))
+    before = len(fake.calls)
+    await tg.press(ORGANISER_ID, labels[DELEGATIONS[0]])
+    ((_, data, _),) = documents(fake, before)
+    assert len(page_texts(data)) == sum(p.delegate.delegation == DELEGATIONS[0] for p in people)
