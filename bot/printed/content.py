@@ -2,9 +2,9 @@
 
 `gather` reads the roster and the programme and returns a `PrintJob`: one `Card` per
 delegate (in delegation order, those in none last, then Vietnamese name order), with the
-invite code grouped for reading, the link that registers them (the platform's deep link with the invite code) and
-the link that checks them in (`bot.checkin_link`); and the lines every page shares, already
-in the event's language as plain text. What cannot be printed is a `PrintRefused`.
+invite code grouped for reading, the link that registers them (the platform's deep link
+with the invite code) and the link that checks them in (`bot.checkin_link`); and the lines
+every page shares, already in the event's language as plain text. What cannot be printed is a `PrintRefused`.
 """
 
 from __future__ import annotations
