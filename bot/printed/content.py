@@ -4,7 +4,8 @@
 delegate (in delegation order, those in none last, then Vietnamese name order), with the
 invite code grouped for reading, the link that registers them (the platform's deep link
 with the invite code) and the link that checks them in (`bot.checkin_link`); and the lines
-every page shares, already in the event's language as plain text. What cannot be printed is a `PrintRefused`.
+every page shares, already in the event's language as plain text. What cannot be printed
+is a `PrintRefused`.
 """
 
 from __future__ import annotations
