@@ -13,6 +13,7 @@ from bot.app import App
 from bot.config import Config
 from bot.i18n import Translator
 from bot.text import html_to_plain
+from handlers import printing
 from testkit.fake_telegram import FakeTelegram
 from testkit.fake_zalo import FakeZalo
 from testkit.people import DELEGATIONS, FIRST_USER_ID, Person, seed
@@ -171,3 +172,31 @@ async def test_text_typed_at_the_delegation_picker_is_answered_and_keeps_it(
     await tg.press(ORGANISER_ID, labels[DELEGATIONS[0]])
     ((_, data, _),) = documents(fake, before)
     assert len(page_texts(data)) == sum(p.delegate.delegation == DELEGATIONS[0] for p in people)
+
+
+async def test_a_large_print_is_announced_then_sent(
+        app: App, tg: TelegramChat, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(printing, "ANNOUNCE_FROM", 5)
+    await seed(app, 6)
+    await tg.send(ORGANISER_ID, "/print")
+    await tg.press(ORGANISER_ID, "print:l:badges")
+    before = len(fake.calls)
+    shown = await tg.press(ORGANISER_ID, "print:f:badges:all")
+    assert [m["text"] for m in shown] == [say("print.chat.working", count=6)]
+    methods = [c.method for c in fake.calls[before:] if c.method in ("sendMessage",
+                                                                     "sendDocument")]
+    assert methods == ["sendMessage", "sendDocument"]
+    assert len(documents(fake, before)) == 1
+
+
+async def test_a_file_over_telegrams_limit_is_not_sent(
+        app: App, tg: TelegramChat, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(printing, "UPLOAD_LIMIT", 10_000)
+    await seed(app, 3)
+    await tg.send(ORGANISER_ID, "/print")
+    await tg.press(ORGANISER_ID, "print:l:invitations")
+    before = len(fake.calls)
+    (answer,) = await tg.press(ORGANISER_ID, "print:f:invitations:all")
+    assert answer["text"].startswith("Tệp PDF lớn ")
+    assert "delegate-bot roster print" in answer["text"]
+    assert documents(fake, before) == []
