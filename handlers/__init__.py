@@ -21,6 +21,7 @@ from handlers import (
     fallback,
     language,
     overview,
+    printing,
     registration,
     reminders,
     results,
@@ -30,7 +31,7 @@ from handlers import help as help_
 
 FEATURES: tuple[ModuleType, ...] = (
     registration, agenda, reminders, results, documents, help_, language,
-    uploads, overview, announcements, deliveries, document_publish, document_notices,
+    uploads, overview, announcements, deliveries, printing, document_publish, document_notices,
     fallback,
 )
 
