@@ -13,10 +13,10 @@ count in any case. "Mật" alone is a syllable of many ordinary words (bí mật
 printed, and not when it is one syllable of such a word (`_ORDINARY_BEFORE`,
 `_ORDINARY_AFTER`): "BẢO VỆ BÍ MẬT NHÀ NƯỚC" is a title, "BÁO CÁO MẬT" is stamped. The title,
 the caption and the first page's text are searched. The first page's text is read without a
-PDF library: a PDF's document title and the literal strings of its first content streams
-(inflated when compressed), a Word document's first paragraphs, a workbook's first shared
-strings. Text a PDF draws through embedded CID fonts is not readable that way; the title and
-caption are always checked.
+PDF library: a PDF's title and the strings of its first content streams, through its
+ToUnicode maps where its fonts draw glyph numbers (`bot.pdftext`), a Word document's first
+paragraphs, a workbook's first strings. A page that is only a scanned picture has no text to
+read; its title and caption are still checked.
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ import io
 import re
 import unicodedata
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePath
+
+from bot.pdftext import pdf_text
 
 MIB = 1024 * 1024
 # Telegram lets a bot download a file of up to 20 MB (getFile) and send up to 50 MB: a
@@ -36,8 +37,7 @@ MIB = 1024 * 1024
 MAX_BYTES = 20 * MIB
 TITLE_MAX = 200
 FIRST_PAGE_CHARS = 4000  # the text searched for a stamp: about a page
-_STREAMS_READ = 6  # PDF streams looked at for the first page's text
-_INFLATED_MAX = 2 * MIB  # of one PDF stream, or a package's part, at most this is unpacked
+_INFLATED_MAX = 2 * MIB  # of a Word or Excel package's part, at most this is unpacked
 
 TYPES: dict[str, str] = {
     ".pdf": "application/pdf",
@@ -164,13 +164,13 @@ def first_page_text(kind: str | None, data: bytes) -> str:
     """Return about the first page's text of a PDF, Word or Excel file ("" for others)."""
     try:
         if kind == "pdf":
-            return _pdf_text(data)[:FIRST_PAGE_CHARS]
+            return pdf_text(data)[:FIRST_PAGE_CHARS * 4]  # each string read up to 4 ways
         if kind == "docx":
             return _package_text(data, ("word/document.xml",))[:FIRST_PAGE_CHARS]
         if kind == "xlsx":
             parts = ("xl/sharedStrings.xml", "xl/worksheets/sheet1.xml")  # shared, inline
             return _package_text(data, parts)[:FIRST_PAGE_CHARS]
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError, zlib.error):
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
         return ""
     return ""
 
@@ -191,50 +191,3 @@ def _package_text(data: bytes, parts: tuple[str, ...]) -> str:
             lines += [b"".join(_RUN_TEXT.findall(m.group(0))).decode("utf-8", "replace")
                       for m in _PARAGRAPH.finditer(xml)]
     return html.unescape("\n".join(lines))
-
-
-_STREAM = re.compile(rb"(<<(?:[^<>]|<<[^<>]*>>|<[^<>]*>)*>>)\s*stream\r?\n")
-_LITERAL = re.compile(rb"\((?:[^()\\]|\\.)*\)", re.S)
-_INFO_TITLE = re.compile(rb"/Title\s*(\((?:[^()\\]|\\.)*\)|<[0-9A-Fa-f\s]*>)", re.S)
-
-
-def _pdf_text(data: bytes) -> str:
-    """Return a PDF's document title and the literal strings of its first streams."""
-    pieces = [_pdf_string(m.group(1)) for m in _INFO_TITLE.finditer(data[-65536:])]
-    for match in list(_STREAM.finditer(data))[:_STREAMS_READ]:
-        start = match.end()
-        end = data.find(b"endstream", start)
-        if end < 0:
-            break
-        body = data[start:end]
-        if b"/FlateDecode" in match.group(1):
-            body = zlib.decompressobj().decompress(body, _INFLATED_MAX)
-        elif b"/Filter" in match.group(1):
-            continue  # another compression: not read
-        pieces += [_pdf_string(s) for s in _LITERAL.findall(body)]
-    return "\n".join(p for p in pieces if p.strip())
-
-
-_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
-
-
-def _pdf_string(token: bytes) -> str:
-    """Decode a PDF string token: (literal) or <hex>; UTF-16 with its mark, UTF-8, or
-    Latin-1 (PDFDocEncoding's printable part)."""
-    if token.startswith(b"<"):
-        raw = bytes.fromhex(re.sub(rb"\s", b"", token[1:-1]).decode() or "")
-    else:
-        raw = re.sub(rb"\\([0-7]{1,3}|.)", lambda m: _unescape(m.group(1)), token[1:-1],
-                     flags=re.S)
-    if raw.startswith(b"\xfe\xff"):
-        return raw[2:].decode("utf-16-be", "replace")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
-
-
-def _unescape(code: bytes) -> bytes:
-    if code[:1].isdigit():
-        return bytes([int(code, 8) & 0xFF])
-    return _ESCAPES.get(code, code if code != b"\n" else b"")

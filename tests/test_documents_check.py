@@ -3,6 +3,8 @@ state-secret stamps (with the ordinary words that hold "mật")."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from bot.documents_check import MAX_BYTES, Refusal, check_file, secret_stamp
@@ -75,3 +77,42 @@ def test_stamps_in_title_caption_and_first_page() -> None:
     # The ordinary words pass: a password policy, the protection of state secrets.
     check_file("a.pdf", pdf("Quy định về mật khẩu", "BẢO VỆ BÍ MẬT NHÀ NƯỚC"),
                title="Mật khẩu wifi hội trường")
+
+
+def fpdf_document(*lines: tuple[str, str]) -> bytes:
+    """Return a PDF as fpdf2 writes it with the bundled Noto Sans (embedded, subset, glyph
+    numbers with a ToUnicode map: as Word and LibreOffice write theirs), one line per
+    (style, text), regular "" or bold "B"."""
+    from fpdf import FPDF
+
+    from bot.printed.pdf import font_folder
+
+    document = FPDF()
+    document.add_font("Noto", "", font_folder() / "NotoSans-Regular.ttf")
+    document.add_font("Noto", "B", font_folder() / "NotoSans-Bold.ttf")
+    document.add_page()
+    for style, text in lines:
+        document.set_font("Noto", style, 13)
+        document.cell(text=text)
+        document.ln()
+    return bytes(document.output())
+
+
+def test_a_stamp_drawn_with_an_embedded_font_is_found() -> None:
+    """A stamp drawn in glyph numbers (read through the ToUnicode maps, one per font) is
+    refused; the same page without it, with ordinary words holding "mật", passes; what
+    pypdf reads of the page, the reader reads too."""
+    import pypdf
+
+    from bot.pdftext import pdf_text
+
+    stamped = fpdf_document(("", "ĐẢNG BỘ TỈNH"), ("B", "TỐI MẬT"), ("", "Số 12-BC/TU"))
+    assert refusal("bc.pdf", stamped).params["stamp"] == "TỐI MẬT"
+    assert refusal("bc.pdf", fpdf_document(("B", "MẬT"), ("", "Báo cáo"))).key == (
+        "documents.error.secret")
+    ordinary = fpdf_document(("B", "BẢO VỆ BÍ MẬT NHÀ NƯỚC"), ("", "Mật khẩu wifi: 1234"),
+                             ("", "Mật độ dân số tăng"))
+    check_file("quy-che.pdf", ordinary, title="Quy chế")
+    read = pdf_text(ordinary).splitlines()
+    for line in pypdf.PdfReader(io.BytesIO(ordinary)).pages[0].extract_text().splitlines():
+        assert line.strip() in read
