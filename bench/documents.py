@@ -7,12 +7,14 @@ by `App.run` as `delegate-bot run` does, against the fake Telegram Bot API
 (testkit/fake_telegram.py) in the same process (so the figures include the fake's own work,
 the same for every phase). Each phase runs in a fresh interpreter (its own peak RSS).
 
-(document)  The document is published (`handlers.document_publish`), then every delegate
-            presses its button (3,400 callback queries pushed at once); timed until every
-            sendDocument is answered. Figures: uploads to the platform (target 1), sends by
-            file_id, megabytes uploaded, seconds, sends per second.
-(replies)   Baseline on the same path: the same 3,400 presses, each answered with a text
-            (the button of a document they may not read: "this document is gone").
+(document)  The document is published (`handlers.document_publish`); every delegate sends
+            /documents (timed too), then presses the document's button in that list (3,400
+            callback queries pushed at once); timed until every press is handled: the file
+            sent, the list edited to say so. Figures: uploads to the platform (target 1),
+            sends by file_id, megabytes uploaded, seconds, presses per second.
+(replies)   Baseline on the same path: the same 3,400 presses in their lists, each answered
+            with a text (the button of a document they may not read: "this document is
+            gone").
 (broadcast) Baseline through the outbox: the new-document notice, a plain text, queued to
             the same 3,400 (as `--notify` does) and timed until the outbox is empty, the
             worker unpaced (`telegram_rate` 10000: its capacity; at Telegram's default
@@ -96,11 +98,22 @@ async def publish(app: Any, megabytes: float, title: str, seed: int = 0) -> int:
 
 
 async def press_all(channel: Any, fake: Any, users: range, data: str) -> float:
-    """Push one press of `data` per user at once; return the seconds until all handled."""
+    """Push one press of `data` per user at once, on the chat's last message from the bot
+    (the /documents list); return the seconds until all are handled."""
     target = channel.handled + len(users)
     started = time.perf_counter()
     for user in users:
         fake.push_callback(user, data)
+    await asyncio.wait_for(channel.wait_handled(target), 3600)
+    return time.perf_counter() - started
+
+
+async def ask_lists(channel: Any, fake: Any, users: range) -> float:
+    """Every user sends /documents at once; return the seconds until all are answered."""
+    target = channel.handled + len(users)
+    started = time.perf_counter()
+    for user in users:
+        fake.push_text(user, "/documents")
     await asyncio.wait_for(channel.wait_handled(target), 3600)
     return time.perf_counter() - started
 
@@ -121,9 +134,11 @@ async def phase_document(recipients: int, megabytes: float) -> Json:
     async with running(recipients) as (app, channel, fake):
         document_id = await publish(app, megabytes, "Dự thảo Báo cáo chính trị")
         users = range(FIRST_USER_ID, FIRST_USER_ID + recipients)
-        seconds = await press_all(channel, fake, users, f"doc:{document_id}")
+        lists = await ask_lists(channel, fake, users)
+        seconds = await press_all(channel, fake, users, f"doc:{document_id}:l")
         uploads, by_id, uploaded = _sends(fake)
-        return {"seconds": seconds, "uploads": uploads, "by_file_id": by_id,
+        return {"seconds": seconds, "lists": lists, "uploads": uploads, "by_file_id": by_id,
+                "edits": len([c for c in fake.calls_to("editMessageText") if c.ok]),
                 "uploaded_mb": uploaded / 1024 / 1024, "rss_mb": peak_rss_mb()}
 
 
@@ -131,10 +146,12 @@ async def phase_replies(recipients: int) -> Json:
     """The same presses answered with a text: the same path without a file."""
     from testkit.people import FIRST_USER_ID
 
-    async with running(recipients) as (_, channel, fake):
-        before = len(fake.sent_messages())
+    async with running(recipients) as (app, channel, fake):
+        await publish(app, 0.01, "Chương trình")  # a list to press in
         users = range(FIRST_USER_ID, FIRST_USER_ID + recipients)
-        seconds = await press_all(channel, fake, users, "doc:999999")
+        await ask_lists(channel, fake, users)
+        before = len(fake.sent_messages())
+        seconds = await press_all(channel, fake, users, "doc:999999:l")
         return {"seconds": seconds, "texts": len(fake.sent_messages()) - before,
                 "rss_mb": peak_rss_mb()}
 
@@ -200,6 +217,8 @@ def main() -> None:
     ups = run_phase("bench.documents", "--phase", "uploads", *common)
     n = args.recipients
     rows = [
+        (f"/documents lists to {n}", f"{doc['lists']:.1f}", f"{n / doc['lists']:.0f}", "0", "—",
+         "—"),
         (f"document {args.megabytes:g} MB to {n} (presses)", f"{doc['seconds']:.1f}",
          f"{n / doc['seconds']:.0f}", f"{doc['uploads']} ({doc['uploaded_mb']:.1f} MB)",
          str(doc["by_file_id"]), f"{doc['rss_mb']:.0f}"),
