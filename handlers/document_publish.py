@@ -43,6 +43,9 @@ from storage.staging import token_of
 PREFIX = "docp"
 PUBLISH, VERSION, CANCEL = "publish", "version", "cancel"
 OPTIONS = ("audience", "session", "from", "notify")
+# The audiences as organisers type them (a delegation is typed by its name).
+_AUDIENCE_WORDS = {ALL: ALL, OFFICIAL: OFFICIAL, "tất cả": ALL, "tat ca": ALL,
+                   "chính thức": OFFICIAL, "chinh thuc": OFFICIAL}
 _OPTION = re.compile(r"(?:^|\s)(?:--|—|–)([A-Za-z_]*)")
 
 
@@ -113,8 +116,9 @@ async def prepare(services: Services, file_name: str, data: bytes, title: str,
 
 async def _audience(services: Services, value: str) -> str:
     """Return the audience as stored: all, official, or a delegation as the roster spells it."""
-    if value.casefold() in (ALL, OFFICIAL):
-        return value.casefold()
+    word = " ".join(value.casefold().split())
+    if word in _AUDIENCE_WORDS:
+        return _AUDIENCE_WORDS[word]
     for delegate in await delegates.all_delegates(services.db):
         if delegate.delegation and same_delegation(delegate.delegation, value):
             return delegate.delegation

@@ -154,7 +154,7 @@ async def test_a_delegations_document_reaches_only_its_official_delegates(
     (item,) = await documents.published(app.services.db)
     assert item.audience == HEALTH_NAME  # the roster's spelling
     official = await publish(tg, "quy-che.docx", docx(["Quy chế bầu cử"]),
-                             "/document Quy chế bầu cử --audience official")
+                             "/document Quy chế bầu cử —audience Chính thức")  # a phone's dash
     for user in (FINANCE, HEALTH_ALTERNATE, GUEST):
         listing = await list_for(tg, user)
         assert f"doc:{own}" not in document_buttons(listing)
