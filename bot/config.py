@@ -14,6 +14,7 @@ import typing
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -90,8 +91,9 @@ class StorageConfig:
 
 
 @dataclass(frozen=True)
-class OrganisersConfig:
-    """[organisers]: numeric platform user ids of the organisers, never usernames."""
+class CheckersConfig:
+    """[organisers.checkers]: the staff at the doors who check delegates in by scanning
+    their cards (numeric platform user ids, like the organisers')."""
 
     telegram: list[int] = field(default_factory=list)
     zalo: list[str] = field(default_factory=list)
@@ -103,9 +105,60 @@ class OrganisersConfig:
         return {}
 
     def by_platform(self) -> dict[str, set[str]]:
-        """Return the organisers' user ids (as the platforms send them) by platform."""
+        """Return the user ids (as the platforms send them) by platform."""
         return {f.name: {str(uid) for uid in getattr(self, f.name)}
-                for f in dataclasses.fields(self)}
+                for f in dataclasses.fields(self) if f.name in PLATFORM_SECTIONS}
+
+
+PLATFORM_SECTIONS = ("telegram", "zalo")
+
+
+@dataclass(frozen=True)
+class OrganisersConfig(CheckersConfig):
+    """[organisers]: numeric platform user ids of the organisers, never usernames; and
+    `[organisers.checkers]`, who may check delegates in without being organisers."""
+
+    checkers: CheckersConfig = field(default_factory=CheckersConfig)
+
+
+QUORUM_MAX_DENOMINATOR = 1000
+
+
+@dataclass(frozen=True)
+class AttendanceConfig:
+    """[attendance]: the windows a check-in counts for, and the quorum."""
+
+    windows: str = "half-day"
+    quorum: str = "2/3"
+
+    def check(self) -> dict[str, str]:
+        """Return {key: reason} for bad values."""
+        bad = {}
+        if self.windows not in ("half-day", "day", "session"):
+            bad["windows"] = f'must be "half-day", "day" or "session", not {self.windows!r}'
+        if parse_fraction(self.quorum) is None:
+            bad["quorum"] = (f'must be a fraction above 0 and at most 1, such as "2/3" or'
+                             f' "1/2", not {self.quorum!r}')
+        return bad
+
+    @property
+    def quorum_fraction(self) -> Fraction:
+        """Return the quorum as a fraction of the official delegates summoned."""
+        found = parse_fraction(self.quorum)
+        assert found is not None, "checked at load"
+        return found
+
+
+def parse_fraction(text: str) -> Fraction | None:
+    """Read "2/3" (whole numbers, above 0 and at most 1); None when it is not one."""
+    top, slash, bottom = text.strip().partition("/")
+    if not slash or not (top.strip().isascii() and top.strip().isdigit()
+                         and bottom.strip().isascii() and bottom.strip().isdigit()):
+        return None
+    numerator, denominator = int(top), int(bottom)
+    if not 0 < denominator <= QUORUM_MAX_DENOMINATOR or not 0 < numerator <= denominator:
+        return None
+    return Fraction(numerator, denominator)
 
 
 @dataclass(frozen=True)
@@ -296,6 +349,7 @@ class Config:
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     results: ResultsConfig = field(default_factory=ResultsConfig)
+    attendance: AttendanceConfig = field(default_factory=AttendanceConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     zalo: ZaloConfig = field(default_factory=ZaloConfig)
     base_dir: Path = field(default_factory=Path.cwd, metadata={"internal": True})

@@ -14,6 +14,7 @@ from bot.router import Router
 from handlers import (
     agenda,
     announcements,
+    checkin,
     deliveries,
     fallback,
     language,
@@ -27,7 +28,7 @@ from handlers import help as help_
 
 FEATURES: tuple[ModuleType, ...] = (
     registration, agenda, reminders, results, help_, language,
-    uploads, overview, announcements, deliveries,
+    uploads, overview, announcements, deliveries, checkin,
     fallback,
 )
 
