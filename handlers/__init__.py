@@ -14,6 +14,7 @@ from bot.router import Router
 from handlers import (
     agenda,
     announcements,
+    attendance,
     checkin,
     deliveries,
     fallback,
@@ -29,6 +30,7 @@ from handlers import help as help_
 FEATURES: tuple[ModuleType, ...] = (
     registration, agenda, reminders, results, help_, language,
     uploads, overview, announcements, deliveries, checkin,
+    attendance,
     fallback,
 )
 
