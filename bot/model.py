@@ -66,12 +66,21 @@ class Choice:
 
 
 @dataclass(frozen=True, slots=True)
+class Picture:
+    """A picture the bot made (a PNG), sent where the platform takes uploaded pictures."""
+
+    data: bytes = field(repr=False)
+    file_name: str = "picture.png"
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """A message to send back: HTML text, optional choices, optionally a phone-number request.
 
     `replaces_question`: the answer to a choice that takes the place of the question whose
     button was pressed (its buttons go with it), where the channel can edit messages;
-    elsewhere it is sent as usual.
+    elsewhere it is sent as usual. `picture`: sent with the text as its caption by channels
+    that can upload pictures (`Capabilities.picture_upload`); others send the text only.
     """
 
     text: str
@@ -79,6 +88,7 @@ class Reply:
     request_contact: bool = False
     columns: int = 1
     replaces_question: bool = False
+    picture: Picture | None = None
 
 
 MAX_ID_DIGITS = 12

@@ -15,6 +15,7 @@ from handlers import (
     agenda,
     announcements,
     attendance,
+    card,
     checkin,
     deliveries,
     fallback,
@@ -30,7 +31,7 @@ from handlers import help as help_
 FEATURES: tuple[ModuleType, ...] = (
     registration, agenda, reminders, results, help_, language,
     uploads, overview, announcements, deliveries, checkin,
-    attendance,
+    attendance, card,
     fallback,
 )
 

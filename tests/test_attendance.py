@@ -105,7 +105,7 @@ async def test_attendance_lists_at_most_forty_names_and_says_how_many_more(
 async def test_every_organiser_command_is_refused_to_a_delegate_and_a_checker(
         app: App, tg: TelegramChat, people: list[Person]) -> None:
     organiser_only = sorted(c.name for c in build_router().commands.values() if c.organiser)
-    assert {"attendance"} <= set(organiser_only)
+    assert {"attendance", "newcard"} <= set(organiser_only)
     user = people[0].user_id
     assert user is not None
     for who in (user, CHECKER):

@@ -48,6 +48,7 @@ class Capabilities:
     rate: float  # outbox messages per second on this platform
     files: bool  # people can send files (rosters, programmes) and the bot can send them
     pictures: bool  # the bot can send pictures
+    picture_upload: bool = False  # ...that it made itself (uploads the bytes; else by URL only)
     deep_link_template: str = ""  # a link that opens the bot with a payload; "" when none
 
     def deep_link(self, payload: str) -> str | None:

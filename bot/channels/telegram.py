@@ -27,6 +27,7 @@ from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     KeyboardButton,
     Message,
     ReplyKeyboardMarkup,
@@ -73,9 +74,10 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 POOL_SIZE = 8
 POOL_TIMEOUT = 30.0
 DEEP_LINK = "https://t.me/{username}?start={{payload}}"
+CAPTION_LIMIT = 1024  # a photo's caption; a longer text follows the photo as a message
 
 DECLARED = Capabilities(buttons=True, contact_sharing=True, text_limit=TELEGRAM_LIMIT,
-                        rate=25.0, files=True, pictures=True)
+                        rate=25.0, files=True, pictures=True, picture_upload=True)
 
 
 def capabilities(declared: Capabilities, config: Config, username: str = "") -> Capabilities:
@@ -317,8 +319,17 @@ class TelegramChannel:
             label = html.unescape(self.app.texts.t(language, "registration.share_phone"))
             markup = ReplyKeyboardMarkup([[KeyboardButton(label, request_contact=True)]],
                                          resize_keyboard=True, one_time_keyboard=True)
-        parts = split_html(reply.text, DECLARED.text_limit)
         sent = []
+        text = reply.text
+        if reply.picture is not None:
+            fits = len(text.encode("utf-16-le")) // 2 <= CAPTION_LIMIT
+            sent.append(await self.application.bot.send_photo(
+                chat_id, InputFile(reply.picture.data, filename=reply.picture.file_name),
+                caption=text if fits else None, parse_mode=ParseMode.HTML,
+                reply_markup=markup if fits else None))
+            if fits:
+                return sent
+        parts = split_html(text, DECLARED.text_limit)
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
             sent.append(await self.application.bot.send_message(
