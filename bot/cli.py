@@ -19,7 +19,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import __version__, logmask
+from bot import __version__, attendance_cli, logmask
 from bot.cli_failures import Where, explain, quiet_stdout, say
 from bot.config import Config, config_origin, find_config_path, load_config
 
@@ -205,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Discard a draft result: it is never published and delegates receive "
                     "nothing. Published results cannot be discarded (import a correction).")
     res_discard.add_argument("id", type=int, help="the draft's number, as `results list` shows")
+    attendance_cli.add_commands(sub, common)
     return parser
 
 
@@ -262,6 +263,8 @@ def _dispatch(args: argparse.Namespace, where: Where) -> int:
 
         return asyncio.run(agenda_cli.import_agenda(
             config, args.file, dry_run=args.dry_run, notify=not args.no_notify, yes=args.yes))
+    if args.command in attendance_cli.COMMANDS:
+        return attendance_cli.dispatch(args, config)
     if args.command == "results":
         from bot import results_cli
 
