@@ -66,6 +66,15 @@ class Choice:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a reply: its name and its bytes. Only for a channel whose
+    capabilities have `files`; features ask before they attach one."""
+
+    file_name: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Picture:
     """A picture the bot made (a PNG), sent where the platform takes uploaded pictures."""
 
@@ -79,7 +88,8 @@ class Reply:
 
     `replaces_question`: the answer to a choice that takes the place of the question whose
     button was pressed (its buttons go with it), where the channel can edit messages;
-    elsewhere it is sent as usual. `picture`: sent with the text as its caption by channels
+    elsewhere it is sent as usual. `attachment`: a file sent with the text (as its caption
+    where it fits). `picture`: sent with the text as its caption by channels
     that can upload pictures (`Capabilities.picture_upload`); others send the text only.
     """
 
@@ -88,6 +98,7 @@ class Reply:
     request_contact: bool = False
     columns: int = 1
     replaces_question: bool = False
+    attachment: Attachment | None = None
     picture: Picture | None = None
 
 

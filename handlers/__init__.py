@@ -21,6 +21,7 @@ from handlers import (
     fallback,
     language,
     overview,
+    printing,
     registration,
     reminders,
     results,
@@ -30,7 +31,7 @@ from handlers import help as help_
 
 FEATURES: tuple[ModuleType, ...] = (
     registration, agenda, reminders, results, help_, language,
-    uploads, overview, announcements, deliveries, checkin,
+    uploads, overview, announcements, deliveries, printing, checkin,
     attendance, card,
     fallback,
 )
