@@ -20,6 +20,7 @@ from handlers import (
     overview,
     registration,
     reminders,
+    replace,
     results,
     uploads,
 )
@@ -27,7 +28,7 @@ from handlers import help as help_
 
 FEATURES: tuple[ModuleType, ...] = (
     registration, agenda, reminders, results, help_, language,
-    uploads, overview, announcements, deliveries,
+    uploads, overview, announcements, deliveries, replace,
     fallback,
 )
 
