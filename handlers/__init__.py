@@ -12,6 +12,7 @@ from types import ModuleType
 
 from bot.router import Router
 from handlers import (
+    absent,
     agenda,
     announcements,
     deliveries,
@@ -28,7 +29,7 @@ from handlers import help as help_
 
 FEATURES: tuple[ModuleType, ...] = (
     registration, agenda, reminders, results, help_, language,
-    uploads, overview, announcements, deliveries, replace,
+    uploads, overview, announcements, deliveries, replace, absent,
     fallback,
 )
 

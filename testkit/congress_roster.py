@@ -1,5 +1,6 @@
 """Test data for the congress day: a roster of officials, alternates and guests written
-straight to storage, some registered on Telegram, and check-ins for attendance windows.
+straight to storage, some registered on Telegram, check-ins for attendance windows, and a
+two-day programme.
 
 Registered people get Telegram user ids from `testkit.people.FIRST_USER_ID` on, within
 `SEEDED_CHATS`, so a fake Telegram that declared those chats can write to them.
@@ -12,7 +13,8 @@ from dataclasses import dataclass
 
 from bot.app import App
 from bot.clock import to_iso
-from storage import attendance, delegates, registrations, users
+from storage import agenda, attendance, delegates, registrations, users
+from storage.agenda import SessionData
 from storage.attendance import Checkin
 from storage.delegates import Delegate, DelegateData
 from storage.users import ChatUser
@@ -65,3 +67,22 @@ async def check_in(app: App, people: Iterable[Delegate], window: str = WINDOW) -
     for person in people:
         await attendance.check_in(app.services.db, Checkin(
             person.id, window, now, "staff", "telegram", "9001", "Ban Tổ chức"))
+
+
+# Local times (UTC+7): Tuesday 11/08 07:30-11:30 and 13:30-17:00 (lunch between), Wednesday
+# 12/08 07:30-11:00. The test clock starts at 07:30 on the Tuesday.
+PROGRAMME = (
+    ("open", "2026-08-11T00:30:00+00:00", "2026-08-11T02:00:00+00:00", "plenary"),
+    ("report", "2026-08-11T02:00:00+00:00", "2026-08-11T04:30:00+00:00", "plenary"),
+    ("lunch", "2026-08-11T04:30:00+00:00", "2026-08-11T06:30:00+00:00", "break"),
+    ("discuss", "2026-08-11T06:30:00+00:00", "2026-08-11T10:00:00+00:00", "discussion"),
+    ("vote", "2026-08-12T00:30:00+00:00", "2026-08-12T04:00:00+00:00", "plenary"),
+)
+
+
+async def programme(app: App) -> None:
+    """Write the test congress's programme (`PROGRAMME`) straight to storage."""
+    rows = [SessionData(key, start, end, key.capitalize(), "Hội trường", "", "", kind, "all")
+            for key, start, end, kind in PROGRAMME]
+    await agenda.apply_import(app.services.db, upserts=rows, cancel_keys=[], notice=None,
+                              now=to_iso(app.services.clock.now()))
