@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import election_base
 from bot.app import App
 from bot.cli import main
 from bot.clock import FixedClock
@@ -391,3 +392,26 @@ async def test_the_cli_refuses_a_file_with_no_base_to_count(
     assert run.err.strip().endswith("kq.csv:1: " + html_to_plain(
         vi("results.base_problem.no_summoned")))
     assert await results.with_status(app.services.db, "draft") == []
+
+
+@pytest.mark.parametrize(("share", "vi_words", "en_words"), [
+    (Fraction(1, 2), "một nửa", "half"), (Fraction(2, 3), "hai phần ba", "two thirds"),
+    (Fraction(3, 5), "60%", "60%"), (Fraction(6667, 10000), "66,67%", "66.67%"),
+    (Fraction(13, 20), "65%", "65%"), (Fraction(3, 7), "3/7", "3/7"), (Fraction(0), "0%", "0%"),
+])
+def test_the_share_is_said_in_words(share: Fraction, vi_words: str, en_words: str) -> None:
+    assert election_base.share_words(TEXTS.in_language("vi"), share) == vi_words
+    assert election_base.share_words(TEXTS.in_language("en"), share) == en_words
+
+
+def test_the_rule_falls_back_to_the_valid_ballots_only_without_a_number_summoned(
+    tmp_path: Path,
+) -> None:
+    settings = make_config(tmp_path, results={"percent_base": "summoned"}).results
+    known = {"kind": "election", "summoned": 297}
+    assert election_base.rule_for(settings, known) == Rule(Fraction(1, 2), "summoned",
+                                                           "summoned")
+    for unknown in ({"kind": "election"}, {"kind": "election", "summoned": None}):
+        assert election_base.rule_for(settings, unknown) == Rule(Fraction(1, 2), "valid", "valid")
+    vote = election_base.rule_for(settings, {"kind": "vote", "summoned": 297})
+    assert (vote.base, vote.percent_base) == ("valid", "summoned")  # a vote: of the valid
