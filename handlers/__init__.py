@@ -19,6 +19,7 @@ from handlers import (
     fallback,
     language,
     overview,
+    printing,
     registration,
     reminders,
     replace,
@@ -29,7 +30,7 @@ from handlers import help as help_
 
 FEATURES: tuple[ModuleType, ...] = (
     registration, agenda, reminders, results, help_, language,
-    uploads, overview, announcements, deliveries, replace, absent,
+    uploads, overview, announcements, deliveries, printing, replace, absent,
     fallback,
 )
 
