@@ -7,6 +7,7 @@ prints that one line and exits 2. Secrets may come from the environment instead 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import tomllib
 import types
@@ -26,6 +27,8 @@ ZALO_API = "https://bot-api.zaloplatforms.com"
 ENV_CONFIG = "DELEGATE_BOT_CONFIG"
 ENV_TELEGRAM_TOKEN = "DELEGATE_BOT_TELEGRAM_TOKEN"
 ENV_ZALO_TOKEN = "DELEGATE_BOT_ZALO_TOKEN"
+
+log = logging.getLogger(__name__)
 
 
 class ConfigError(Exception):
@@ -224,20 +227,75 @@ class RemindersConfig:
         return {}
 
 
+ELECTED_BASES = ("summoned", "received", "valid")
+PERCENT_BASES = ("valid", "received", "summoned")
+
+
+def parse_share(text: str) -> Fraction:
+    """Return a share such as "1/2", "2/3" or "0.5" as an exact fraction; ValueError if it is
+    none, or not at least 0 and below 1."""
+    try:
+        share = Fraction(text.strip())
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(f'must be a fraction such as "1/2" or "2/3", not {text!r}') from None
+    if not 0 <= share < 1:
+        raise ValueError(f"must be at least 0 and below 1, not {text!r}")
+    return share
+
+
 @dataclass(frozen=True)
 class ResultsConfig:
-    """[results]: the rules that decide who is elected and whether a vote passes."""
+    """[results]: the rules that decide who is elected and whether a vote passes.
 
-    elected_above_percent: float = 50.0
+    `elected_above` is the share a candidate needs more than, of `elected_base`: the official
+    delegates summoned (Party charter, Art. 12), the ballots received or the valid ballots.
+    `elected_above_percent` is its deprecated spelling (a percentage), still read.
+    """
+
+    RENAMED: ClassVar[dict[str, str]] = {"elected_above_percent": "elected_above"}
+
+    elected_above: str | None = None
+    elected_above_percent: float | None = None
     passed_above_percent: float = 50.0
+    elected_base: str = "summoned"
+    percent_base: str = "valid"
 
     def check(self) -> dict[str, str]:
         """Return {key: reason} for bad values."""
         bad = {}
         for key in ("elected_above_percent", "passed_above_percent"):
-            if not 0 <= getattr(self, key) < 100:
+            value = getattr(self, key)
+            if value is not None and not 0 <= value < 100:
                 bad[key] = "must be at least 0 and below 100"
+        if self.elected_above is not None:
+            try:
+                parse_share(self.elected_above)
+            except ValueError as exc:
+                bad["elected_above"] = str(exc)
+            if self.elected_above_percent is not None:
+                bad["elected_above"] = ("set either elected_above or the deprecated"
+                                        " elected_above_percent, not both")
+        if self.elected_base not in ELECTED_BASES:
+            allowed = ", ".join(f'"{b}"' for b in ELECTED_BASES)
+            bad["elected_base"] = f"must be one of {allowed}, not {self.elected_base!r}"
+        if self.percent_base not in PERCENT_BASES:
+            allowed = ", ".join(f'"{b}"' for b in PERCENT_BASES)
+            bad["percent_base"] = f"must be one of {allowed}, not {self.percent_base!r}"
         return bad
+
+    @property
+    def elected_share(self) -> Fraction:
+        """Return the share of the election base a candidate needs more than (exact)."""
+        if self.elected_above is not None:
+            return parse_share(self.elected_above)
+        if self.elected_above_percent is not None:
+            return Fraction(str(self.elected_above_percent)) / 100
+        return Fraction(1, 2)
+
+    @property
+    def passed_share(self) -> Fraction:
+        """Return the share of the valid ballots a resolution needs more than (exact)."""
+        return Fraction(str(self.passed_above_percent)) / 100
 
 
 @dataclass(frozen=True)
@@ -419,6 +477,10 @@ def _build(cls: type, data: dict[str, Any], prefix: str, file: str) -> Any:
     if check is not None:
         for key, reason in check().items():
             raise ConfigError(file, f"{prefix}{key}", reason)
+    for old, new in getattr(cls, "RENAMED", {}).items():
+        if old in data:  # a renamed key still works; one line says what to write instead
+            log.warning("%s: %s%s is deprecated and still read; write %s%s instead (see"
+                        " config.example.toml)", file, prefix, old, prefix, new)
     return obj
 
 

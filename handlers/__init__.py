@@ -12,6 +12,7 @@ from types import ModuleType
 
 from bot.router import Router
 from handlers import (
+    absent,
     agenda,
     announcements,
     attendance,
@@ -24,6 +25,7 @@ from handlers import (
     printing,
     registration,
     reminders,
+    replace,
     results,
     uploads,
 )
@@ -32,7 +34,7 @@ from handlers import help as help_
 FEATURES: tuple[ModuleType, ...] = (
     registration, agenda, reminders, results, help_, language,
     uploads, overview, announcements, deliveries, printing, checkin,
-    attendance, card,
+    attendance, card, replace, absent,
     fallback,
 )
 
