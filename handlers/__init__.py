@@ -12,8 +12,12 @@ from types import ModuleType
 
 from bot.router import Router
 from handlers import (
+    absent,
     agenda,
     announcements,
+    attendance,
+    card,
+    checkin,
     deliveries,
     document_notices,
     document_publish,
@@ -24,6 +28,7 @@ from handlers import (
     printing,
     registration,
     reminders,
+    replace,
     results,
     uploads,
 )
@@ -31,7 +36,8 @@ from handlers import help as help_
 
 FEATURES: tuple[ModuleType, ...] = (
     registration, agenda, reminders, results, documents, help_, language,
-    uploads, overview, announcements, deliveries, printing, document_publish, document_notices,
+    uploads, overview, announcements, deliveries, printing, checkin,
+    attendance, card, replace, absent, document_publish, document_notices,
     fallback,
 )
 
