@@ -31,11 +31,15 @@ class Reader:
     official_seat: bool = False  # an alternate taking an official delegate's seat
 
 
-async def seats_taken(db: Database) -> dict[int, str]:
-    """Return, for each alternate in an official seat, the delegation of that seat."""
-    taken = await attendance.replacements(db)
+async def seats_taken(db: Database, *, of: int | None = None) -> dict[int, str]:
+    """Return, for each alternate in an official seat (only the delegate `of`, if given),
+    the delegation of that seat."""
+    taken = [r for r in await attendance.replacements(db) if of is None or r.alternate_id == of]
     if not taken:
         return {}
+    if of is not None:
+        official = await delegates.get(db, taken[0].official_id)
+        return {} if official is None else {of: official.delegation}
     officials = {d.id: d for d in await delegates.all_delegates(db)}
     return {r.alternate_id: officials[r.official_id].delegation for r in taken
             if r.official_id in officials}

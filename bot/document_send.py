@@ -42,6 +42,7 @@ class _Locks:
 
     @asynccontextmanager
     async def hold(self, key: tuple[str, str]) -> AsyncIterator[None]:
+        """Hold the lock of `key` for the block."""
         lock, count = self._held.get(key, (asyncio.Lock(), 0))
         self._held[key] = (lock, count + 1)
         try:

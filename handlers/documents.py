@@ -43,7 +43,8 @@ async def reader_of(ctx: Context) -> Reader:
     delegate = await delegates.get(ctx.db, delegate_id) if delegate_id else None
     if delegate is None:
         return Reader()
-    return reader_for(delegate.id, delegate.kind, delegate.delegation, await seats_taken(ctx.db))
+    seats = await seats_taken(ctx.db, of=delegate.id)
+    return reader_for(delegate.id, delegate.kind, delegate.delegation, seats)
 
 
 def size_text(t: Translate, size: int) -> Markup:
