@@ -19,7 +19,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import __version__, logmask
+from bot import __version__, attendance_cli, logmask
 from bot.cli_failures import Where, explain, quiet_stdout, say
 from bot.config import Config, config_origin, find_config_path, load_config
 
@@ -106,6 +106,26 @@ def _add_data_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser],
                                "line whether it is good (exit 0) or damaged (exit 1).")
 
 
+def _add_print_command(roster_sub: argparse._SubParsersAction[argparse.ArgumentParser],
+                       common: argparse.ArgumentParser) -> None:
+    """Add `roster print` (bot/print_cli.py)."""
+    command = _file_command(
+        roster_sub, common, "print", "where to write the PDF (.pdf)",
+        help="write printable invitations or badges with QR codes (.pdf)",
+        description="Write a PDF for printing: invitations (A5, one page per delegate, with "
+                    "the invite code and the QR code of the Telegram link) or badges (85 x "
+                    "54 mm, eight per A4 page with cut marks, with the check-in QR code), in "
+                    "delegation order, then Vietnamese name order. An existing file is "
+                    "refused unless --force.")
+    command.add_argument("--layout", choices=("invitations", "badges"), default="invitations",
+                         help="invitations (default) or badges")
+    command.add_argument("--delegation", metavar="NAME",
+                         help="only this delegation (case and spacing aside)")
+    command.add_argument("--only-unregistered", action="store_true",
+                         help="only the delegates not registered on any platform yet")
+    command.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -136,9 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--reset", action="store_true",
                       help="delete the demo database (all the demo's data) and start fresh")
     _add_data_commands(sub, common)
-    roster = sub.add_parser("roster", help="import or export the delegate roster",
-                            description="Import the delegate roster from Excel or CSV, or "
-                                        "export it with invite codes and links.")
+    roster = sub.add_parser("roster", help="import, export or print the delegate roster",
+                            description="Import the delegate roster from Excel or CSV, "
+                                        "export it with invite codes and links, or print "
+                                        "invitations and badges.")
     roster_sub = roster.add_subparsers(dest="action", required=True, metavar="ACTION")
     imp = _file_command(
         roster_sub, common, "import", "the roster file",
@@ -161,6 +182,16 @@ def build_parser() -> argparse.ArgumentParser:
                     "settings); --comma for commas.")
     export.add_argument("--comma", action="store_true",
                         help="separate .csv fields with commas instead of semicolons")
+    seat = roster_sub.add_parser(
+        "replace", parents=[common], help="an alternate delegate takes an official's seat",
+        description="Record that an alternate delegate (dự khuyết) takes an official "
+                    "delegate's seat: from then on the alternate counts as official for the "
+                    "quorum and the election base, and is told (through the running bot) if "
+                    "registered. Written to the audit log. Exit 1 if refused.")
+    seat.add_argument("official", help="the official delegate's code in the roster")
+    seat.add_argument("alternate", help="the alternate delegate's code in the roster")
+    seat.add_argument("--dry-run", action="store_true", help="check and show it, write nothing")
+    _add_print_command(roster_sub, common)
     agenda = sub.add_parser("agenda", help="import the congress programme",
                             description="Import the programme from TOML, CSV or Excel.")
     agenda_sub = agenda.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -205,7 +236,45 @@ def build_parser() -> argparse.ArgumentParser:
         description="Discard a draft result: it is never published and delegates receive "
                     "nothing. Published results cannot be discarded (import a correction).")
     res_discard.add_argument("id", type=int, help="the draft's number, as `results list` shows")
+    attendance_cli.add_commands(sub, common)
+    _add_documents_commands(sub, common)
     return parser
+
+
+def _add_documents_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser],
+                            common: argparse.ArgumentParser) -> None:
+    """Add `documents add|list|replace|withdraw` (bot/documents_cli.py)."""
+    docs = sub.add_parser("documents", help="publish congress documents to delegates",
+                          description="Publish the congress documents (PDF, Word, Excel, "
+                                      "pictures) delegates receive in chat with /documents.")
+    docs_sub = docs.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = _file_command(
+        docs_sub, common, "add", "the document file (.pdf, .docx, .xlsx, .jpg, .png)",
+        help="check and publish a document",
+        description="Check a document (its type by content, size, title, no state-secret "
+                    "stamp) and publish it; exit 1 with the reason, nothing stored, if it "
+                    "is refused.")
+    add.add_argument("--title", required=True, help="the title delegates see")
+    add.add_argument("--session", metavar="ID", help="the session it belongs to (its number)")
+    add.add_argument("--audience", metavar="WHO",
+                     help="all (default), official, or a delegation's name")
+    add.add_argument("--from", dest="visible_from", metavar="WHEN",
+                     help="when it becomes visible, as typed in chat (e.g. '12/08 8h')")
+    add.add_argument("--notify", action="store_true",
+                     help="tell its readers when it becomes visible")
+    docs_sub.add_parser("list", parents=[common], help="list the documents",
+                        description="List every document: number, title, version, size, "
+                                    "readers, when visible, withdrawn or not.")
+    rep = docs_sub.add_parser("replace", parents=[common],
+                              help="publish a new version of a document",
+                              description="Make a file the new version of a document; those "
+                                          "who received the old one are told.")
+    rep.add_argument("id", type=int, help="the document's number, as `documents list` shows")
+    rep.add_argument("file", type=Path, help="the new file")
+    wd = docs_sub.add_parser("withdraw", parents=[common], help="withdraw a document",
+                             description="Withdraw a document: nobody sees or receives it "
+                                         "any more.")
+    wd.add_argument("id", type=int, help="the document's number, as `documents list` shows")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -255,6 +324,17 @@ def _dispatch(args: argparse.Namespace, where: Where) -> int:
         if args.action == "import":
             return asyncio.run(roster_cli.import_roster(
                 config, args.file, dry_run=args.dry_run, prune=args.prune))
+        if args.action == "replace":
+            from bot import replace_cli
+
+            return asyncio.run(replace_cli.replace_seat(config, args.official, args.alternate,
+                                                        dry_run=args.dry_run))
+        if args.action == "print":
+            from bot import print_cli
+
+            return asyncio.run(print_cli.print_roster(
+                config, args.file, layout=args.layout, delegation=args.delegation,
+                only_unregistered=args.only_unregistered, force=args.force))
         return asyncio.run(roster_cli.export_roster(config, args.file,
                                                     separator="," if args.comma else ";"))
     if args.command == "agenda":
@@ -262,6 +342,8 @@ def _dispatch(args: argparse.Namespace, where: Where) -> int:
 
         return asyncio.run(agenda_cli.import_agenda(
             config, args.file, dry_run=args.dry_run, notify=not args.no_notify, yes=args.yes))
+    if args.command in attendance_cli.COMMANDS:
+        return attendance_cli.dispatch(args, config)
     if args.command == "results":
         from bot import results_cli
 
@@ -272,6 +354,18 @@ def _dispatch(args: argparse.Namespace, where: Where) -> int:
         if args.action == "discard":
             return asyncio.run(results_cli.discard_result(config, args.id))
         return asyncio.run(results_cli.publish_results(config, args.id))
+    if args.command == "documents":
+        from bot import documents_cli
+
+        if args.action == "add":
+            return asyncio.run(documents_cli.add(
+                config, args.file, title=args.title, session=args.session,
+                audience=args.audience, visible_from=args.visible_from, notify=args.notify))
+        if args.action == "list":
+            return asyncio.run(documents_cli.list_documents(config))
+        if args.action == "replace":
+            return asyncio.run(documents_cli.replace(config, args.id, args.file))
+        return asyncio.run(documents_cli.withdraw(config, args.id))
     return EXIT_USAGE
 
 

@@ -31,6 +31,17 @@ class Document:
 
 
 @dataclass(frozen=True, slots=True)
+class OutgoingFile:
+    """A file the bot sends to a chat: by the platform's id of an earlier upload when it has
+    one (`file_id`), else uploaded from `read()`; `caption` is HTML."""
+
+    file_name: str
+    caption: str
+    file_id: str | None
+    read: Callable[[], Awaitable[bytes]] = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Incoming:
     """One message or choice from a person, whatever the platform."""
 
@@ -66,12 +77,31 @@ class Choice:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a reply: its name and its bytes. Only for a channel whose
+    capabilities have `files`; features ask before they attach one."""
+
+    file_name: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """A picture the bot made (a PNG), sent where the platform takes uploaded pictures."""
+
+    data: bytes = field(repr=False)
+    file_name: str = "picture.png"
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """A message to send back: HTML text, optional choices, optionally a phone-number request.
 
     `replaces_question`: the answer to a choice that takes the place of the question whose
     button was pressed (its buttons go with it), where the channel can edit messages;
-    elsewhere it is sent as usual.
+    elsewhere it is sent as usual. `attachment`: a file sent with the text (as its caption
+    where it fits). `picture`: sent with the text as its caption by channels
+    that can upload pictures (`Capabilities.picture_upload`); others send the text only.
     """
 
     text: str
@@ -79,6 +109,8 @@ class Reply:
     request_contact: bool = False
     columns: int = 1
     replaces_question: bool = False
+    attachment: Attachment | None = None
+    picture: Picture | None = None
 
 
 MAX_ID_DIGITS = 12

@@ -12,22 +12,32 @@ from types import ModuleType
 
 from bot.router import Router
 from handlers import (
+    absent,
     agenda,
     announcements,
+    attendance,
+    card,
+    checkin,
     deliveries,
+    document_notices,
+    document_publish,
+    documents,
     fallback,
     language,
     overview,
+    printing,
     registration,
     reminders,
+    replace,
     results,
     uploads,
 )
 from handlers import help as help_
 
 FEATURES: tuple[ModuleType, ...] = (
-    registration, agenda, reminders, results, help_, language,
-    uploads, overview, announcements, deliveries,
+    registration, agenda, reminders, results, documents, help_, language,
+    uploads, overview, announcements, deliveries, printing, checkin,
+    attendance, card, replace, absent, document_publish, document_notices,
     fallback,
 )
 

@@ -27,6 +27,7 @@ from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     KeyboardButton,
     Message,
     ReplyKeyboardMarkup,
@@ -58,7 +59,15 @@ from bot.channels.retry import GaveUp, RetryPolicy
 from bot.channels.telegram_retry import RetryingLimiter
 from bot.config import Config, TelegramConfig
 from bot.delivery import DeliveryError
-from bot.model import Contact, Document, Incoming, Reply, parse_command
+from bot.model import (
+    Attachment,
+    Contact,
+    Document,
+    Incoming,
+    OutgoingFile,
+    Reply,
+    parse_command,
+)
 from bot.text import TELEGRAM_LIMIT, split_html
 
 log = logging.getLogger(__name__)
@@ -72,9 +81,11 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 POOL_SIZE = 8
 POOL_TIMEOUT = 30.0
 DEEP_LINK = "https://t.me/{username}?start={{payload}}"
+CAPTION_LIMIT = 1024  # a document's or a photo's caption, in characters
+FILE_WRITE_TIMEOUT = 120.0  # seconds to upload a file (a congress's invitations: megabytes)
 
 DECLARED = Capabilities(buttons=True, contact_sharing=True, text_limit=TELEGRAM_LIMIT,
-                        rate=25.0, files=True, pictures=True)
+                        rate=25.0, files=True, pictures=True, picture_upload=True)
 
 
 def capabilities(declared: Capabilities, config: Config, username: str = "") -> Capabilities:
@@ -322,7 +333,19 @@ class TelegramChannel:
             label = html.unescape(self.app.texts.t(language, "registration.share_phone"))
             markup = ReplyKeyboardMarkup([[KeyboardButton(label, request_contact=True)]],
                                          resize_keyboard=True, one_time_keyboard=True)
-        parts = split_html(reply.text, DECLARED.text_limit)
+        if reply.attachment is not None and len(split_html(reply.text, CAPTION_LIMIT)) == 1:
+            await self._send_file(chat_id, reply.attachment, reply.text, markup)
+            return
+        text = reply.text
+        if reply.picture is not None:
+            fits = len(split_html(text, CAPTION_LIMIT)) == 1
+            await self.application.bot.send_photo(
+                chat_id, InputFile(reply.picture.data, filename=reply.picture.file_name),
+                caption=text if fits else None, parse_mode=ParseMode.HTML,
+                reply_markup=markup if fits else None)
+            if fits:
+                return
+        parts = split_html(text, DECLARED.text_limit)
         for i, part in enumerate(parts):
             params: dict[str, Any] = {"chat_id": chat_id, "text": part, **_HTML}
             if markup is not None and i == len(parts) - 1:
@@ -330,6 +353,16 @@ class TelegramChannel:
             # Raw, as the outbox sends (see deliver): through the retrying limiter, without
             # building a Message object of the answer, which nothing reads.
             await self.application.bot.do_api_request("sendMessage", params)
+        if reply.attachment is not None:  # text too long for a caption: the file after it
+            await self._send_file(chat_id, reply.attachment, None, None)
+
+    async def _send_file(self, chat_id: int, attachment: Attachment, caption: str | None,
+                         markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None) -> Message:
+        """Send a file as a document, with its caption (HTML) and buttons."""
+        return await self.application.bot.send_document(
+            chat_id, InputFile(attachment.data, filename=attachment.file_name),
+            caption=caption, parse_mode=ParseMode.HTML if caption else None,
+            reply_markup=markup, write_timeout=FILE_WRITE_TIMEOUT)
 
     async def deliver(self, chat_id: str, text: str) -> str:
         """Send one outbox message (within the limit); raise DeliveryError when it fails."""
@@ -341,6 +374,16 @@ class TelegramChannel:
                 "chat_id": int(chat_id), "text": text, "parse_mode": ParseMode.HTML,
                 "link_preview_options": {"is_disabled": True}})
         return str(result["message_id"])
+
+    async def send_file(self, chat_id: str, file: OutgoingFile) -> str:
+        """Send a document by its file_id, or upload it when it has none; return the file_id
+        Telegram gives it (to send it by that next time). Raise DeliveryError on failure."""
+        with _classified():
+            document = file.file_id or InputFile(await file.read(), filename=file.file_name)
+            message = await self.application.bot.send_document(
+                int(chat_id), document, caption=file.caption, parse_mode=ParseMode.HTML,
+                filename=None if file.file_id else file.file_name)
+        return message.document.file_id if message.document else (file.file_id or "")
 
     async def edit(self, chat_id: str, message_id: str, text: str) -> None:
         """Replace the text of a message the bot sent; raise DeliveryError when it fails."""
@@ -434,7 +477,8 @@ class TelegramChannel:
     async def _replace(self, question: Message, reply: Reply) -> bool:
         """Edit the question whose button was pressed into `reply` (its buttons go, the
         reply's own come); False when it cannot be (too long, or Telegram refuses)."""
-        if reply.request_contact or len(split_html(reply.text, DECLARED.text_limit)) > 1:
+        if reply.request_contact or reply.attachment is not None or len(
+                split_html(reply.text, DECLARED.text_limit)) > 1:
             return False
         try:
             params: dict[str, Any] = {"chat_id": question.chat_id,
