@@ -22,12 +22,13 @@ from handlers import (
     reminders,
     results,
     uploads,
+    web,
 )
 from handlers import help as help_
 
 FEATURES: tuple[ModuleType, ...] = (
     registration, agenda, reminders, results, help_, language,
-    uploads, overview, announcements, deliveries,
+    uploads, overview, announcements, deliveries, web,
     fallback,
 )
 

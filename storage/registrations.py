@@ -183,3 +183,11 @@ async def recipients(db: Database, audience: dict[str, str]) -> list[Recipient]:
         params,
     )
     return [Recipient(*row) for row in rows]
+
+
+async def linked_per_hour(db: Database) -> list[tuple[str, int]]:
+    """Return (UTC hour as "YYYY-MM-DDTHH", accounts linked in it) in time order: the
+    registrations over time the dashboard draws."""
+    rows = await db.fetchall(
+        "SELECT substr(linked_at, 1, 13), count(*) FROM registrations GROUP BY 1 ORDER BY 1")
+    return [(str(r[0]), int(r[1])) for r in rows]

@@ -1,0 +1,155 @@
+"""Đại biểu: the roster searched and filtered, in Vietnamese order, and a delegate's page.
+
+Filters: words of the name, code, unit or delegation (without regard to case or
+diacritics), registered or not, platform, kind, delegation. A delegate's page shows their
+accounts, check-in code and audit trail, with two actions (each a POST with the CSRF token):
+unlink their accounts (the same flow as the chat's /unlink: audited, each account told) and
+issue a new check-in code (audited).
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from bot.clock import to_iso
+from bot.collation import name_key, sort_texts
+from bot.model import parse_id
+from bot.web.render import Web, organiser_only, session_of, web_of
+from handlers.overview import unlink_and_tell
+from storage import audit, delegates, registrations
+from storage.delegates import Delegate
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 100
+KINDS = ("official", "alternate", "guest")
+PLATFORMS = ("telegram", "zalo")
+
+
+def fold(text: str) -> str:
+    """Return text without case or diacritics, for searching ("Đặng" → "dang")."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _matches(d: Delegate, words: list[str]) -> bool:
+    haystack = fold(f"{d.code} {d.full_name} {d.unit} {d.delegation}")
+    return all(w in haystack for w in words)
+
+
+@organiser_only
+async def roster(request: Request) -> Response:
+    """List the delegates that match the filters, a page at a time."""
+    web = web_of(request)
+    db = web.services.db
+    query = request.query_params
+    q = query.get("q", "")[:100]
+    registered = query.get("registered", "")
+    platform = query.get("platform", "")
+    kind = query.get("kind", "")
+    delegation = query.get("delegation", "")
+    everyone = await delegates.all_delegates(db)
+    linked = await delegates.linked_platforms(db)
+    words = fold(q).split()
+    chosen = [d for d in everyone
+              if (not words or _matches(d, words))
+              and (registered != "yes" or d.id in linked)
+              and (registered != "no" or d.id not in linked)
+              and (not platform or platform in linked.get(d.id, ()))
+              and (not kind or d.kind == kind)
+              and (not delegation or d.delegation == delegation)]
+    chosen.sort(key=lambda d: (name_key(d.full_name), d.code))
+    pages = max(1, -(-len(chosen) // PAGE_SIZE))
+    page = min(max(parse_id(query.get("page", "1")) or 1, 1), pages)
+    shown = chosen[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    filters = {"q": q, "registered": registered, "platform": platform, "kind": kind,
+               "delegation": delegation}
+    return web.render(
+        request, "delegates.html", people=shown, linked=linked, total=len(everyone),
+        matched=len(chosen), page=page, pages=pages, filters=filters, kinds=KINDS,
+        platforms=PLATFORMS,
+        delegations=sort_texts({d.delegation for d in everyone if d.delegation}),
+        query_for=lambda p: _query(filters, p))
+
+
+def _query(filters: dict[str, str], page: int) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode({**{k: v for k, v in filters.items() if v}, "page": page})
+
+
+async def _delegate_page(request: Request, delegate: Delegate, notice: str = "",
+                         **params: object) -> Response:
+    web = web_of(request)
+    db = web.services.db
+    accounts = await registrations.accounts_of(db, delegate.id)
+    trail = await audit.search(db, delegate=delegate.code, limit=50)
+    token = await delegates.checkin_token(db, delegate.id)
+    t = web.translate(web.language(session_of(request)))
+    return web.render(request, "delegate.html", d=delegate, accounts=accounts, trail=trail,
+                      token=token, notice=t(notice, **params) if notice else "",
+                      dates=web.services.dates())
+
+
+async def _find(request: Request) -> Delegate | None:
+    delegate_id = parse_id(str(request.path_params.get("id", "")))
+    if delegate_id is None:
+        return None
+    return await delegates.get(web_of(request).services.db, delegate_id)
+
+
+@organiser_only
+async def one(request: Request) -> Response:
+    """Show one delegate: accounts, check-in code, audit trail, actions."""
+    delegate = await _find(request)
+    if delegate is None:
+        return web_of(request).error(request, 404)
+    return await _delegate_page(request, delegate)
+
+
+def _actor(request: Request) -> str:
+    session = session_of(request)
+    return session.actor if session else "web"
+
+
+@organiser_only
+async def unlink(request: Request) -> Response:
+    """Unlink the delegate's accounts and tell them (as the chat's /unlink does)."""
+    delegate = await _find(request)
+    web = web_of(request)
+    if delegate is None:
+        return web.error(request, 404)
+    accounts = await unlink_and_tell(web.services, delegate, _actor(request))
+    if not accounts:
+        return await _delegate_page(request, delegate, "web.delegate.nothing_to_unlink",
+                                    name=delegate.full_name)
+    log.info("the dashboard unlinked a delegate's accounts (%d)", len(accounts))
+    return await _delegate_page(request, delegate, "web.delegate.unlinked",
+                                count=len(accounts), name=delegate.full_name)
+
+
+@organiser_only
+async def new_token(request: Request) -> Response:
+    """Issue the delegate a new check-in code (the old one stops working)."""
+    delegate = await _find(request)
+    web = web_of(request)
+    if delegate is None:
+        return web.error(request, 404)
+    note = audit.Note(_actor(request), "delegate.checkin_token", {"delegate": delegate.code},
+                      to_iso(web.services.clock.now()))
+    await delegates.new_checkin_token(web.services.db, delegate.id, note)
+    return await _delegate_page(request, delegate, "web.delegate.token_renewed",
+                                name=delegate.full_name)
+
+
+def routes(web: Web) -> list[BaseRoute]:
+    """Return the delegates' routes."""
+    return [Route("/delegates", roster),
+            Route("/delegates/{id}", one),
+            Route("/delegates/{id}/unlink", unlink, methods=["POST"]),
+            Route("/delegates/{id}/checkin-token", new_token, methods=["POST"])]
