@@ -4,6 +4,7 @@ a page of `PAGE_SIZE` at a time (older pages by the id of the last entry shown).
 from __future__ import annotations
 
 import json
+from datetime import tzinfo
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -16,6 +17,18 @@ from bot.web.render import Web, organiser_only, web_of
 from storage import audit
 
 PAGE_SIZE = 100
+DETAILS = 240  # characters of an entry's details shown (a roster import lists every code)
+
+
+def shown(entries: list[audit.Entry], tz: tzinfo) -> list[tuple[audit.Entry, str, str]]:
+    """Return each entry with its local time and its details as text (cut to `DETAILS`)."""
+    rows = []
+    for e in entries:
+        details = json.dumps(e.details, ensure_ascii=False)
+        if len(details) > DETAILS:
+            details = details[:DETAILS - 1] + "…"
+        rows.append((e, from_iso(e.at).astimezone(tz).strftime("%H:%M:%S %d/%m/%Y"), details))
+    return rows
 
 
 @organiser_only
@@ -31,9 +44,7 @@ async def log_page(request: Request) -> Response:
                                  limit=PAGE_SIZE + 1)
     more = len(entries) > PAGE_SIZE
     entries = entries[:PAGE_SIZE]
-    tz = web.services.config.event.tz
-    rows = [(e, from_iso(e.at).astimezone(tz).strftime("%H:%M:%S %d/%m/%Y"),
-             json.dumps(e.details, ensure_ascii=False)) for e in entries]
+    rows = shown(entries, web.services.config.event.tz)
     kept = {k: v for k, v in filters.items() if v}
     older = urlencode({**kept, "before": entries[-1].id}) if more and entries else ""
     return web.render(request, "audit.html", rows=rows, filters=filters,

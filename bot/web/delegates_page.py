@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 from bot.clock import to_iso
 from bot.collation import name_key, sort_texts
 from bot.model import parse_id
+from bot.web.audit_page import shown
 from bot.web.render import Web, organiser_only, session_of, web_of
 from handlers.overview import unlink_and_tell
 from storage import audit, delegates, registrations
@@ -88,12 +89,12 @@ async def _delegate_page(request: Request, delegate: Delegate, notice: str = "",
     web = web_of(request)
     db = web.services.db
     accounts = await registrations.accounts_of(db, delegate.id)
-    trail = await audit.search(db, delegate=delegate.code, limit=50)
+    trail = shown(await audit.search(db, delegate=delegate.code, limit=50),
+                  web.services.config.event.tz)
     token = await delegates.checkin_token(db, delegate.id)
     t = web.translate(web.language(session_of(request)))
     return web.render(request, "delegate.html", d=delegate, accounts=accounts, trail=trail,
-                      token=token, notice=t(notice, **params) if notice else "",
-                      dates=web.services.dates())
+                      token=token, notice=t(notice, **params) if notice else "")
 
 
 async def _find(request: Request) -> Delegate | None:

@@ -21,6 +21,8 @@ from handlers.overview import Tally, tally
 from storage import agenda, broadcasts, delegates, outbox, registrations
 from storage.agenda import Session
 
+KIND_ORDER = ("official", "alternate", "guest")
+
 
 @dataclass(frozen=True)
 class Row:
@@ -95,7 +97,8 @@ async def read(services: Services) -> Overview:
     coming = await agenda.not_ended(db, now)
     return Overview(
         counted=counted,
-        kinds=[Row(f"k.{kind}", kind, n, r) for kind, n, r in counted.by_kind],
+        kinds=[Row(f"k.{kind}", kind, n, r) for kind, n, r in
+               sorted(counted.by_kind, key=lambda k: KIND_ORDER.index(k[0]))],
         delegations=[Row(f"d.{key_of(name)}", name, n, r)
                      for name, n, r in counted.by_delegation],
         timeline=timeline, sending=sending, next_session=coming[0] if coming else None)

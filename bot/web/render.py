@@ -55,13 +55,20 @@ class Web:
             return markupsafe.Markup(texts.t(lang, key, **params))
         return t
 
+    def action_name(self, lang: str, action: str) -> str:
+        """Return how the pages name an audit action (as stored when it has no name)."""
+        texts = self.services.texts
+        key = f"web.action.{action}"
+        return texts.t(lang, key) if key in texts.texts[lang] else action
+
     def render(self, request: Request, template: str, *, status: int = 200,
                **context: Any) -> HTMLResponse:
         """Return a page: `template` with the session, its language and its CSRF token."""
         session: Session | None = session_of(request)
         lang = self.language(session)
         html = self.env.get_template(template).render(
-            t=self.translate(lang), lang=lang, session=session,
+            t=self.translate(lang), act=functools.partial(self.action_name, lang),
+            lang=lang, session=session,
             csrf=session.csrf if session else "", event=self.services.config.event.name,
             path=request.url.path, **context)
         return HTMLResponse(html, status_code=status,

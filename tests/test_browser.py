@@ -1,0 +1,196 @@
+"""End to end in a real browser: headless Chromium (the system's) driven by Playwright.
+
+An organiser asks the bot for /web (through the fake Telegram), opens the link, lands on the
+overview at a URL without the token, sees the counts, and watches the registered count move
+when a delegate registers, without reloading; then opens Đại biểu, a delegate's page and
+Nhật ký. A screenshot of each page (in Vietnamese) is taken; with DELEGATE_BOT_SCREENSHOTS
+set to a folder they are kept there (the README's are in docs/screenshots).
+
+Chromium is the system's (`apt-get install chromium`; `.ci/run` installs it when missing),
+never one downloaded by `playwright install`. Without it the test is skipped, saying so;
+under CI (CI=true) it fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot import demo
+from bot.app import App
+from bot.clock import FixedClock, to_iso
+from bot.web import live
+from storage import broadcasts, delegates, outbox, registrations, users
+from storage.broadcasts import NewBroadcast
+from storage.outbox import NewMessage
+from storage.users import ChatUser
+from testkit.fake_telegram import FakeTelegram
+from testkit.telegram_harness import TelegramChat, start_channel
+from testkit.zalo_harness import free_port
+from tests.conftest import ORGANISER_ID, make_config
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome")
+TIMEOUT_MS = 15_000
+DAY_BEFORE = datetime(2026, 8, 10, 1, 0, tzinfo=UTC)  # 08:00 in Hanoi, the day before
+
+
+def system_chromium() -> str:
+    """Return the system's Chromium, or skip (fail under CI) saying why there is none."""
+    found = next((path for name in BROWSERS if (path := shutil.which(name))), None)
+    reason = ""
+    if found is None:
+        reason = "no system Chromium (apt-get install chromium): browser tests not run"
+    else:
+        try:
+            import playwright.async_api  # noqa: F401
+        except ImportError:
+            reason = "the playwright package is missing (pip install -e '.[test]')"
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must run the browser tests: {reason}")
+        pytest.skip(reason)
+    assert found is not None
+    return found
+
+
+@pytest.fixture
+async def dashboard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[App]:
+    """Return a running app with its dashboard on a free port of 127.0.0.1, over the sample
+    congress (examples/), the day before it opens."""
+    monkeypatch.setattr(live, "INTERVAL", 0.2)  # live figures every 0.2 s, not 2 s
+    config = make_config(tmp_path, web={"enabled": True, "port": free_port()},
+                         event={"name": "Đại hội đại biểu Đảng bộ tỉnh lần thứ XV"})
+    app = await App.open(config, clock=FixedClock(DAY_BEFORE))
+    await demo.seed(app)
+    await app.web.start()
+    try:
+        yield app
+    finally:
+        await app.web.stop()
+        await app.close()
+
+
+async def register_over_the_day(app: App, count: int) -> list[int]:
+    """Register the first `count` delegates of the roster on Telegram, a few each quarter of
+    an hour (the curve of registrations over time); return their user ids."""
+    clock = app.services.clock
+    assert isinstance(clock, FixedClock)
+    people = sorted(await delegates.all_delegates(app.services.db), key=lambda d: d.code)
+    ids = []
+    for i, person in enumerate(people[:count]):
+        if i % 7 == 0:
+            clock.advance(timedelta(minutes=15 + 20 * (i % 3)))
+        ids.append(await register(app, person.id, 60_000 + i))
+    return ids
+
+
+async def register(app: App, delegate_id: int, user_id: int) -> int:
+    """Link a Telegram account to a delegate, as registering in chat does."""
+    now = to_iso(app.services.clock.now())
+    await users.touch(app.services.db, ChatUser("telegram", str(user_id), str(user_id),
+                                                f"TK {user_id}"), now)
+    assert await registrations.link(app.services.db, "telegram", str(user_id), delegate_id,
+                                    "invite_code", now)
+    return user_id
+
+
+async def queue_broadcast(app: App, user_ids: list[int]) -> int:
+    """Queue an announcement to these Telegram chats, as /announce does; return its id."""
+    def build(broadcast_id: int) -> list[NewMessage]:
+        return [NewMessage(f"b{broadcast_id}:{u}", "telegram", str(u), "Khai mạc lúc 8 giờ",
+                           broadcast_id=broadcast_id) for u in user_ids]
+    queued = await broadcasts.create_queued(app.services.db, NewBroadcast(
+        "announcement", {}, "Khai mạc lúc 8 giờ", "telegram:9001", build),
+        to_iso(app.services.clock.now()))
+    assert queued is not None
+    return queued[0]
+
+
+async def deliver(app: App, count: int, state: str = "sent") -> None:
+    """Record `count` messages of the outbox as the delivery worker would (sent, failed)."""
+    now = to_iso(app.services.clock.now())
+    claimed = await outbox.claim_due(app.services.db, now, count)
+    await outbox.record(app.services.db, [outbox.Outcome(c.id, state, now) for c in claimed])
+
+
+async def test_an_organiser_logs_in_from_the_bot_and_watches_the_dashboard_move(
+    dashboard: App, fake: FakeTelegram, tmp_path: Path
+) -> None:
+    executable = system_chromium()
+    from playwright.async_api import async_playwright, expect
+
+    registered = await register_over_the_day(dashboard, 180)
+    channel = await start_channel(dashboard, fake)
+    shots = Path(os.environ.get("DELEGATE_BOT_SCREENSHOTS") or tmp_path)
+    try:
+        answer = await TelegramChat(fake, channel).texts(ORGANISER_ID, "/web")
+        found = re.search(r"http://127\.0\.0\.1:\d+/login\?t=[\w-]+", answer[0])
+        assert found is not None, answer
+        async with async_playwright() as driver:
+            browser = await driver.chromium.launch(executable_path=executable,
+                                                   args=["--no-sandbox"])
+            page = await browser.new_page(viewport={"width": 1280, "height": 900},
+                                          locale="vi-VN")
+            page.set_default_timeout(TIMEOUT_MS)
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            await page.goto(found.group(0))
+            await page.wait_for_url(re.compile(r"/$"))
+            assert "t=" not in page.url  # the token is gone from the address
+            total = page.locator("[data-live=total]")
+            await expect(total).to_have_text("180/309 đại biểu (58%)")
+            await expect(page.locator("[data-live-status]")).not_to_have_class(
+                re.compile("off"))
+            # A delegate registers in chat: the count moves without a reload.
+            await page.evaluate("window.stayed = true")
+            unregistered = await delegates.unregistered(dashboard.services.db, limit=1)
+            await register(dashboard, unregistered[0].id, 4242)
+            await expect(total).to_have_text("181/309 đại biểu (59%)")
+            assert await page.evaluate("window.stayed === true")  # no reload
+            # A broadcast starts (the page reloads once to show it), then its progress
+            # moves to 100% without a reload.
+            broadcast = await queue_broadcast(dashboard, registered[:120])
+            done = page.locator(f"[data-live='b.{broadcast}.done']")
+            await expect(done).to_have_text("0%")
+            await page.evaluate("window.stayed = true")
+            await deliver(dashboard, 70)
+            await deliver(dashboard, 4, "failed")
+            await expect(done).to_have_text("62%")
+            await expect(page.locator(f"[data-live='b.{broadcast}.failed']")).to_have_text("4")
+            await page.screenshot(path=str(shots / "tong-quan.png"), full_page=True)
+            await deliver(dashboard, 45)
+            await deliver(dashboard, 1, "blocked")
+            await expect(done).to_have_text("100%")
+            assert await page.evaluate("window.stayed === true")
+            await page.click("nav >> text=Đại biểu")
+            await expect(page.locator("h1")).to_have_text("Đại biểu")
+            await page.screenshot(path=str(shots / "dai-bieu.png"))
+            await page.fill("input[name=q]", "db007")
+            await page.click("button:has-text('Lọc')")
+            rows = page.locator("table.list tbody tr")
+            await expect(rows).to_have_count(1)
+            name = (await rows.first.locator("a").inner_text()).strip()
+            await rows.first.locator("a").click()
+            await expect(page.locator("h1")).to_contain_text(name)
+            await page.click("button:has-text('Hủy liên kết tài khoản')")
+            await expect(page.locator(".notice")).to_contain_text("Đã hủy liên kết 1 tài khoản")
+            await page.screenshot(path=str(shots / "dai-bieu-chi-tiet.png"))
+            await page.click("nav >> text=Nhật ký")
+            await expect(page.locator("table.list")).to_contain_text("Hủy liên kết tài khoản")
+            await page.screenshot(path=str(shots / "nhat-ky.png"))
+            await page.click("button:has-text('Đăng xuất')")
+            await expect(page.locator("h1")).to_have_text("Đăng nhập")
+            await page.screenshot(path=str(shots / "dang-nhap.png"))
+            assert errors == []  # no script error, nothing refused by the CSP
+            await browser.close()
+    finally:
+        await channel.stop()
+    code = await delegates.find_by_code(dashboard.services.db, "DB007")
+    assert code is not None
+    assert await registrations.accounts_of(dashboard.services.db, code.id) == []
