@@ -49,7 +49,7 @@ class Progress:
     @property
     def done(self) -> float:
         """Return the share no longer waiting, in percent."""
-        return percent(self.total - self.waiting, self.total)
+        return 100 * (self.total - self.waiting) / self.total if self.total else 0.0
 
 
 @dataclass(frozen=True)

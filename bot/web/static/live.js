@@ -15,7 +15,8 @@
   }
 
   function apply(root, values) {
-    if (values.shape !== undefined && values.shape !== root.getAttribute("data-shape")) {
+    var shape = root.getAttribute("data-shape");
+    if (shape !== null && values.shape !== undefined && values.shape !== shape) {
       window.location.reload();
       return;
     }
@@ -57,8 +58,27 @@
     source.onerror = function () { if (status) { status.classList.add("off"); } };
   }
 
+  // 3. A select marked data-count-url shows, in the element marked data-count, what that
+  //    URL answers for the value chosen (the number of recipients of an audience).
+  function counts() {
+    var selects = document.querySelectorAll("select[data-count-url]");
+    for (var i = 0; i < selects.length; i++) {
+      (function (select) {
+        var out = document.querySelector("[data-count]");
+        var update = function () {
+          var url = select.getAttribute("data-count-url") + "?audience=" + encodeURIComponent(select.value);
+          fetch(url, {credentials: "same-origin"}).then(function (r) { return r.text(); })
+            .then(function (text) { if (out) { out.textContent = text; } });
+        };
+        select.addEventListener("change", update);
+        update();
+      })(selects[i]);
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     autosubmit();
     listen();
+    counts();
   });
 })();
