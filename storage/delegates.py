@@ -198,3 +198,11 @@ async def count_unregistered(db: Database) -> int:
         "SELECT count(*) FROM delegates d WHERE NOT EXISTS"
         " (SELECT 1 FROM registrations r WHERE r.delegate_id = d.id)"
     ))
+
+
+async def roster_version(db: Database) -> tuple[int, str]:
+    """Return what changes whenever the roster does (an import adds, removes or updates
+    delegates): how many there are and the latest update, to keep a copy of it fresh."""
+    row = await db.fetchone("SELECT count(*), coalesce(max(updated_at), '') FROM delegates")
+    assert row is not None
+    return int(row[0]), str(row[1])

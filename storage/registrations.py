@@ -191,3 +191,12 @@ async def linked_per_hour(db: Database) -> list[tuple[str, int]]:
     rows = await db.fetchall(
         "SELECT substr(linked_at, 1, 13), count(*) FROM registrations GROUP BY 1 ORDER BY 1")
     return [(str(r[0]), int(r[1])) for r in rows]
+
+
+async def version(db: Database) -> tuple[int, int, str]:
+    """Return what changes whenever an account is linked or unlinked (how many links, the
+    sum of their delegates' ids, the latest link), to keep a copy of the links fresh."""
+    row = await db.fetchone("SELECT count(*), coalesce(sum(delegate_id), 0),"
+                            " coalesce(max(linked_at), '') FROM registrations")
+    assert row is not None
+    return int(row[0]), int(row[1]), str(row[2])

@@ -259,6 +259,15 @@ async def test_the_delegates_are_listed_in_vietnamese_order_and_filtered(
     assert await names(platform="zalo") == []
     assert await names(q="nobody") == []
     assert await names(page="999", q="anh") == ["Lê Đức Anh", "Nguyễn Thị Ánh", "Trần Văn Ánh"]
+    # The page keeps a sorted copy of the roster and of the links: both follow changes.
+    await add_people(app, [("A6", "Đỗ Văn An", "Đoàn Y tế", "official")])
+    assert (await names())[:2] == ["Đỗ Văn An", "Lê Đức Anh"]  # An before Anh
+    await seed_more(app)  # Hoàng Văn Mới registers
+    assert await names(registered="yes") == ["Hoàng Văn Mới"]
+    mine = await delegates.find_by_code(app.services.db, "Z1")
+    assert mine is not None
+    await registrations.unlink_delegate(app.services.db, mine.id)
+    assert await names(registered="yes") == []
 
 
 async def test_a_delegates_page_shows_accounts_and_audit_trail(

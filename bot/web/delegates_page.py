@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -38,43 +39,75 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def _matches(d: Delegate, words: list[str]) -> bool:
-    haystack = fold(f"{d.code} {d.full_name} {d.unit} {d.delegation}")
-    return all(w in haystack for w in words)
+@dataclass(frozen=True)
+class Roster:
+    """The roster in Vietnamese order with each delegate's folded search text, kept while
+    the roster does not change (5,000 delegates: sorting and folding them at every request
+    would take most of the page's time)."""
+
+    version: tuple[int, str]
+    people: list[tuple[Delegate, str]]
+    delegations: list[str]
+
+
+async def roster_of(web: Web) -> Roster:
+    """Return the roster, read again only when it changed."""
+    db = web.services.db
+    version = await delegates.roster_version(db)
+    kept = getattr(web, "roster", None)
+    if isinstance(kept, Roster) and kept.version == version:
+        return kept
+    everyone = sorted(await delegates.all_delegates(db),
+                      key=lambda d: (name_key(d.full_name), d.code))
+    made = Roster(version, [(d, fold(f"{d.code} {d.full_name} {d.unit} {d.delegation}"))
+                            for d in everyone],
+                  sort_texts({d.delegation for d in everyone if d.delegation}))
+    web.roster = made  # type: ignore[attr-defined]
+    return made
+
+
+async def links_of(web: Web) -> dict[int, list[str]]:
+    """Return {delegate id: platforms linked}, read again only when a link changed."""
+    db = web.services.db
+    version = await registrations.version(db)
+    kept = getattr(web, "links", None)
+    if isinstance(kept, tuple) and kept[0] == version:
+        return dict(kept[1])
+    linked = await delegates.linked_platforms(db)
+    web.links = (version, linked)  # type: ignore[attr-defined]
+    return linked
 
 
 @organiser_only
 async def roster(request: Request) -> Response:
     """List the delegates that match the filters, a page at a time."""
     web = web_of(request)
-    db = web.services.db
     query = request.query_params
     q = query.get("q", "")[:100]
     registered = query.get("registered", "")
     platform = query.get("platform", "")
     kind = query.get("kind", "")
     delegation = query.get("delegation", "")
-    everyone = await delegates.all_delegates(db)
-    linked = await delegates.linked_platforms(db)
+    roster = await roster_of(web)
+    linked = await links_of(web)
     words = fold(q).split()
-    chosen = [d for d in everyone
-              if (not words or _matches(d, words))
+    chosen = [d for d, text in roster.people
+              if (not words or all(w in text for w in words))
               and (registered != "yes" or d.id in linked)
               and (registered != "no" or d.id not in linked)
               and (not platform or platform in linked.get(d.id, ()))
               and (not kind or d.kind == kind)
               and (not delegation or d.delegation == delegation)]
-    chosen.sort(key=lambda d: (name_key(d.full_name), d.code))
     pages = max(1, -(-len(chosen) // PAGE_SIZE))
     page = min(max(parse_id(query.get("page", "1")) or 1, 1), pages)
     shown = chosen[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
     filters = {"q": q, "registered": registered, "platform": platform, "kind": kind,
                "delegation": delegation}
     return web.render(
-        request, "delegates.html", people=shown, linked=linked, total=len(everyone),
+        request, "delegates.html", people=shown, linked=linked, total=len(roster.people),
         matched=len(chosen), page=page, pages=pages, filters=filters, kinds=KINDS,
         platforms=PLATFORMS,
-        delegations=sort_texts({d.delegation for d in everyone if d.delegation}),
+        delegations=roster.delegations,
         query_for=lambda p: _query(filters, p))
 
 
