@@ -106,6 +106,26 @@ def _add_data_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser],
                                "line whether it is good (exit 0) or damaged (exit 1).")
 
 
+def _add_print_command(roster_sub: argparse._SubParsersAction[argparse.ArgumentParser],
+                       common: argparse.ArgumentParser) -> None:
+    """Add `roster print` (bot/print_cli.py)."""
+    command = _file_command(
+        roster_sub, common, "print", "where to write the PDF (.pdf)",
+        help="write printable invitations or badges with QR codes (.pdf)",
+        description="Write a PDF for printing: invitations (A5, one page per delegate, with "
+                    "the invite code and the QR code of the Telegram link) or badges (85 x "
+                    "54 mm, eight per A4 page with cut marks, with the check-in QR code), in "
+                    "delegation order, then Vietnamese name order. An existing file is "
+                    "refused unless --force.")
+    command.add_argument("--layout", choices=("invitations", "badges"), default="invitations",
+                         help="invitations (default) or badges")
+    command.add_argument("--delegation", metavar="NAME",
+                         help="only this delegation (case and spacing aside)")
+    command.add_argument("--only-unregistered", action="store_true",
+                         help="only the delegates not registered on any platform yet")
+    command.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -148,9 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
                                    "running this machine, as /web sends one in chat: it "
                                    "works once, for 10 minutes. Exit 2 when [web] is not "
                                    "enabled.")
-    roster = sub.add_parser("roster", help="import or export the delegate roster",
-                            description="Import the delegate roster from Excel or CSV, or "
-                                        "export it with invite codes and links.")
+    roster = sub.add_parser("roster", help="import, export or print the delegate roster",
+                            description="Import the delegate roster from Excel or CSV, "
+                                        "export it with invite codes and links, or print "
+                                        "invitations and badges.")
     roster_sub = roster.add_subparsers(dest="action", required=True, metavar="ACTION")
     imp = _file_command(
         roster_sub, common, "import", "the roster file",
@@ -173,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "settings); --comma for commas.")
     export.add_argument("--comma", action="store_true",
                         help="separate .csv fields with commas instead of semicolons")
+    _add_print_command(roster_sub, common)
     agenda = sub.add_parser("agenda", help="import the congress programme",
                             description="Import the programme from TOML, CSV or Excel.")
     agenda_sub = agenda.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -267,6 +289,12 @@ def _dispatch(args: argparse.Namespace, where: Where) -> int:
         if args.action == "import":
             return asyncio.run(roster_cli.import_roster(
                 config, args.file, dry_run=args.dry_run, prune=args.prune))
+        if args.action == "print":
+            from bot import print_cli
+
+            return asyncio.run(print_cli.print_roster(
+                config, args.file, layout=args.layout, delegation=args.delegation,
+                only_unregistered=args.only_unregistered, force=args.force))
         return asyncio.run(roster_cli.export_roster(config, args.file,
                                                     separator="," if args.comma else ";"))
     if args.command == "web":

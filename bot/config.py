@@ -314,6 +314,7 @@ class ZaloConfig(ChannelConfig):
     WEBHOOK_PATH: ClassVar[str] = "/zalo"
 
     api_base_url: str = ZALO_API
+    bot_name: str = ""  # the name people search for in Zalo (printed on invitations)
     webhook: ZaloWebhookConfig = field(default_factory=ZaloWebhookConfig)
 
     def secret_problem(self, secret: str) -> str | None:

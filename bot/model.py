@@ -66,12 +66,22 @@ class Choice:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a reply: its name and its bytes. Only for a channel whose
+    capabilities have `files`; features ask before they attach one."""
+
+    file_name: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """A message to send back: HTML text, optional choices, optionally a phone-number request.
 
     `replaces_question`: the answer to a choice that takes the place of the question whose
     button was pressed (its buttons go with it), where the channel can edit messages;
-    elsewhere it is sent as usual.
+    elsewhere it is sent as usual. `attachment`: a file sent with the text (as its caption
+    where it fits).
     """
 
     text: str
@@ -79,6 +89,7 @@ class Reply:
     request_contact: bool = False
     columns: int = 1
     replaces_question: bool = False
+    attachment: Attachment | None = None
 
 
 MAX_ID_DIGITS = 12

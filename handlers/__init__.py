@@ -18,6 +18,7 @@ from handlers import (
     fallback,
     language,
     overview,
+    printing,
     registration,
     reminders,
     results,
@@ -28,7 +29,7 @@ from handlers import help as help_
 
 FEATURES: tuple[ModuleType, ...] = (
     registration, agenda, reminders, results, help_, language,
-    uploads, overview, announcements, deliveries, web,
+    uploads, overview, announcements, deliveries, printing, web,
     fallback,
 )
 

@@ -23,8 +23,10 @@ async def delegation_names(ctx: Context) -> list[str]:
                        if d.delegation})
 
 
-def page_of(ctx: Context, prefix: str, names: list[str], page: int) -> Reply:
-    """Return one page of the picker: its delegations, then ◀ and ▶ where there are more."""
+def page_of(ctx: Context, prefix: str, names: list[str], page: int, *,
+            ask: str = "announce.ask_delegation") -> Reply:
+    """Return one page of the picker: its delegations, then ◀ and ▶ where there are more;
+    the question is the text `ask` (`ask` + "_page" with the page numbers)."""
     pages = max(1, -(-len(names) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     first = page * PAGE_SIZE
@@ -36,6 +38,6 @@ def page_of(ctx: Context, prefix: str, names: list[str], page: int) -> Reply:
     if page < pages - 1:
         choices.append(ctx.choice("announce.picker.next", f"{prefix}:dp:{page + 1}"))
     if pages == 1:
-        return Reply(ctx.t("announce.ask_delegation"), tuple(choices))
-    return Reply(ctx.t("announce.ask_delegation_page", page=page + 1, pages=pages),
+        return Reply(ctx.t(ask), tuple(choices))
+    return Reply(ctx.t(f"{ask}_page", page=page + 1, pages=pages),
                  tuple(choices))

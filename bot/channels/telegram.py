@@ -26,6 +26,7 @@ from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     KeyboardButton,
     Message,
     ReplyKeyboardMarkup,
@@ -58,7 +59,7 @@ from bot.channels.telegram_retry import RetryingLimiter
 from bot.channels.webhook import Webhook
 from bot.config import Config, TelegramConfig
 from bot.delivery import DeliveryError
-from bot.model import Contact, Document, Incoming, Reply, parse_command
+from bot.model import Attachment, Contact, Document, Incoming, Reply, parse_command
 from bot.text import TELEGRAM_LIMIT, split_html
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,8 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 POOL_SIZE = 8
 POOL_TIMEOUT = 30.0
 DEEP_LINK = "https://t.me/{username}?start={{payload}}"
+CAPTION_LIMIT = 1024  # a document's caption, in characters
+FILE_WRITE_TIMEOUT = 120.0  # seconds to upload a file (a congress's invitations: megabytes)
 
 DECLARED = Capabilities(buttons=True, contact_sharing=True, text_limit=TELEGRAM_LIMIT,
                         rate=25.0, files=True, pictures=True)
@@ -317,6 +320,8 @@ class TelegramChannel:
             label = html.unescape(self.app.texts.t(language, "registration.share_phone"))
             markup = ReplyKeyboardMarkup([[KeyboardButton(label, request_contact=True)]],
                                          resize_keyboard=True, one_time_keyboard=True)
+        if reply.attachment is not None and len(split_html(reply.text, CAPTION_LIMIT)) == 1:
+            return [await self._send_file(chat_id, reply.attachment, reply.text, markup)]
         parts = split_html(reply.text, DECLARED.text_limit)
         sent = []
         for i, part in enumerate(parts):
@@ -325,7 +330,17 @@ class TelegramChannel:
                 chat_id, part, parse_mode=ParseMode.HTML,
                 reply_markup=markup if last else None, disable_web_page_preview=True,
             ))
+        if reply.attachment is not None:  # text too long for a caption: the file after it
+            sent.append(await self._send_file(chat_id, reply.attachment, None, None))
         return sent
+
+    async def _send_file(self, chat_id: int, attachment: Attachment, caption: str | None,
+                         markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None) -> Message:
+        """Send a file as a document, with its caption (HTML) and buttons."""
+        return await self.application.bot.send_document(
+            chat_id, InputFile(attachment.data, filename=attachment.file_name),
+            caption=caption, parse_mode=ParseMode.HTML if caption else None,
+            reply_markup=markup, write_timeout=FILE_WRITE_TIMEOUT)
 
     async def deliver(self, chat_id: str, text: str) -> str:
         """Send one outbox message (within the limit); raise DeliveryError when it fails."""
@@ -430,7 +445,8 @@ class TelegramChannel:
     async def _replace(self, question: Message, reply: Reply) -> bool:
         """Edit the question whose button was pressed into `reply` (its buttons go, the
         reply's own come); False when it cannot be (too long, or Telegram refuses)."""
-        if reply.request_contact or len(split_html(reply.text, DECLARED.text_limit)) > 1:
+        if reply.request_contact or reply.attachment is not None or len(
+                split_html(reply.text, DECLARED.text_limit)) > 1:
             return False
         try:
             await question.edit_text(reply.text, parse_mode=ParseMode.HTML,
