@@ -5,7 +5,7 @@ from the bot itself only (no inline script, nothing from the internet), `X-Frame
 DENY` and `Referrer-Policy: no-referrer`. A POST (but the login form, whose one-time token
 is its proof) must come with an open session and carry that session's CSRF token, in the
 form field `csrf` or the `X-CSRF-Token` header: otherwise 403, before the page sees it. A
-form body over `MAX_FORM` gets 413.
+form body over `MAX_FORM` (an upload at the files' limit and its form) gets 413.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.filelimits import LIMITS
 from bot.web import auth
 from bot.web.render import Web
 
-MAX_FORM = 5 * 1024 * 1024
+MAX_FORM = LIMITS.file_bytes + 64 * 1024  # an upload at the limit, and the form around it
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
        "form-action 'self'; frame-ancestors 'none'")

@@ -15,7 +15,15 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from bot.web import announce_page, audit_page, delegates_page, live, login, overview_page
+from bot.web import (
+    agenda_page,
+    announce_page,
+    audit_page,
+    delegates_page,
+    live,
+    login,
+    overview_page,
+)
 from bot.web.guard import Guard
 from bot.web.render import STATIC, Web
 
@@ -24,8 +32,8 @@ if TYPE_CHECKING:
 
     from bot.app import App
 
-PAGES: tuple[ModuleType, ...] = (login, overview_page, delegates_page, announce_page,
-                                 audit_page, live)
+PAGES: tuple[ModuleType, ...] = (login, overview_page, delegates_page, agenda_page,
+                                 announce_page, audit_page, live)
 
 
 def build(app: App, pages: tuple[ModuleType, ...] = PAGES) -> ASGIApp:
