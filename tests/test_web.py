@@ -370,3 +370,17 @@ async def test_web_in_chat_says_when_the_dashboard_is_off(tmp_path: Path, clock:
     finally:
         await channel.stop()
         await app.close()
+
+
+async def test_an_organiser_who_chose_english_gets_the_pages_in_english(
+    app: App, client: httpx.AsyncClient
+) -> None:
+    await seed(app, 4, registered=1)
+    link = await auth.make_link(app.services.db, app.services.clock, app.services.config.web,
+                                actor=f"telegram:{ORGANISER_ID}", language="en")
+    await log_in(client, link)
+    page = await client.get("/")
+    assert '<html lang="en">' in page.text and "Overview" in page.text
+    assert "1/4 delegates (25%)" in page.text and "Tổng quan" not in page.text
+    events = await client.get("/events?once=1")
+    assert '"total": "1/4 delegates (25%)"' in events.text
