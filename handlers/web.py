@@ -2,6 +2,8 @@
 
 The link is valid for ten minutes and opens one session (bot/web/auth.py); it goes only to
 the organiser who asked, in their private chat. A delegate's /web is refused by the router.
+The link's session has the organiser role; the check-in desk's checkers (issue 14) are to
+get links with `storage.web_sessions.CHECKER`, whose sessions open no organiser page.
 """
 
 from __future__ import annotations

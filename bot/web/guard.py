@@ -28,6 +28,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-frame-options", b"DENY"),
            (b"referrer-policy", b"no-referrer"), (b"x-content-type-options", b"nosniff")]
 UNGUARDED_POSTS = (auth.LOGIN_PATH,)
+STATIC_PATH = "/static/"
 
 
 def cookie_value(scope: Scope) -> str | None:
@@ -56,7 +57,9 @@ class Guard:
             await self.app(scope, receive, send)
             return
         services = self.web.services
-        session = await auth.session_of(services.db, services.clock, cookie_value(scope))
+        session = None
+        if not str(scope.get("path", "")).startswith(STATIC_PATH):  # public: no session read
+            session = await auth.session_of(services.db, services.clock, cookie_value(scope))
         scope.setdefault("state", {})["session"] = session
 
         async def send_guarded(message: Message) -> None:
