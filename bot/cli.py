@@ -19,7 +19,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import __version__, logmask
+from bot import __version__, attendance_cli, logmask
 from bot.cli_failures import Where, explain, quiet_stdout, say
 from bot.config import Config, config_origin, find_config_path, load_config
 
@@ -194,6 +194,15 @@ def build_parser() -> argparse.ArgumentParser:
                     "settings); --comma for commas.")
     export.add_argument("--comma", action="store_true",
                         help="separate .csv fields with commas instead of semicolons")
+    seat = roster_sub.add_parser(
+        "replace", parents=[common], help="an alternate delegate takes an official's seat",
+        description="Record that an alternate delegate (dự khuyết) takes an official "
+                    "delegate's seat: from then on the alternate counts as official for the "
+                    "quorum and the election base, and is told (through the running bot) if "
+                    "registered. Written to the audit log. Exit 1 if refused.")
+    seat.add_argument("official", help="the official delegate's code in the roster")
+    seat.add_argument("alternate", help="the alternate delegate's code in the roster")
+    seat.add_argument("--dry-run", action="store_true", help="check and show it, write nothing")
     _add_print_command(roster_sub, common)
     agenda = sub.add_parser("agenda", help="import the congress programme",
                             description="Import the programme from TOML, CSV or Excel.")
@@ -239,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Discard a draft result: it is never published and delegates receive "
                     "nothing. Published results cannot be discarded (import a correction).")
     res_discard.add_argument("id", type=int, help="the draft's number, as `results list` shows")
+    attendance_cli.add_commands(sub, common)
     return parser
 
 
@@ -289,6 +299,11 @@ def _dispatch(args: argparse.Namespace, where: Where) -> int:
         if args.action == "import":
             return asyncio.run(roster_cli.import_roster(
                 config, args.file, dry_run=args.dry_run, prune=args.prune))
+        if args.action == "replace":
+            from bot import replace_cli
+
+            return asyncio.run(replace_cli.replace_seat(config, args.official, args.alternate,
+                                                        dry_run=args.dry_run))
         if args.action == "print":
             from bot import print_cli
 
@@ -306,6 +321,8 @@ def _dispatch(args: argparse.Namespace, where: Where) -> int:
 
         return asyncio.run(agenda_cli.import_agenda(
             config, args.file, dry_run=args.dry_run, notify=not args.no_notify, yes=args.yes))
+    if args.command in attendance_cli.COMMANDS:
+        return attendance_cli.dispatch(args, config)
     if args.command == "results":
         from bot import results_cli
 

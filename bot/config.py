@@ -7,6 +7,7 @@ prints that one line and exits 2. Secrets may come from the environment instead 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import tomllib
 import types
@@ -14,6 +15,7 @@ import typing
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -25,6 +27,8 @@ ZALO_API = "https://bot-api.zaloplatforms.com"
 ENV_CONFIG = "DELEGATE_BOT_CONFIG"
 ENV_TELEGRAM_TOKEN = "DELEGATE_BOT_TELEGRAM_TOKEN"
 ENV_ZALO_TOKEN = "DELEGATE_BOT_ZALO_TOKEN"
+
+log = logging.getLogger(__name__)
 
 
 class ConfigError(Exception):
@@ -90,8 +94,9 @@ class StorageConfig:
 
 
 @dataclass(frozen=True)
-class OrganisersConfig:
-    """[organisers]: numeric platform user ids of the organisers, never usernames."""
+class CheckersConfig:
+    """[organisers.checkers]: the staff at the doors who check delegates in by scanning
+    their cards (numeric platform user ids, like the organisers')."""
 
     telegram: list[int] = field(default_factory=list)
     zalo: list[str] = field(default_factory=list)
@@ -103,9 +108,60 @@ class OrganisersConfig:
         return {}
 
     def by_platform(self) -> dict[str, set[str]]:
-        """Return the organisers' user ids (as the platforms send them) by platform."""
+        """Return the user ids (as the platforms send them) by platform."""
         return {f.name: {str(uid) for uid in getattr(self, f.name)}
-                for f in dataclasses.fields(self)}
+                for f in dataclasses.fields(self) if f.name in PLATFORM_SECTIONS}
+
+
+PLATFORM_SECTIONS = ("telegram", "zalo")
+
+
+@dataclass(frozen=True)
+class OrganisersConfig(CheckersConfig):
+    """[organisers]: numeric platform user ids of the organisers, never usernames; and
+    `[organisers.checkers]`, who may check delegates in without being organisers."""
+
+    checkers: CheckersConfig = field(default_factory=CheckersConfig)
+
+
+QUORUM_MAX_DENOMINATOR = 1000
+
+
+@dataclass(frozen=True)
+class AttendanceConfig:
+    """[attendance]: the windows a check-in counts for, and the quorum."""
+
+    windows: str = "half-day"
+    quorum: str = "2/3"
+
+    def check(self) -> dict[str, str]:
+        """Return {key: reason} for bad values."""
+        bad = {}
+        if self.windows not in ("half-day", "day", "session"):
+            bad["windows"] = f'must be "half-day", "day" or "session", not {self.windows!r}'
+        if parse_fraction(self.quorum) is None:
+            bad["quorum"] = (f'must be a fraction above 0 and at most 1, such as "2/3" or'
+                             f' "1/2", not {self.quorum!r}')
+        return bad
+
+    @property
+    def quorum_fraction(self) -> Fraction:
+        """Return the quorum as a fraction of the official delegates summoned."""
+        found = parse_fraction(self.quorum)
+        assert found is not None, "checked at load"
+        return found
+
+
+def parse_fraction(text: str) -> Fraction | None:
+    """Read "2/3" (whole numbers, above 0 and at most 1); None when it is not one."""
+    top, slash, bottom = text.strip().partition("/")
+    if not slash or not (top.strip().isascii() and top.strip().isdigit()
+                         and bottom.strip().isascii() and bottom.strip().isdigit()):
+        return None
+    numerator, denominator = int(top), int(bottom)
+    if not 0 < denominator <= QUORUM_MAX_DENOMINATOR or not 0 < numerator <= denominator:
+        return None
+    return Fraction(numerator, denominator)
 
 
 @dataclass(frozen=True)
@@ -171,20 +227,75 @@ class RemindersConfig:
         return {}
 
 
+ELECTED_BASES = ("summoned", "received", "valid")
+PERCENT_BASES = ("valid", "received", "summoned")
+
+
+def parse_share(text: str) -> Fraction:
+    """Return a share such as "1/2", "2/3" or "0.5" as an exact fraction; ValueError if it is
+    none, or not at least 0 and below 1."""
+    try:
+        share = Fraction(text.strip())
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(f'must be a fraction such as "1/2" or "2/3", not {text!r}') from None
+    if not 0 <= share < 1:
+        raise ValueError(f"must be at least 0 and below 1, not {text!r}")
+    return share
+
+
 @dataclass(frozen=True)
 class ResultsConfig:
-    """[results]: the rules that decide who is elected and whether a vote passes."""
+    """[results]: the rules that decide who is elected and whether a vote passes.
 
-    elected_above_percent: float = 50.0
+    `elected_above` is the share a candidate needs more than, of `elected_base`: the official
+    delegates summoned (Party charter, Art. 12), the ballots received or the valid ballots.
+    `elected_above_percent` is its deprecated spelling (a percentage), still read.
+    """
+
+    RENAMED: ClassVar[dict[str, str]] = {"elected_above_percent": "elected_above"}
+
+    elected_above: str | None = None
+    elected_above_percent: float | None = None
     passed_above_percent: float = 50.0
+    elected_base: str = "summoned"
+    percent_base: str = "valid"
 
     def check(self) -> dict[str, str]:
         """Return {key: reason} for bad values."""
         bad = {}
         for key in ("elected_above_percent", "passed_above_percent"):
-            if not 0 <= getattr(self, key) < 100:
+            value = getattr(self, key)
+            if value is not None and not 0 <= value < 100:
                 bad[key] = "must be at least 0 and below 100"
+        if self.elected_above is not None:
+            try:
+                parse_share(self.elected_above)
+            except ValueError as exc:
+                bad["elected_above"] = str(exc)
+            if self.elected_above_percent is not None:
+                bad["elected_above"] = ("set either elected_above or the deprecated"
+                                        " elected_above_percent, not both")
+        if self.elected_base not in ELECTED_BASES:
+            allowed = ", ".join(f'"{b}"' for b in ELECTED_BASES)
+            bad["elected_base"] = f"must be one of {allowed}, not {self.elected_base!r}"
+        if self.percent_base not in PERCENT_BASES:
+            allowed = ", ".join(f'"{b}"' for b in PERCENT_BASES)
+            bad["percent_base"] = f"must be one of {allowed}, not {self.percent_base!r}"
         return bad
+
+    @property
+    def elected_share(self) -> Fraction:
+        """Return the share of the election base a candidate needs more than (exact)."""
+        if self.elected_above is not None:
+            return parse_share(self.elected_above)
+        if self.elected_above_percent is not None:
+            return Fraction(str(self.elected_above_percent)) / 100
+        return Fraction(1, 2)
+
+    @property
+    def passed_share(self) -> Fraction:
+        """Return the share of the valid ballots a resolution needs more than (exact)."""
+        return Fraction(str(self.passed_above_percent)) / 100
 
 
 @dataclass(frozen=True)
@@ -333,6 +444,7 @@ class Config:
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     results: ResultsConfig = field(default_factory=ResultsConfig)
+    attendance: AttendanceConfig = field(default_factory=AttendanceConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     zalo: ZaloConfig = field(default_factory=ZaloConfig)
     web: WebConfig = field(default_factory=WebConfig)
@@ -402,6 +514,10 @@ def _build(cls: type, data: dict[str, Any], prefix: str, file: str) -> Any:
     if check is not None:
         for key, reason in check().items():
             raise ConfigError(file, f"{prefix}{key}", reason)
+    for old, new in getattr(cls, "RENAMED", {}).items():
+        if old in data:  # a renamed key still works; one line says what to write instead
+            log.warning("%s: %s%s is deprecated and still read; write %s%s instead (see"
+                        " config.example.toml)", file, prefix, old, prefix, new)
     return obj
 
 

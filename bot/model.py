@@ -75,13 +75,22 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class Picture:
+    """A picture the bot made (a PNG), sent where the platform takes uploaded pictures."""
+
+    data: bytes = field(repr=False)
+    file_name: str = "picture.png"
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """A message to send back: HTML text, optional choices, optionally a phone-number request.
 
     `replaces_question`: the answer to a choice that takes the place of the question whose
     button was pressed (its buttons go with it), where the channel can edit messages;
     elsewhere it is sent as usual. `attachment`: a file sent with the text (as its caption
-    where it fits).
+    where it fits). `picture`: sent with the text as its caption by channels
+    that can upload pictures (`Capabilities.picture_upload`); others send the text only.
     """
 
     text: str
@@ -90,6 +99,7 @@ class Reply:
     columns: int = 1
     replaces_question: bool = False
     attachment: Attachment | None = None
+    picture: Picture | None = None
 
 
 MAX_ID_DIGITS = 12

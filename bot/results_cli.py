@@ -41,6 +41,8 @@ async def import_results(config: Config, path: Path) -> int:
             return EXIT_PROBLEMS
         item = await stored.get(services.db, result_id)
         assert item is not None
+        for line in await results.base_warnings(services, t, item):  # attendance disagrees
+            print(html_to_plain(line), file=sys.stderr)
         print(html_to_plain(await results.notice_for(services, config.event.language, item)))
         print()
         print(html_to_plain(t("results.cli.stored", id=result_id)))

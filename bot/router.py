@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 Result = Reply | list[Reply] | None
 Handler = Callable[[Context], Awaitable[Result]]
 MAX_TEXT = 4096
+START = "start"  # the command a deep link opens the bot with: `/start <payload>`
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class Router:
         self.on_contact: Handler | None = None
         self.on_document: Handler | None = None
         self.on_text: Handler | None = None
+        self.start_payloads: dict[str, Handler] = {}
         self._locks = _KeyedLocks()
 
     def command(self, name: str, handler: Handler, *, organiser: bool = False,
@@ -98,6 +100,13 @@ class Router:
         if name in self.steps:
             raise ValueError(f"step {name!r} registered twice")
         self.steps[name] = (handler, organiser)
+
+    def start_payload(self, prefix: str, handler: Handler) -> None:
+        """Route `/start <prefix>...` (a deep link's payload, a scanned QR code) to `handler`,
+        before /start's own handler sees it; the handler checks who may use it."""
+        if prefix in self.start_payloads or not prefix:
+            raise ValueError(f"bad or duplicate start payload prefix {prefix!r}")
+        self.start_payloads[prefix] = handler
 
     def contact(self, handler: Handler) -> None:
         """Route shared contacts (phone numbers) to `handler`."""
@@ -179,6 +188,11 @@ class Router:
         return await self.on_text(ctx) if self.on_text else ctx.reply("fallback.text")
 
     async def _command(self, ctx: Context, name: str) -> Result:
+        if name == START and ctx.msg.args:
+            for prefix, handler in self.start_payloads.items():
+                if ctx.msg.args[0].startswith(prefix):
+                    await ctx.clear_step()
+                    return await handler(ctx)
         command = self.commands.get(name)
         if command is None:
             return ctx.reply("fallback.unknown_command", command=f"/{name}")

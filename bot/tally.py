@@ -2,9 +2,12 @@
 
 Pure arithmetic on a `bot.formats.results.ResultFile` without problems; no I/O, no texts.
 Thresholds are compared exactly with integers and `Fraction` (never floats): a candidate or a
-resolution needs strictly more than ``rule.majority × valid ballots`` (by default "more than
-half of the valid ballots", so exactly half is not enough). Percentages are of the valid
-ballots, shown as `Decimal` with two decimals, rounded half up (0.125 -> 0.13).
+resolution needs strictly more than ``rule.majority × the rule's base`` (so exactly half is
+not enough). The base is the valid ballots (the state-election rule, and always for a vote),
+the ballots received, or the official delegates summoned (`ResultFile.summoned`: the Party's
+rule, "more than half of 297 delegates summoned" is at least 149 votes, whatever the valid
+ballots). Percentages are of `rule.percent_base` (the valid ballots unless configured
+otherwise), shown as `Decimal` with two decimals, rounded half up (0.125 -> 0.13).
 
 Election: candidates are ranked by votes (equal votes share a rank, 1, 2, 2, 4; the file's
 order is kept between them). Those who pass the threshold are elected in rank order up to the
@@ -20,17 +23,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import Literal
 
 from bot.formats.results import ResultFile
 
-__all__ = ["DEFAULT_RULE", "Ranked", "Rule", "Tally", "percent", "tally"]
+__all__ = ["BASES", "DEFAULT_RULE", "Base", "Ranked", "Rule", "Tally", "base_count", "percent",
+           "tally"]
+
+Base = Literal["summoned", "received", "valid"]
+BASES: tuple[Base, ...] = ("summoned", "received", "valid")
 
 
 @dataclass(frozen=True)
 class Rule:
-    """How many valid ballots a candidate or a resolution needs: more than `majority` of them."""
+    """How many votes a candidate or a resolution needs: more than `majority` of `base` (the
+    valid ballots by default); and what the percentages are of (`percent_base`)."""
 
     majority: Fraction = Fraction(1, 2)
+    base: Base = "valid"
+    percent_base: Base = "valid"
 
     def __post_init__(self) -> None:
         majority: object = self.majority  # callers may pass anything: check it at run time
@@ -39,14 +50,16 @@ class Rule:
         if not 0 <= majority < 1:
             raise ValueError("Rule.majority must be at least 0 and less than 1")
         object.__setattr__(self, "majority", Fraction(majority))
+        if self.base not in BASES or self.percent_base not in BASES:
+            raise ValueError(f"Rule bases must be among {BASES}")
 
-    def passes(self, votes: int, valid: int) -> bool:
-        """Return whether `votes` is more than `majority` of `valid` ballots (exactly)."""
-        return votes > self.majority * valid
+    def passes(self, votes: int, of: int) -> bool:
+        """Return whether `votes` is more than `majority` of `of` (exactly)."""
+        return votes > self.majority * of
 
-    def needed(self, valid: int) -> int:
-        """Return the fewest votes that pass: the least whole number above majority × valid."""
-        return int(self.majority * valid) + 1  # int() of a non-negative Fraction is its floor
+    def needed(self, of: int) -> int:
+        """Return the fewest votes that pass: the least whole number above majority × of."""
+        return int(self.majority * of) + 1  # int() of a non-negative Fraction is its floor
 
 
 DEFAULT_RULE = Rule()
@@ -70,7 +83,8 @@ class Tally:
 
     For an election `passed` and the three vote percentages are None; for a vote `ranked`
     and `tied_names` are empty and `elected` is 0. `needed` is the fewest votes (agree
-    votes, for a vote) that pass the rule with this many valid ballots.
+    votes, for a vote) that pass the rule: more than its share of `base_count` (the number
+    `base` names); the percentages are of `percent_count` (`percent_base`).
     """
 
     ranked: list[Ranked]
@@ -82,6 +96,10 @@ class Tally:
     disagree_percent: Decimal | None
     abstain_percent: Decimal | None
     needed: int
+    base: Base = "valid"
+    base_count: int = 0
+    percent_base: Base = "valid"
+    percent_count: int = 0
 
 
 def percent(part: int, whole: int) -> Decimal:
@@ -100,6 +118,18 @@ def percent(part: int, whole: int) -> Decimal:
     return Decimal(hundredths).scaleb(-2)
 
 
+def base_count(result: ResultFile, base: Base) -> int:
+    """Return the number a base names in a result; ValueError when the result lacks it (the
+    delegates summoned, neither stated in the file nor counted from the roster)."""
+    if base == "valid":
+        return result.valid
+    if base == "received":
+        return result.ballots_received
+    if result.summoned is None or result.summoned < 1:
+        raise ValueError("the base 'summoned' needs the number of delegates summoned")
+    return result.summoned
+
+
 def tally(result: ResultFile, rule: Rule = DEFAULT_RULE) -> Tally:
     """Rank an election's candidates and mark who is elected, or decide whether a vote passed."""
     if not result.ok:
@@ -113,26 +143,31 @@ def _vote(result: ResultFile, rule: Rule) -> Tally:
     agree, disagree, abstain = result.agree, result.disagree, result.abstain
     if agree is None or disagree is None or abstain is None:
         raise ValueError("a vote needs its agree, disagree and abstain counts")
-    valid = result.valid
+    of, whole = base_count(result, rule.base), base_count(result, rule.percent_base)
     return Tally(
         ranked=[],
         elected=0,
         tie_at_last_seat=False,
         tied_names=[],
-        passed=rule.passes(agree, valid),
-        agree_percent=percent(agree, valid),
-        disagree_percent=percent(disagree, valid),
-        abstain_percent=percent(abstain, valid),
-        needed=rule.needed(valid),
+        passed=rule.passes(agree, of),
+        agree_percent=percent(agree, whole),
+        disagree_percent=percent(disagree, whole),
+        abstain_percent=percent(abstain, whole),
+        needed=rule.needed(of),
+        base=rule.base,
+        base_count=of,
+        percent_base=rule.percent_base,
+        percent_count=whole,
     )
 
 
 def _election(result: ResultFile, rule: Rule) -> Tally:
-    seats, valid = result.seats, result.valid
+    seats = result.seats
     if seats is None or seats < 1:
         raise ValueError("an election needs one seat or more")
+    of, whole = base_count(result, rule.base), base_count(result, rule.percent_base)
     order = sorted(result.candidates, key=lambda c: -c.votes)  # stable: file order among ties
-    passing = sum(1 for c in order if rule.passes(c.votes, valid))  # a prefix of `order`
+    passing = sum(1 for c in order if rule.passes(c.votes, of))  # a prefix of `order`
     elected, tied = passing, 0
     if passing > seats:
         last_votes = order[seats - 1].votes
@@ -149,7 +184,7 @@ def _election(result: ResultFile, rule: Rule) -> Tally:
                 rank=ranked[-1].rank if same else index + 1,
                 name=candidate.name,
                 votes=candidate.votes,
-                percent=percent(candidate.votes, valid),
+                percent=percent(candidate.votes, whole),
                 elected=index < elected,
                 tied=elected <= index < elected + tied,
             )
@@ -163,5 +198,9 @@ def _election(result: ResultFile, rule: Rule) -> Tally:
         agree_percent=None,
         disagree_percent=None,
         abstain_percent=None,
-        needed=rule.needed(valid),
+        needed=rule.needed(of),
+        base=rule.base,
+        base_count=of,
+        percent_base=rule.percent_base,
+        percent_count=whole,
     )

@@ -12,8 +12,12 @@ from types import ModuleType
 
 from bot.router import Router
 from handlers import (
+    absent,
     agenda,
     announcements,
+    attendance,
+    card,
+    checkin,
     deliveries,
     fallback,
     language,
@@ -21,6 +25,7 @@ from handlers import (
     printing,
     registration,
     reminders,
+    replace,
     results,
     uploads,
     web,
@@ -29,7 +34,8 @@ from handlers import help as help_
 
 FEATURES: tuple[ModuleType, ...] = (
     registration, agenda, reminders, results, help_, language,
-    uploads, overview, announcements, deliveries, printing, web,
+    uploads, overview, announcements, deliveries, printing, checkin,
+    attendance, card, replace, absent, web,
     fallback,
 )
 

@@ -6,15 +6,18 @@ delegate through the outbox, in the same transaction. A result with the title of
 one is its correction: its notice says what changed, and it supersedes the old one.
 `/results` lists the published results; each opens in full. A file sent in chat comes through
 the one file flow (`handlers.uploads`) as `FILES`, stored as a draft as soon as it is clean.
+The election base (the delegates summoned, by default) is `bot.election_base`'s: stored with
+the draft, said in words in the notice, checked against the attendance in the preview.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
+from bot import election_base
 from bot.clock import to_iso
 from bot.collation import sort_names
 from bot.context import Context, Services
@@ -40,8 +43,8 @@ PREFIX = "res"
 ORGANISER_PREFIX = "resp"
 LIST_LIMIT = 25
 BUTTON_TITLE_MAX = 40  # a result's title on its button is cut to this many characters
-COUNTS = ("ballots_issued", "ballots_received", "valid", "invalid", "seats", "agree",
-          "disagree", "abstain")
+COUNTS = ("ballots_issued", "ballots_received", "valid", "invalid", "summoned", "seats",
+          "agree", "disagree", "abstain")
 
 
 def to_data(parsed: ResultFile) -> dict[str, Any]:
@@ -57,15 +60,12 @@ def from_data(data: dict[str, Any], file_name: str = "") -> ResultFile:
     return ResultFile(file_name, data["title"], data["kind"], data.get("seats"),
                       data["ballots_issued"], data["ballots_received"], data["valid"],
                       data["invalid"], candidates, data.get("agree"), data.get("disagree"),
-                      data.get("abstain"))
+                      data.get("abstain"), summoned=data.get("summoned"))
 
 
-def rule_of(services: Services, kind: str) -> Rule:
-    """Return the configured rule for an election or a vote."""
-    settings = services.config.results
-    percent = settings.elected_above_percent if kind == "election" else (
-        settings.passed_above_percent)
-    return Rule(Fraction(str(percent)) / 100)
+def rule_of(services: Services, data: dict[str, Any]) -> Rule:
+    """Return the configured rule for a stored election or vote."""
+    return election_base.rule_for(services.config.results, data)
 
 
 def _pct(t: Translate, value: Decimal | None) -> str:
@@ -86,7 +86,8 @@ def render(services: Services, language: str | None, data: dict[str, Any],
     t = services.texts.in_language(language)
 
     result = from_data(data)
-    counted: Tally = tally(result, rule_of(services, result.kind))
+    rule = rule_of(services, data)
+    counted: Tally = tally(result, rule)
     lines: list[str] = []
     if changes is not None:
         lines += [t("results.correction_head"), *changes, ""]
@@ -95,17 +96,18 @@ def render(services: Services, language: str | None, data: dict[str, Any],
                    received=result.ballots_received, valid=result.valid,
                    invalid=result.invalid))
     if result.kind == "election":
-        lines.append(t("results.elected_count", elected=counted.elected, seats=result.seats,
-                       needed=counted.needed))
+        lines.append(election_base.rule_line(t, rule, counted))
+        lines.append(t("results.elected_count", elected=counted.elected, seats=result.seats))
         if counted.tie_at_last_seat:
             lines.append(t("results.tie", names=", ".join(counted.tied_names)))
-        lines.append("")
+        lines += [election_base.percent_line(t, counted), ""]
         for row in counted.ranked:
             key = ("results.candidate_elected" if row.elected else
                    "results.candidate_tied" if row.tied else "results.candidate")
             lines.append(t(key, rank=row.rank, name=row.name, votes=row.votes,
                            percent=_pct(t, row.percent)))
     else:
+        lines.append(election_base.percent_line(t, counted))
         lines.append(t("results.vote", agree=result.agree, disagree=result.disagree,
                        abstain=result.abstain, agree_percent=_pct(t, counted.agree_percent),
                        disagree_percent=_pct(t, counted.disagree_percent),
@@ -132,10 +134,8 @@ def changes_between(services: Services, language: str | None, old: dict[str, Any
         elif before[name] != votes:
             lines.append(t("results.change.votes", name=name, old=before[name], new=votes))
     lines += [t("results.change.removed", name=name) for name in before if name not in after]
-    was = {r.name for r in tally(from_data(old), rule_of(services, old["kind"])).ranked
-           if r.elected}
-    now = {r.name for r in tally(from_data(new), rule_of(services, new["kind"])).ranked
-           if r.elected}
+    was = {r.name for r in tally(from_data(old), rule_of(services, old)).ranked if r.elected}
+    now = {r.name for r in tally(from_data(new), rule_of(services, new)).ranked if r.elected}
     lines += [t("results.change.now_elected", name=n) for n in sort_names(now - was)]
     lines += [t("results.change.no_longer_elected", name=n) for n in sort_names(was - now)]
     return lines or [t("results.change.none")]
@@ -170,21 +170,41 @@ def notice_between(services: Services, language: str | None, item: Result,
 async def import_file(services: Services, data: bytes, file_name: str,
                       actor: str) -> tuple[ResultFile, int | None]:
     """Check a result file and store it as a draft; return it and the draft id (None if bad)."""
-    parsed = await off_loop(read_results, data, file_name)
+    parsed = await with_base(services, await off_loop(read_results, data, file_name))
     if not parsed.ok:
         return parsed, None
     return parsed, await store_draft(services, parsed, actor)
 
 
+async def with_base(services: Services, parsed: ResultFile) -> ResultFile:
+    """Return a checked file with the election base's problem, if any: the rule counts the
+    delegates summoned and neither the file nor the roster gives their number."""
+    if not parsed.ok:
+        return parsed
+    found = election_base.problems(services.config.results, parsed,
+                                   await election_base.counted(services.db))
+    return dataclasses.replace(parsed, problems=found) if found else parsed
+
+
+async def base_warnings(services: Services, t: Translate, item: Result) -> list[Markup]:
+    """Return the warnings about a draft's number summoned, checked against attendance now."""
+    return election_base.warnings(t, services.config.results, item.data,
+                                  await election_base.counted(services.db))
+
+
 async def store_draft(services: Services, parsed: ResultFile, actor: str) -> int:
-    """Store a checked result as a draft (correcting the one published under its title)."""
+    """Store a checked result as a draft (correcting the one published under its title),
+    with the number summoned it is counted on: the file's, else the roster's now."""
     corrected = await results.published_titled(services.db, parsed.title)
+    summoned = election_base.stored_summoned(parsed, await election_base.counted(services.db))
     now = to_iso(services.clock.now())
     note = audit.Note(actor, "results.imported", {
         "file": parsed.file_name, "title": parsed.title,
         "corrects": corrected.id if corrected else None}, now)
     return await results.create_draft(
-        services.db, title=parsed.title, kind=parsed.kind, data=to_data(parsed),
+        services.db, title=parsed.title, kind=parsed.kind,
+        data={**to_data(parsed), "summoned": summoned,
+              "summoned_stated": parsed.summoned is not None},
         file_name=parsed.file_name, corrects=corrected.id if corrected else None, actor=actor,
         now=now, note=note)
 
@@ -253,7 +273,7 @@ class ResultFiles:
     async def check(self, ctx: Context, file_name: str, data: bytes,
                     action: str = "") -> Checked[ResultFile]:
         """Read and check the result; report its problems, if any."""
-        parsed = await off_loop(read_results, data, file_name)
+        parsed = await with_base(ctx.services, await off_loop(read_results, data, file_name))
         return Checked(Markup() if parsed.ok else problems_text(ctx.t, parsed), parsed, parsed.ok)
 
     async def apply(self, ctx: Context, action: str, checked: Checked[ResultFile]) -> Reply:
@@ -270,7 +290,9 @@ async def _preview(ctx: Context, result_id: int) -> Reply:
     count = len(await registrations.recipients(ctx.db, {"type": "all"}))
     correction = await corrected_by(ctx.services, item) is not None
     head = ctx.t("results.preview_correction" if correction else "results.preview", id=item.id)
-    text = join([head, await notice_for(ctx.services, ctx.lang, item)], "\n\n")
+    warned = await base_warnings(ctx.services, ctx.t, item)
+    text = join([*([join(warned)] if warned else []), head,
+                 await notice_for(ctx.services, ctx.lang, item)], "\n\n")
     return Reply(text, (
         ctx.choice("results.publish", f"{ORGANISER_PREFIX}:publish:{item.id}", count=count),
         ctx.choice("results.discard", f"{ORGANISER_PREFIX}:discard:{item.id}")))

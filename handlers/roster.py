@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bot.checkin_link import checkin_payload
 from bot.clock import to_iso
 from bot.collation import name_key
 from bot.context import Context
@@ -152,7 +153,7 @@ def render_plan(t: Translate, plan: RosterPlan, *, state: str,
 
 
 EXPORT_COLUMNS = ("code", "full_name", "unit", "delegation", "kind", "phone", "seat",
-                  "invite_code", "registered", "link")
+                  "invite_code", "registered", "link", "checkin_link")
 
 
 async def export_rows(db: Database, t: Translate,
@@ -160,16 +161,20 @@ async def export_rows(db: Database, t: Translate,
     """Return the roster as rows for printing invitations, headed in the event's language.
 
     The link opens the bot with the delegate's invite code (`deep_link`, a channel's; empty
-    where it gives none). The headers and kinds are ones the importer reads, so the file can
-    be imported again.
+    where it gives none); the check-in link, with their check-in token (for badges). The
+    headers and kinds are ones the importer reads, so the file can be imported again.
     """
     out = [[str(t(f"roster.export.{column}")) for column in EXPORT_COLUMNS]]
     kinds = {kind: str(t(f"roster.export.kind.{kind}")) for kind in ("official", "alternate",
                                                                       "guest")}
+    tokens = await delegates.checkin_tokens(db)
     for d, platforms in await db_rows(db):
         link = deep_link(d.invite_code) or ""
+        token = tokens.get(d.id)
+        checkin = (deep_link(checkin_payload(token)) or "") if token else ""
         out.append([d.code, d.full_name, d.unit, d.delegation, kinds[d.kind], d.phone or "",
-                    d.seat, group_invite_code(d.invite_code), ", ".join(platforms), link])
+                    d.seat, group_invite_code(d.invite_code), ", ".join(platforms), link,
+                    checkin])
     return out
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from storage import audit
+from storage.broadcasts import NewBroadcast, queue_in
 from storage.db import Database, Row
 
 
@@ -104,8 +105,10 @@ async def ever_present(db: Database) -> set[int]:
 
 async def report_absence(db: Database, delegate_id: int, *, starts_at: str, ends_at: str,
                          scope: str, reason: str, now: str,
-                         note: audit.Note | None = None) -> int:
-    """Store an absence the delegate reported; return its id."""
+                         note: audit.Note | None = None,
+                         notice: NewBroadcast | None = None) -> int:
+    """Store an absence the delegate reported; return its id. `notice` (telling the
+    organisers) is queued in the same transaction."""
     async with db.write() as conn:
         cur = await conn.execute(
             "INSERT INTO absences (delegate_id, starts_at, ends_at, scope, reason, reported_at)"
@@ -113,6 +116,8 @@ async def report_absence(db: Database, delegate_id: int, *, starts_at: str, ends
         absence_id = cur.lastrowid
         assert absence_id is not None
         await audit.insert(conn, note, absence_id=absence_id)
+        if notice is not None:
+            await queue_in(conn, notice, now)
     return absence_id
 
 
@@ -132,8 +137,10 @@ async def absences_of(db: Database, delegate_id: int) -> list[Absence]:
     return [Absence(*r) for r in rows]
 
 
-async def replace(db: Database, replacement: Replacement, note: audit.Note | None) -> bool:
-    """Put an alternate in an official delegate's seat, with its audit entry.
+async def replace(db: Database, replacement: Replacement, note: audit.Note | None,
+                  notice: NewBroadcast | None = None) -> bool:
+    """Put an alternate in an official delegate's seat, with its audit entry and `notice`
+    (telling the alternate) queued in the same transaction.
 
     False (and nothing written) when that seat already has an alternate or the alternate
     already holds a seat.
@@ -146,6 +153,8 @@ async def replace(db: Database, replacement: Replacement, note: audit.Note | Non
         if cur.rowcount != 1:
             return False
         await audit.insert(conn, note)
+        if notice is not None:
+            await queue_in(conn, notice, replacement.replaced_at)
     return True
 
 

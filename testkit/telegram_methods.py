@@ -1,5 +1,5 @@
 """The Bot API methods the fake Telegram answers: getUpdates (long polling), the webhook,
-the command menu, sending, editing and deleting messages, documents and files.
+the command menu, sending, editing and deleting messages, documents, photos and files.
 
 Each ``_m_<method>`` takes the decoded params and returns the result, or raises ApiError
 with the answer Telegram gives: 400 "chat not found" for a chat that never wrote to the bot
@@ -11,6 +11,7 @@ with the answer Telegram gives: 400 "chat not found" for a chat that never wrote
 from __future__ import annotations
 
 import asyncio
+import struct
 import time
 from typing import Any
 
@@ -38,6 +39,7 @@ class TelegramMethods(TelegramUpdates):
         self.commands: list[JSON] = []
         self.webhook_url = ""  # set by setWebhook; getUpdates answers 409 while it is set
         self.chat_limit: ChatLimit | None = ChatLimit()  # None: no limit per chat
+        self.photos: list[tuple[int, bytes, str]] = []  # (chat id, picture, caption) sent
 
     def _known_chat(self, params: JSON) -> int:
         """Return the chat_id of a call, which must be a chat the bot may write to."""
@@ -142,6 +144,24 @@ class TelegramMethods(TelegramUpdates):
         extra = {"document": document, "caption": caption} if caption else {"document": document}
         return self._bot_message(params, extra)
 
+    def _m_sendPhoto(self, params: JSON) -> JSON:
+        caption = visible_text(params, "caption", CAPTION_LIMIT, required=False)
+        photo = params.get("photo")
+        if not isinstance(photo, UploadedFile):
+            raise ApiError(400, "Bad Request: there is no photo in the request")
+        width, height = picture_size(photo.content)
+        if width + height > PHOTO_MAX_SIDES or max(width, height) > 20 * min(width, height):
+            raise ApiError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+        if len(photo.content) > PHOTO_MAX_BYTES:
+            raise ApiError(400, "Bad Request: file is too big")
+        stored = self._store_file(photo.content, photo.filename, photo.content_type)
+        sizes = [{"file_id": stored["file_id"], "file_unique_id": stored["file_unique_id"],
+                  "width": width, "height": height, "file_size": len(photo.content)}]
+        extra: JSON = {"photo": sizes, "caption": caption} if caption else {"photo": sizes}
+        message = self._bot_message(params, extra)
+        self.photos.append((message["chat"]["id"], photo.content, caption or ""))
+        return message
+
     def _edit(self, params: JSON, text: str | None) -> JSON | bool:
         markup = inline_markup(params)
         if "inline_message_id" in params:
@@ -186,3 +206,24 @@ class TelegramMethods(TelegramUpdates):
         if stored is None:
             raise ApiError(400, "Bad Request: invalid file_id")
         return {k: stored[k] for k in ("file_id", "file_unique_id", "file_size", "file_path")}
+
+
+PHOTO_MAX_BYTES = 10 * 1024 * 1024  # sendPhoto: at most 10 MB
+PHOTO_MAX_SIDES = 10_000  # width and height together
+
+
+def picture_size(content: bytes) -> tuple[int, int]:
+    """Return (width, height) of a PNG or JPEG, or raise the 400 Telegram gives."""
+    if content.startswith(b"\x89PNG\r\n\x1a\n") and content[12:16] == b"IHDR":
+        width, height = struct.unpack(">II", content[16:24])
+        if width and height:
+            return width, height
+    if content.startswith(b"\xff\xd8"):
+        at = 2
+        while at + 9 < len(content) and content[at] == 0xFF:
+            marker, length = content[at + 1], struct.unpack(">H", content[at + 2:at + 4])[0]
+            if 0xC0 <= marker <= 0xC3:
+                height, width = struct.unpack(">HH", content[at + 5:at + 9])
+                return width, height
+            at += 2 + length
+    raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")

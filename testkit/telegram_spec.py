@@ -68,6 +68,15 @@ _METHODS = {
         "reply_parameters:ReplyParameters "
         "reply_markup:InlineKeyboardMarkup|ReplyKeyboardMarkup|ReplyKeyboardRemove|ForceReply"
     ),
+    "sendPhoto": (
+        "business_connection_id:String chat_id:Integer|String! message_thread_id:Integer "
+        "direct_messages_topic_id:Integer photo:InputFile|String! caption:String "
+        "parse_mode:String caption_entities:[]MessageEntity show_caption_above_media:Boolean "
+        "has_spoiler:Boolean disable_notification:Boolean protect_content:Boolean "
+        "allow_paid_broadcast:Boolean message_effect_id:String "
+        "suggested_post_parameters:SuggestedPostParameters reply_parameters:ReplyParameters "
+        "reply_markup:InlineKeyboardMarkup|ReplyKeyboardMarkup|ReplyKeyboardRemove|ForceReply"
+    ),
     "sendMessage": (
         "business_connection_id:String chat_id:Integer|String! message_thread_id:Integer "
         "direct_messages_topic_id:Integer text:String! parse_mode:String "

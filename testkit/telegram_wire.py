@@ -32,7 +32,8 @@ TRUE_METHODS = frozenset({  # answered True, with no more checks than the fields
     "setChatMenuButton",
 })  # fmt: skip
 METHOD_NAMES = {name.lower(): name for name in METHODS}
-RATE_COUNTED = frozenset({"sendMessage", "editMessageText", "sendDocument"})  # rate_limit
+# rate_limit counts these
+RATE_COUNTED = frozenset({"sendMessage", "editMessageText", "sendDocument", "sendPhoto"})
 DESCRIPTIONS = {
     400: "Bad Request: chat not found",
     401: "Unauthorized",

@@ -58,7 +58,9 @@ async def cli(capsys: pytest.CaptureFixture[str], config_path: Path, *args: str)
 
 
 async def draft(app: App, rows: list[list[object]]) -> int:
-    """Store a result file as a draft, on the test's clock; return its number."""
+    """Store a result file as a draft, on the test's clock; return its number (the file
+    states the delegates summoned, which the election rule counts, when the roster is empty)."""
+    rows = [*rows[:2], ["Số đại biểu được triệu tập", 299], *rows[2:]]
     _, result_id = await result_notices.import_file(app.services, csv_bytes(rows), "kq.csv",
                                                     "test")
     assert result_id is not None
@@ -82,7 +84,7 @@ async def test_csv_export_has_semicolons_and_a_bom_and_comma_on_request(
     assert comma_bytes.startswith(b"\xef\xbb\xbf\"") and b'";"' not in comma_bytes
     semi_rows = list(csv.reader(io.StringIO(semi_bytes.decode("utf-8-sig")), delimiter=";"))
     comma_rows = list(csv.reader(io.StringIO(comma_bytes.decode("utf-8-sig"))))
-    assert semi_rows == comma_rows and len(semi_rows) == 4 and len(semi_rows[0]) == 10
+    assert semi_rows == comma_rows and len(semi_rows) == 4 and len(semi_rows[0]) == 11
     # Both import back unchanged (the separator is recognised).
     for path in (default, comma):
         run = await cli(capsys, cli_config, "roster", "import", str(path), "--dry-run")

@@ -161,8 +161,11 @@ async def test_export_prints_codes_grouped(app: App) -> None:
     await load(app, "DB1;An;;;;;;P4R8W2ZN")
     rows = await export_rows(app.services.db, lambda key, **p: TEXTS.t("vi", key, **p),
                              lambda code: f"link:{code}")
-    column = rows[0].index("Mã mời")
-    assert rows[1][column] == "P4R8-W2ZN" and rows[1][-1] == "link:P4R8W2ZN"
+    column, link = rows[0].index("Mã mời"), rows[0].index("Liên kết Telegram")
+    assert rows[1][column] == "P4R8-W2ZN" and rows[1][link] == "link:P4R8W2ZN"
+    [person] = await delegates.all_delegates(app.services.db)
+    token = await delegates.checkin_token(app.services.db, person.id)
+    assert rows[1][rows[0].index("Liên kết điểm danh")] == f"link:ci_{token}"
 
 
 async def test_lookup_uses_the_folded_index(app: App) -> None:

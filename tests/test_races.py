@@ -47,9 +47,11 @@ CORRECTION_VI = TEXTS.t("vi", "results.correction_head")
 
 
 def election(votes: int, *, title: str = TITLE) -> bytes:
-    """Return a small election file (3 seats, 96 valid ballots) in the minutes' layout."""
+    """Return a small election file (3 seats, 96 valid ballots, 100 delegates summoned) in
+    the minutes' layout."""
     return "\n".join([
-        f"Tiêu đề,{title}", "Loại,bầu cử", "Số lượng bầu,3", "Số phiếu phát ra,100",
+        f"Tiêu đề,{title}", "Loại,bầu cử", "Số lượng bầu,3", "Số đại biểu được triệu tập,100",
+        "Số phiếu phát ra,100",
         "Số phiếu thu về,98", "Số phiếu hợp lệ,96", "Số phiếu không hợp lệ,2", "",
         "Họ và tên,Số phiếu", "Lê Kim Nga,90", "Phạm Gia Huy,81", "Vũ Văn Khang,49",
         f"Đặng Mỹ Trang,{votes}", ""]).encode()

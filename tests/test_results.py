@@ -57,7 +57,9 @@ EN_KEYS = ["title", "kind", "seats", "ballots_issued", "ballots_received", "vali
 SMALL_TITLE = "Bầu Ban Kiểm tra"
 SMALL = [("Lê Kim Nga", 90), ("Phạm Gia Huy", 81), ("Vũ Văn Khang", 49), ("Đặng Mỹ Trang", 60)]
 SMALL_LINES_VI = [
-    "<b>Trúng cử: 3/3</b> (cần từ 49 phiếu trở lên)",
+    "Trúng cử: trên một nửa của 96 phiếu hợp lệ — ít nhất 49 phiếu\n"
+    "<b>Số người trúng cử: 3/3</b>\n"
+    "Tỷ lệ phần trăm tính trên 96 phiếu hợp lệ.",
     "1. ✅ <b>Lê Kim Nga</b> — 90 phiếu (93,75%)",
     "2. ✅ <b>Phạm Gia Huy</b> — 81 phiếu (84,38%)",
     "3. ✅ <b>Đặng Mỹ Trang</b> — 60 phiếu (62,50%)",
@@ -68,7 +70,9 @@ SMALL_NOTICE_VI = "\n".join([
     "Số phiếu phát ra: 100 · thu về: 98 · hợp lệ: 96 · không hợp lệ: 2",
     SMALL_LINES_VI[0], "", *SMALL_LINES_VI[1:]])
 SMALL_LINES_EN = [
-    "<b>Elected: 3/3</b> (49 votes or more needed)",
+    "To be elected: more than half of the 96 valid ballots — at least 49 votes",
+    "<b>Elected: 3/3</b>",
+    "Percentages are of the 96 valid ballots.",
     "1. ✅ <b>Lê Kim Nga</b> — 90 votes (93.75%)",
     "2. ✅ <b>Phạm Gia Huy</b> — 81 votes (84.38%)",
     "3. ✅ <b>Đặng Mỹ Trang</b> — 60 votes (62.50%)",
@@ -158,8 +162,14 @@ class Run:
 
 @pytest.fixture
 def config(tmp_path: Path, request: pytest.FixtureRequest) -> Config:
-    """Return the test config; parametrize it indirectly with {section: values} to change it."""
-    return make_config(tmp_path, **getattr(request, "param", {}))
+    """Return the test config; parametrize it indirectly with {section: values} to change it.
+
+    Results here are counted on the valid ballots (`elected_base = "valid"`, the rule before
+    the election base existed); the delegates summoned are tests/test_election_base.py's.
+    """
+    sections = dict(getattr(request, "param", {}))
+    sections["results"] = {"elected_base": "valid", **sections.get("results", {})}
+    return make_config(tmp_path, **sections)
 
 
 @pytest.fixture
@@ -170,7 +180,9 @@ def cli_config(tmp_path: Path, config: Config) -> Path:
     path.write_text(
         f"[event]\nname = \"Đại hội thử nghiệm\"\n\n[storage]\npath = '{config.database_path}'\n"
         f"\n[organisers]\ntelegram = [{ORGANISER_ID}]\n\n[results]\n"
-        f"elected_above_percent = {rules.elected_above_percent}\n"
+        f"elected_above = \"{rules.elected_share}\"\n"
+        f"elected_base = \"{rules.elected_base}\"\n"
+        f"percent_base = \"{rules.percent_base}\"\n"
         f"passed_above_percent = {rules.passed_above_percent}\n",
         encoding="utf-8",
     )
@@ -275,10 +287,12 @@ async def test_seed_election_from_the_cli_reaches_all_299_delegates_once_in_thei
     assert len(vi_notice) == 1
     notice = vi_notice[0]
     lines = notice.split("\n")
-    assert lines[:3] == [
+    assert lines[:5] == [
         f"🗳 <b>Kết quả: {SEED_TITLE}</b>",
         "Số phiếu phát ra: 299 · thu về: 299 · hợp lệ: 296 · không hợp lệ: 3",
-        "<b>Trúng cử: 26/26</b> (cần từ 149 phiếu trở lên)",
+        "Trúng cử: trên một nửa của 296 phiếu hợp lệ — ít nhất 149 phiếu",
+        "<b>Số người trúng cử: 26/26</b>",
+        "Tỷ lệ phần trăm tính trên 296 phiếu hợp lệ.",
     ]
     candidates = [line for line in lines if re.match(r"\d+\. ", line)]
     assert len(candidates) == 30
@@ -302,7 +316,9 @@ async def test_seed_election_from_the_cli_reaches_all_299_delegates_once_in_thei
     assert len(english) == 1
     assert english[0].startswith(f"🗳 <b>Result: {SEED_TITLE}</b>\n"
                                  "Ballots issued: 299 · received: 299 · valid: 296 · invalid: 3\n"
-                                 "<b>Elected: 26/26</b> (149 votes or more needed)\n")
+                                 "To be elected: more than half of the 296 valid ballots"
+                                 " — at least 149 votes\n<b>Elected: 26/26</b>\n"
+                                 "Percentages are of the 296 valid ballots.\n")
     assert "1. ✅ <b>Đỗ Quang Dũng</b> — 287 votes (96.96%)" in english[0]
     for user_id in en_ids:
         assert fake.sent_texts(user_id) == english
@@ -388,6 +404,7 @@ SMALL_DATA = {
     "title": SMALL_TITLE, "kind": "election", "seats": 3, "ballots_issued": 100,
     "ballots_received": 98, "valid": 96, "invalid": 2, "agree": None, "disagree": None,
     "abstain": None, "candidates": [[name, votes] for name, votes in SMALL],
+    "summoned": None, "summoned_stated": False,  # no roster: no official delegate summoned
 }
 
 
@@ -429,7 +446,7 @@ async def test_an_english_organiser_previews_in_english_and_delegates_get_their_
     await drain(app, clock)
     assert fake.sent_texts(en_ids[0]) == [english]
     (vietnamese,) = fake.sent_texts(vi_ids[0])
-    assert all(line in vietnamese.split("\n") for line in SMALL_LINES_VI)
+    assert all(line in vietnamese.split("\n") for line in "\n".join(SMALL_LINES_VI).split("\n"))
 
 
 # ---------------------------------------------------------------------------- votes and rules
@@ -442,6 +459,7 @@ async def test_a_vote_passes_by_the_default_rule_with_percentages_of_the_valid_b
     assert notice == "\n".join([
         f"🗳 <b>Kết quả: {VOTE_TITLE}</b>",
         "Số phiếu phát ra: 299 · thu về: 297 · hợp lệ: 296 · không hợp lệ: 1",
+        "Tỷ lệ phần trăm tính trên 296 phiếu hợp lệ.",
         "Tán thành: 290 (97,97%)",
         "Không tán thành: 2 (0,68%)",
         "Không biểu quyết: 4 (1,35%)",
@@ -452,6 +470,7 @@ async def test_a_vote_passes_by_the_default_rule_with_percentages_of_the_valid_b
     assert fake.sent_texts(vi_ids[0]) == [notice]
     (english,) = fake.sent_texts(en_ids[0])
     assert english.split("\n")[2:] == [
+        "Percentages are of the 296 valid ballots.",
         "In favour: 290 (97.97%)", "Against: 2 (0.68%)", "Abstaining: 4 (1.35%)",
         "<b>✅ Passed</b> (149 votes in favour or more needed)"]
 
@@ -484,7 +503,8 @@ async def test_a_custom_election_rule_from_the_config_changes_who_is_elected(
     draft, preview = await import_in_chat(tg, "results-election.csv", SEED_FILE.read_bytes())
     notice = notice_of(preview, draft)
     lines = notice.split("\n")
-    assert "<b>Trúng cử: 24/26</b> (cần từ 198 phiếu trở lên)" in lines
+    assert "Trúng cử: trên 66,67% của 296 phiếu hợp lệ — ít nhất 198 phiếu" in lines
+    assert "<b>Số người trúng cử: 24/26</b>" in lines
     assert "24. ✅ <b>Dương Văn Hiếu</b> — 201 phiếu (67,91%)" in lines
     assert "25. Tạ Thị Quyên — 187 phiếu (63,18%)" in lines  # elected by the default rule
     assert "26. Quách Văn Thành — 164 phiếu (55,41%)" in lines
@@ -508,8 +528,10 @@ async def test_a_tie_at_the_last_seat_is_flagged_in_the_preview_and_never_decide
     notice = notice_of(preview, draft)
     lines = notice.split("\n")
     assert lines[2:] == [
-        "<b>Trúng cử: 2/3</b> (cần từ 49 phiếu trở lên)",
+        "Trúng cử: trên một nửa của 96 phiếu hợp lệ — ít nhất 49 phiếu",
+        "<b>Số người trúng cử: 2/3</b>",
         vi("results.tie", names="Vũ Văn Khang, Đặng Mỹ Trang"),
+        "Tỷ lệ phần trăm tính trên 96 phiếu hợp lệ.",
         "",
         "1. ✅ <b>Lê Kim Nga</b> — 90 phiếu (93,75%)",
         "2. ✅ <b>Phạm Gia Huy</b> — 80 phiếu (83,33%)",
@@ -517,7 +539,7 @@ async def test_a_tie_at_the_last_seat_is_flagged_in_the_preview_and_never_decide
         "3. ⚠️ Đặng Mỹ Trang — 50 phiếu (52,08%) — bằng phiếu, chưa quyết định",
         "5. Ngô Bảo Châu — 10 phiếu (10,42%)",
     ]
-    assert "Bằng phiếu ở vị trí cuối cùng: Vũ Văn Khang, Đặng Mỹ Trang" in lines[3]
+    assert "Bằng phiếu ở vị trí cuối cùng: Vũ Văn Khang, Đặng Mỹ Trang" in lines[4]
     await tg.press(ORGANISER_ID, f"resp:publish:{draft}")
     await drain(app, clock)
     assert fake.sent_texts(vi_ids[0]) == [notice]
@@ -798,7 +820,8 @@ async def test_a_correction_says_what_changed_supersedes_the_old_result_and_reac
     assert correction.startswith("\n".join([*CORRECTION_CHANGES, "",
                                             f"🗳 <b>Kết quả: {SEED_TITLE}</b>"]))
     lines = correction.split("\n")
-    assert "<b>Trúng cử: 26/26</b> (cần từ 148 phiếu trở lên)" in lines
+    assert "Trúng cử: trên một nửa của 295 phiếu hợp lệ — ít nhất 148 phiếu" in lines
+    assert "<b>Số người trúng cử: 26/26</b>" in lines
     assert "26. ✅ <b>Âu Thị Tuyết</b> — 170 phiếu (57,63%)" in lines
     assert "27. Quách Văn Thành — 140 phiếu (47,46%)" in lines
     assert await status_of(app, first) == "published"  # until the correction is published

@@ -463,6 +463,46 @@ def test_the_example_files_are_clean_and_have_the_seed_shape() -> None:
     assert vote.kind == "vote" and vote.agree is not None and 2 * vote.agree > vote.valid
 
 
+# --- the delegates summoned (the base of the Party's election rule) ---------------------------
+
+
+@pytest.mark.parametrize("label", ["Số đại biểu được triệu tập", "SO DAI BIEU DUOC TRIEU TAP",
+                                   "delegates_summoned", "Delegates summoned"])
+@pytest.mark.parametrize("name", ["kq.csv", "kq.xlsx"])
+def test_a_file_may_state_the_delegates_summoned_in_its_key_block(label: str, name: str) -> None:
+    result = read([*KEYS_VI[:3], [label, "1.297"], *ELECTION_VI[3:]], name)
+    assert (result.problems, result.warnings) == ([], [])
+    assert result.summoned == 1297
+    assert [c.name for c in result.candidates][:1] == ["Lê Kim Nga"]
+
+
+def test_without_the_delegates_summoned_the_file_states_none() -> None:
+    assert read(ELECTION_VI).summoned is None
+    assert read(VOTE_EN).summoned is None
+    assert read([*VOTE_EN[:2], ["delegates_summoned", 299], *VOTE_EN[2:]]).summoned == 299
+
+
+@pytest.mark.parametrize(("value", "key", "params"), [
+    ("nhiều", "results.problem.not_a_count", {"value": "nhiều"}),
+    ("297.5", "results.problem.not_a_count", {"value": "297.5"}),
+    ("-297", "results.problem.not_a_count", {"value": "-297"}),
+    (0, "results.problem.summoned_not_positive", {}),
+    (97, "results.problem.received_over_summoned", {"received": 98, "summoned": 97}),
+    ("", "results.problem.empty_value", {"key": "Số đại biểu được triệu tập"}),
+])
+def test_a_bad_number_of_delegates_summoned_refuses_the_file_at_its_line(
+        value: str | int, key: str, params: dict[str, object]) -> None:
+    result = read([*KEYS_VI[:3], ["Số đại biểu được triệu tập", value], *ELECTION_VI[3:]])
+    assert found(result.problems) == [(4, None, key, params)]
+    assert not result.ok and result.summoned is None
+
+
+def test_the_delegates_summoned_given_twice_is_refused() -> None:
+    result = read([["Số đại biểu được triệu tập", 299], *KEYS_VI,
+                   ["delegates summoned", 297], *ELECTION_VI[7:]])
+    assert [p.key for p in result.problems] == ["results.problem.duplicate_key"]
+
+
 # --- texts ------------------------------------------------------------------------------------
 
 TEXTS = load_texts()
@@ -507,6 +547,8 @@ def test_every_key_is_reported_somewhere_and_formats_in_both_languages() -> None
         read([["kind", "election"], ["seats", 1], ["valid", 3], ["invalid", 1],
               ["ballots_received", 5], [], ["name", "votes"], ["a", 2], ["b", 2]]),
         read(KEYS_VI),
+        read([*KEYS_VI[:3], ["Số đại biểu được triệu tập", 0], *ELECTION_VI[3:]]),
+        read([*KEYS_VI[:3], ["Số đại biểu được triệu tập", 97], *ELECTION_VI[3:]]),
     ]  # fmt: skip
     problems = [p for f in files for p in f.problems + f.warnings]
     assert {p.key for p in problems} == keys_in_code()

@@ -306,12 +306,14 @@ async def test_export_csv_and_xlsx_with_status_and_deep_links_then_reimport_clea
     assert (await import_file(capsys, cli_config, source)).code == 0
     await register(tg, DELEGATE_ID, "MNPQRTUVWX")
     people = await roster(app)
+    tokens = await delegates.checkin_tokens(app.services.db)
     header = [html_to_plain(vi(f"roster.export.{column}")) for column in EXPORT_COLUMNS]
     kind = {k: html_to_plain(vi(f"roster.export.kind.{k}")) for k in EN_KINDS.values()}
     expected = [header] + [
         [d.code, d.full_name, d.unit, d.delegation, kind[d.kind], d.phone or "", d.seat,
          group_invite_code(d.invite_code), "telegram" if d.code == "DB002" else "",
-         f"https://t.me/{BOT}?start={d.invite_code}"]
+         f"https://t.me/{BOT}?start={d.invite_code}",
+         f"https://t.me/{BOT}?start=ci_{tokens[d.id]}"]
         for d in sorted(people.values(), key=lambda d: name_key(d.full_name))  # Vietnamese order
     ]
     assert [row[1] for row in expected[1:]] == ["Lê Văn Bình", "Trần Thị Hà", "Phạm Khách"]
@@ -326,6 +328,7 @@ async def test_export_csv_and_xlsx_with_status_and_deep_links_then_reimport_clea
     sheet = load_workbook(xlsx_out, read_only=True).worksheets[0]
     assert [[c or "" for c in row] for row in sheet.iter_rows(values_only=True)] == expected
     assert "Mã mời" in header and "Liên kết Telegram" in header
+    assert header[-1] == "Liên kết điểm danh"  # the check-in link, for the badges
     # Both exported files import again with no problem and change nothing.
     for target in (csv_out, xlsx_out):
         run = await import_file(capsys, cli_config, target)

@@ -49,6 +49,7 @@ class Capabilities:
     files: bool  # people can send files (rosters, programmes) and the bot can send them
     pictures: bool  # the bot can send pictures
     deep_link_template: str = ""  # a link that opens the bot with a payload; "" when none
+    picture_upload: bool = False  # pictures it made itself (uploads bytes; else by URL only)
 
     def deep_link(self, payload: str) -> str | None:
         """Return the link that opens a chat with the bot carrying `payload`, or None."""

@@ -73,11 +73,11 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 POOL_SIZE = 8
 POOL_TIMEOUT = 30.0
 DEEP_LINK = "https://t.me/{username}?start={{payload}}"
-CAPTION_LIMIT = 1024  # a document's caption, in characters
+CAPTION_LIMIT = 1024  # a document's or a photo's caption, in characters
 FILE_WRITE_TIMEOUT = 120.0  # seconds to upload a file (a congress's invitations: megabytes)
 
 DECLARED = Capabilities(buttons=True, contact_sharing=True, text_limit=TELEGRAM_LIMIT,
-                        rate=25.0, files=True, pictures=True)
+                        rate=25.0, files=True, pictures=True, picture_upload=True)
 
 
 def capabilities(declared: Capabilities, config: Config, username: str = "") -> Capabilities:
@@ -322,8 +322,17 @@ class TelegramChannel:
                                          resize_keyboard=True, one_time_keyboard=True)
         if reply.attachment is not None and len(split_html(reply.text, CAPTION_LIMIT)) == 1:
             return [await self._send_file(chat_id, reply.attachment, reply.text, markup)]
-        parts = split_html(reply.text, DECLARED.text_limit)
         sent = []
+        text = reply.text
+        if reply.picture is not None:
+            fits = len(split_html(text, CAPTION_LIMIT)) == 1
+            sent.append(await self.application.bot.send_photo(
+                chat_id, InputFile(reply.picture.data, filename=reply.picture.file_name),
+                caption=text if fits else None, parse_mode=ParseMode.HTML,
+                reply_markup=markup if fits else None))
+            if fits:
+                return sent
+        parts = split_html(text, DECLARED.text_limit)
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
             sent.append(await self.application.bot.send_message(

@@ -46,7 +46,8 @@ NOTHING_NEW = 408
 REJECTED = 401  # the token (Zalo answers 401 Unauthorized, as Telegram does)
 MAX_BACKOFF = 30.0
 
-# Pictures: the Bot API has sendPhoto. Files: it has no way to send or receive a document.
+# Pictures: the Bot API has sendPhoto, by URL only (no upload: a picture the bot makes cannot
+# go). Files: it has no way to send or receive a document.
 DECLARED = Capabilities(buttons=False, contact_sharing=False, text_limit=ZALO_LIMIT,
                         rate=10.0, files=False, pictures=True)
 

@@ -23,9 +23,10 @@ import csv
 import io
 import re
 from collections.abc import Sequence
+from typing import Any
 
 __all__ = ["FORMULA_SIGNS", "SEPARATORS", "csv_bytes", "is_formula_like", "neutralise", "restore",
-           "table_bytes", "xlsx_bytes"]
+           "table_bytes", "xlsx_book_bytes", "xlsx_bytes"]
 
 FORMULA_SIGNS = ("=", "+", "-", "@", "\t", "\r", "\n")
 QUOTE = "'"
@@ -65,10 +66,24 @@ def csv_bytes(rows: Sequence[Sequence[str]], separator: str = SEPARATORS[0]) -> 
 
 def xlsx_bytes(rows: Sequence[Sequence[str]], sheet_title: str | None = None) -> bytes:
     """Return rows as an .xlsx workbook of one sheet whose every cell is a string cell."""
+    return xlsx_book_bytes([(sheet_title, rows)])
+
+
+def xlsx_book_bytes(sheets: Sequence[tuple[str | None, Sequence[Sequence[str]]]]) -> bytes:
+    """Return an .xlsx workbook of several sheets (title, rows), every cell a string cell."""
     from openpyxl import Workbook  # imported here: CSV callers skip its start-up cost
-    from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
+    for title, rows in sheets:
+        _sheet(book, title, rows)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _sheet(book: Any, sheet_title: str | None, rows: Sequence[Sequence[str]]) -> None:
+    from openpyxl.cell import WriteOnlyCell
+
     sheet = book.create_sheet(sheet_title[:31] if sheet_title else None)  # Excel: 31 at most
     for row in rows:
         cells = []
@@ -79,9 +94,6 @@ def xlsx_bytes(rows: Sequence[Sequence[str]], sheet_title: str | None = None) ->
                 cell.quotePrefix = True
             cells.append(cell)
         sheet.append(cells)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def table_bytes(rows: Sequence[Sequence[str]], kind: str, sheet_title: str | None = None,

@@ -9,8 +9,9 @@ The layout follows the committee's minutes (biên bản kiểm phiếu), on the 
 
     Tiêu đề,Bầu cử Ban Chấp hành           <- a block of key,value rows:
     Loại,bầu cử                                title, kind, seats (election only),
-    Số lượng bầu,26                            ballots issued / received, valid, invalid
-    Số phiếu phát ra,299
+    Số lượng bầu,26                            ballots issued / received, valid, invalid;
+    Số đại biểu được triệu tập,297             optionally the delegates summoned, the base
+    Số phiếu phát ra,299                       of the Party's election rule (bot.tally)
     ...
                                             <- an empty row
     Họ và tên,Số phiếu                      <- election: one row per candidate
@@ -79,6 +80,8 @@ _KEY_ALIASES: dict[str, str] = {
     "ballots_received": "ballotsreceived received sophieuthuve phieuthuve tongsophieuthuve",
     "valid": "valid validballots hople phieuhople sophieuhople",
     "invalid": "invalid invalidballots khonghople phieukhonghople sophieukhonghople",
+    "summoned": "delegatessummoned summoned sodaibieuduoctrieutap daibieuduoctrieutap"
+                " sodaibieutrieutap sodaibieuchinhthucduoctrieutap",
 }
 _KEY_BY_ALIAS = {alias: name for name, aliases in _KEY_ALIASES.items() for alias in aliases.split()}
 _MISSING_KEY = {  # required keys (seats: for an election only), in the order they are reported
@@ -116,6 +119,7 @@ class ResultFile(Verdict):
     abstain: int | None = None
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    summoned: int | None = None  # the delegates summoned, when the file states them
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +216,7 @@ class _Checker(Findings):
             abstain=self.vote.get("abstain"),
             problems=problems,
             warnings=warnings,
+            summoned=counts.get("summoned"),
         )
 
     def read_keys(self, block: Sequence[TableRow], first_line: int) -> None:
@@ -290,6 +295,7 @@ class _Checker(Findings):
             self.problem(
                 line, None, "results.problem.received_over_issued", received=received, issued=issued
             )
+        self._summoned(received)
         if valid is None or invalid is None or received is None:
             return
         if valid + invalid != received:
@@ -302,3 +308,19 @@ class _Checker(Findings):
                 sum=valid + invalid,
                 received=received,
             )
+
+    def _summoned(self, received: int | None) -> None:
+        """Read the delegates summoned, if the file states them: one or more, and no fewer
+        than the ballots received."""
+        entry = self._value("summoned", required=False)
+        if entry is None:
+            return
+        summoned = count(self, entry.line, None, entry.text)
+        if summoned == 0:
+            self.problem(entry.line, None, "results.problem.summoned_not_positive")
+            return
+        if summoned is not None and received is not None and received > summoned:
+            self.problem(entry.line, None, "results.problem.received_over_summoned",
+                         received=received, summoned=summoned)
+            return
+        self.counts["summoned"] = summoned

@@ -78,7 +78,8 @@ COLUMNS = Columns(
     empty="roster.problem.empty_required",
     above="roster.warning.above_header",
     # The columns `roster export` adds, so that an export imports back cleanly.
-    ignored=ORDINALS | {"dadangkytren", "lienkettelegram", "registeredon", "telegramlink"},
+    ignored=ORDINALS | {"dadangkytren", "lienkettelegram", "registeredon", "telegramlink",
+                        "lienketdiemdanh", "checkinlink"},
 )
 _REQUIRED = {
     "code": "roster.problem.missing_code_column",
