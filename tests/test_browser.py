@@ -27,7 +27,7 @@ from bot import demo
 from bot.app import App
 from bot.clock import FixedClock, to_iso
 from bot.web import live
-from storage import delegates, outbox, registrations, users
+from storage import attendance, delegates, outbox, registrations, users
 from storage.users import ChatUser
 from testkit.fake_telegram import FakeTelegram
 from testkit.telegram_harness import TelegramChat, start_channel
@@ -37,6 +37,7 @@ from tests.conftest import ORGANISER_ID, make_config
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 TIMEOUT_MS = 15_000
 DAY_BEFORE = datetime(2026, 8, 10, 1, 0, tzinfo=UTC)  # 08:00 in Hanoi, the day before
+MORNING = datetime(2026, 8, 11, 0, 20, tzinfo=UTC)  # 07:20 in Hanoi, the first day
 
 
 def system_chromium() -> str:
@@ -89,6 +90,19 @@ async def register_over_the_day(app: App, count: int) -> list[int]:
     return ids
 
 
+async def check_in_the_morning(app: App, count: int) -> None:
+    """Move to 07:20 on the first congress day and check `count` official delegates in."""
+    clock = app.services.clock
+    assert isinstance(clock, FixedClock)
+    clock.advance(MORNING - clock.now())
+    now = to_iso(clock.now())
+    officials = [d for d in await delegates.all_delegates(app.services.db)
+                 if d.kind == "official"]
+    for person in officials[:count]:
+        await attendance.check_in(app.services.db, attendance.Checkin(
+            person.id, "2026-08-11/am", now, "staff", "telegram", "7007", "Tổ đón tiếp"))
+
+
 async def register(app: App, delegate_id: int, user_id: int) -> int:
     """Link a Telegram account to a delegate, as registering in chat does."""
     now = to_iso(app.services.clock.now())
@@ -115,6 +129,7 @@ async def test_an_organiser_logs_in_from_the_bot_and_watches_the_dashboard_move(
     from playwright.async_api import async_playwright, expect
 
     await register_over_the_day(dashboard, 180)
+    await check_in_the_morning(dashboard, 150)
     channel = await start_channel(dashboard, fake)
     shots = Path(os.environ.get("DELEGATE_BOT_SCREENSHOTS") or tmp_path)
     try:
@@ -134,6 +149,7 @@ async def test_an_organiser_logs_in_from_the_bot_and_watches_the_dashboard_move(
             assert "t=" not in page.url  # the token is gone from the address
             total = page.locator("[data-live=total]")
             await expect(total).to_have_text("180/309 đại biểu (58%)")
+            await expect(page.locator("[data-live=att]")).to_have_text("150/299")
             await expect(page.locator("[data-live-status]")).not_to_have_class(
                 re.compile("off"))
             # A delegate registers in chat: the count moves without a reload.

@@ -384,3 +384,29 @@ async def test_an_organiser_who_chose_english_gets_the_pages_in_english(
     assert "1/4 delegates (25%)" in page.text and "Tổng quan" not in page.text
     events = await client.get("/events?once=1")
     assert '"total": "1/4 delegates (25%)"' in events.text
+
+
+async def test_the_overview_shows_who_is_present_against_the_quorum(
+    app: App, client: httpx.AsyncClient
+) -> None:
+    from bot import demo
+    from storage import attendance
+
+    await demo.seed(app)  # the sample congress: its programme opens at 07:00 on 11/08
+    await log_in(client, await new_link(app))
+    officials = [d for d in await delegates.all_delegates(app.services.db)
+                 if d.kind == "official"]
+    page = await client.get("/")
+    assert "Có mặt: buổi sáng Thứ Ba 11/08" in page.text
+    assert f"0/{len(officials)}" in page.text and 'class="quorum"' in page.text
+    needed = -(-2 * len(officials) // 3)
+    assert f"Chưa đủ số đại biểu cần thiết (2/3: ít nhất {needed}), còn thiếu {needed}." in (
+        page.text)
+    now = to_iso(app.services.clock.now())
+    for person in officials[:needed]:
+        await attendance.check_in(app.services.db, attendance.Checkin(
+            person.id, "2026-08-11/am", now, "staff", "telegram", "7007", "Tổ đón tiếp"))
+    events = await client.get("/events?once=1")
+    assert f'"att": "{needed}/{len(officials)}"' in events.text
+    assert f"Đã đủ số đại biểu cần thiết (2/3: ít nhất {needed} đại biểu chính thức)." in (
+        events.text)

@@ -30,6 +30,16 @@ def bar(key: str, part: int, whole: int, label: str) -> Markup:
         ' height="6"/></svg>')
 
 
+def with_line(key: str, part: int, whole: int, line_at: int, label: str) -> Markup:
+    """Return a progress bar with a mark at `line_at` of `whole` (the quorum's line)."""
+    at = percent(line_at, whole)
+    return Markup(
+        '<svg class="bar tall" viewBox="0 0 100 6" preserveAspectRatio="none" role="img"'
+        f' aria-label="{escape(label)}"><rect class="bar-bg" width="100" height="6"/>'
+        f'<rect class="bar-fg" data-live-width="{escape(key)}" width="{percent(part, whole)}"'
+        f' height="6"/><line class="quorum" x1="{at}" x2="{at}" y1="0" y2="6"/></svg>')
+
+
 def stacked(key: str, parts: list[tuple[str, int]], whole: int, label: str) -> Markup:
     """Return a bar split into coloured parts (class, count), e.g. sent, failed, blocked."""
     rects, x = [], 0.0

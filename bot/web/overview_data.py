@@ -1,8 +1,10 @@
 """The figures of the overview, read once for the page and again for each live update.
 
 Registered over total by kind and by delegation (the same `tally` as the chat's
-/registrations), registrations over time, the broadcasts being sent (the same counts as
-the organiser's delivery report) and the next session. `live_values` turns them into the
+/registrations), registrations over time, the seat holders present over those summoned in
+the attendance window in progress with the quorum (the same count as /attendance and the
+hall screen, `bot.attendance_now`), the broadcasts being sent (the same counts as the
+organiser's delivery report) and the next session. `live_values` turns them into the
 texts and bar widths the live stream sends, keyed as the page marks its elements.
 """
 
@@ -13,6 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot import attendance_now
+from bot.attendance_now import Count
+from bot.attendance_windows import Window
 from bot.clock import from_iso, to_iso
 from bot.context import Services
 from bot.i18n import Markup
@@ -53,6 +58,14 @@ class Progress:
 
 
 @dataclass(frozen=True)
+class Attendance:
+    """The window check-ins count for now, and its running count against the quorum."""
+
+    window: Window
+    counted: Count
+
+
+@dataclass(frozen=True)
 class Overview:
     """Everything the overview shows."""
 
@@ -62,6 +75,7 @@ class Overview:
     timeline: list[tuple[datetime, int]]
     sending: list[Progress]
     next_session: Session | None
+    attendance: Attendance | None = None
 
     @property
     def empty(self) -> bool:
@@ -72,7 +86,8 @@ class Overview:
     def shape(self) -> str:
         """Return what, when it changes, makes the page reload instead of updating."""
         ids = ",".join(str(p.id) for p in self.sending)
-        return f"{len(self.kinds)}:{len(self.delegations)}:{ids}:{int(self.empty)}"
+        window = self.attendance.window.key if self.attendance else ""
+        return f"{len(self.kinds)}:{len(self.delegations)}:{ids}:{int(self.empty)}:{window}"
 
 
 def key_of(name: str) -> str:
@@ -95,7 +110,11 @@ async def read(services: Services) -> Overview:
             counts["pending"] + counts["sending"], counts["failed"], counts["blocked"]))
     now = to_iso(services.clock.now())
     coming = await agenda.not_ended(db, now)
+    window, _ = await attendance_now.window_now(services)
+    present = (Attendance(window, await attendance_now.count(services, window))
+               if window is not None else None)
     return Overview(
+        attendance=present,
         counted=counted,
         kinds=[Row(f"k.{kind}", kind, n, r) for kind, n, r in
                sorted(counted.by_kind, key=lambda k: KIND_ORDER.index(k[0]))],
@@ -118,6 +137,14 @@ def live_values(view: Overview, t: Callable[..., str]) -> dict[str, str]:
     for row in view.kinds + view.delegations:
         values[row.key] = f"{row.registered}/{row.total}"
         values[f"w.{row.key}"] = str(percent(row.registered, row.total))
+    if view.attendance is not None:
+        seen = view.attendance.counted
+        values["att"] = f"{seen.present}/{seen.summoned}"
+        values["w.att"] = str(percent(seen.present, seen.summoned))
+        values["att.state"] = str(t(
+            "web.overview.quorum_reached" if seen.reached else "web.overview.quorum_missing",
+            quorum=attendance_now.quorum_text(seen.quorum), needed=seen.needed,
+            missing=max(seen.needed - seen.present, 0)))
     for p in view.sending:
         key = f"b.{p.id}"
         for name in ("sent", "waiting", "failed", "blocked"):
