@@ -410,3 +410,45 @@ async def test_the_overview_shows_who_is_present_against_the_quorum(
     assert f'"att": "{needed}/{len(officials)}"' in events.text
     assert f"Đã đủ số đại biểu cần thiết (2/3: ít nhất {needed} đại biểu chính thức)." in (
         events.text)
+
+
+def every_route(app: App) -> list[tuple[str, str]]:
+    """Return (method, path) of every route of the dashboard, path parameters set to 1."""
+    from starlette.routing import Route
+
+    from bot.web.site import build
+
+    site = build(app)
+    found = []
+    for route in site.app.routes:  # type: ignore[attr-defined]
+        if isinstance(route, Route):
+            for method in sorted((route.methods or {"GET"}) - {"HEAD"}):
+                found.append((method, route.path.replace("{id}", "1")))
+    return found
+
+
+async def test_every_route_refuses_without_a_session_and_to_a_checker(
+    app: App, client: httpx.AsyncClient
+) -> None:
+    await seed(app, 2)
+    routes = every_route(app)
+    assert len(routes) >= 20
+    public = {("GET", "/login"), ("POST", "/login")}
+    for method, path in routes:
+        if (method, path) in public:
+            continue
+        answer = await client.request(method, path)
+        if method == "GET":
+            assert answer.status_code == 401 and LOGIN_HOW in answer.text, path
+        else:
+            assert answer.status_code == 403, path  # no session, no CSRF token
+    await log_in_as_checker(app, client)
+    page = await client.get("/")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert csrf is not None  # the logout form
+    for method, path in routes:
+        if (method, path) in public or path == "/logout":
+            continue
+        answer = await client.request(method, path, data={"csrf": csrf.group(1)}
+                                      if method == "POST" else None)
+        assert answer.status_code == 403 and "chỉ mở được bàn điểm danh" in answer.text, path
