@@ -452,3 +452,44 @@ async def test_every_route_refuses_without_a_session_and_to_a_checker(
         answer = await client.request(method, path, data={"csrf": csrf.group(1)}
                                       if method == "POST" else None)
         assert answer.status_code == 403 and "chỉ mở được bàn điểm danh" in answer.text, path
+
+
+async def test_present_filter_checkins_and_an_alternate_taking_a_seat(
+    app: App, client: httpx.AsyncClient
+) -> None:
+    from bot import demo
+    from storage import attendance
+
+    await demo.seed(app)  # the sample congress, on its first morning
+    csrf = await log_in(client, await new_link(app))
+    everyone = sorted(await delegates.all_delegates(app.services.db), key=lambda d: d.code)
+    official = next(d for d in everyone if d.kind == "official")
+    alternate = next(d for d in everyone if d.kind == "alternate")
+    now = to_iso(app.services.clock.now())
+    await attendance.check_in(app.services.db, attendance.Checkin(
+        official.id, "2026-08-11/am", now, "staff", "telegram", "7007", "Tổ đón tiếp"))
+    present = await client.get("/delegates", params={"present": "yes"})
+    assert re.findall(r'<a href="/delegates/\d+">([^<]*)</a>', present.text) == [
+        official.full_name]
+    page = await client.get(f"/delegates/{official.id}")
+    assert "Tổ đón tiếp" in page.text and "2026-08-11/am" in page.text
+    assert f'<option value="{alternate.code}">' in page.text
+    target = f"/delegates/{official.id}/replace"
+    assert (await client.post(target, data={"alternate": alternate.code})).status_code == 403
+    asked = await client.post(target, data={"csrf": csrf, "alternate": alternate.code})
+    assert asked.status_code == 200 and "Xác nhận thay thế" in asked.text
+    assert await attendance.replacements(app.services.db) == []  # nothing before the yes
+    done = await client.post(target, data={"csrf": csrf, "alternate": alternate.code,
+                                           "confirm": "yes"})
+    assert done.status_code == 200 and "Đã ghi nhận" in done.text
+    (seat,) = await attendance.replacements(app.services.db)
+    assert (seat.official_id, seat.alternate_id) == (official.id, alternate.id)
+    again = await client.post(target, data={"csrf": csrf, "alternate": alternate.code,
+                                            "confirm": "yes"})
+    assert again.status_code == 400
+    wrong = await client.post(f"/delegates/{alternate.id}/replace",
+                              data={"csrf": csrf, "alternate": official.code})
+    assert wrong.status_code == 400
+    unknown = await client.post(target, data={"csrf": csrf, "alternate": "NOBODY"})
+    assert unknown.status_code == 400 and "NOBODY" in unknown.text
+    assert len(await attendance.replacements(app.services.db)) == 1

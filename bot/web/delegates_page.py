@@ -1,10 +1,11 @@
 """Đại biểu: the roster searched and filtered, in Vietnamese order, and a delegate's page.
 
 Filters: words of the name, code, unit or delegation (without regard to case or
-diacritics), registered or not, platform, kind, delegation. A delegate's page shows their
-accounts, check-in code and audit trail, with two actions (each a POST with the CSRF token):
-unlink their accounts (the same flow as the chat's /unlink: audited, each account told) and
-issue a new check-in code (audited).
+diacritics), registered or not, platform, kind, delegation, present or not in the attendance
+window in progress. A delegate's page shows their accounts, check-ins, check-in code and
+audit trail, with actions (each a POST with the CSRF token): unlink their accounts (the same
+flow as the chat's /unlink: audited, each account told), issue a new check-in code
+(audited), and for an official delegate, an alternate taking the seat (bot/web/replace_page).
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.clock import to_iso
+from bot import attendance_now
+from bot.clock import from_iso, to_iso
 from bot.collation import name_key, sort_texts
 from bot.model import parse_id
 from bot.web.audit_page import shown
 from bot.web.render import Web, organiser_only, session_of, web_of
+from bot.web.replace_page import free_alternates
 from handlers.overview import unlink_and_tell
-from storage import audit, delegates, registrations
+from storage import attendance, audit, delegates, registrations
 from storage.delegates import Delegate
 
 log = logging.getLogger(__name__)
@@ -88,7 +91,11 @@ async def roster(request: Request) -> Response:
     platform = query.get("platform", "")
     kind = query.get("kind", "")
     delegation = query.get("delegation", "")
+    present_filter = query.get("present", "")
     roster = await roster_of(web)
+    window, _ = await attendance_now.window_now(web.services)
+    present = ({c.delegate_id for c in await attendance.checkins(web.services.db, window.key)}
+               if window is not None else set())
     linked = await links_of(web)
     words = fold(q).split()
     chosen = [d for d, text in roster.people
@@ -97,14 +104,17 @@ async def roster(request: Request) -> Response:
               and (registered != "no" or d.id not in linked)
               and (not platform or platform in linked.get(d.id, ()))
               and (not kind or d.kind == kind)
-              and (not delegation or d.delegation == delegation)]
+              and (not delegation or d.delegation == delegation)
+              and (present_filter != "yes" or d.id in present)
+              and (present_filter != "no" or d.id not in present)]
     pages = max(1, -(-len(chosen) // PAGE_SIZE))
     page = min(max(parse_id(query.get("page", "1")) or 1, 1), pages)
     shown = chosen[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
     filters = {"q": q, "registered": registered, "platform": platform, "kind": kind,
-               "delegation": delegation}
+               "delegation": delegation, "present": present_filter}
     return web.render(
         request, "delegates.html", people=shown, linked=linked, total=len(roster.people),
+        present=present, window=window is not None,
         matched=len(chosen), page=page, pages=pages, filters=filters, kinds=KINDS,
         platforms=PLATFORMS,
         delegations=roster.delegations,
@@ -124,9 +134,14 @@ async def _delegate_page(request: Request, delegate: Delegate, notice: str = "",
     accounts = await registrations.accounts_of(db, delegate.id)
     trail = shown(await audit.search(db, delegate=delegate.code, limit=50),
                   web.services.config.event.tz)
+    tz = web.services.config.event.tz
+    checkins = [(c, from_iso(c.checked_at).astimezone(tz).strftime("%H:%M %d/%m"))
+                for c in await attendance.checkins_by(db, delegate.id)]
+    alternates = await free_alternates(web) if delegate.kind == "official" else []
     token = await delegates.checkin_token(db, delegate.id)
     t = web.translate(web.language(session_of(request)))
     return web.render(request, "delegate.html", d=delegate, accounts=accounts, trail=trail,
+                      checkins=checkins, alternates=alternates,
                       token=token, notice=t(notice, **params) if notice else "")
 
 

@@ -23,6 +23,7 @@ from bot.web import (
     live,
     login,
     overview_page,
+    replace_page,
     results_page,
 )
 from bot.web.guard import Guard
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 
     from bot.app import App
 
-PAGES: tuple[ModuleType, ...] = (login, overview_page, delegates_page, agenda_page,
+PAGES: tuple[ModuleType, ...] = (login, overview_page, delegates_page, replace_page, agenda_page,
                                  announce_page, results_page, audit_page, live)
 
 
