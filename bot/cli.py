@@ -162,12 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
     web = sub.add_parser("web", help="the organisers' web dashboard",
                          description="The organisers' web dashboard ([web] in the config).")
     web_sub = web.add_subparsers(dest="action", required=True, metavar="ACTION")
-    web_sub.add_parser("link", parents=[common],
-                       help="print a one-time login link (works once, for 10 minutes)",
-                       description="Print a login link to the dashboard for the person "
-                                   "running this machine, as /web sends one in chat: it "
-                                   "works once, for 10 minutes. Exit 2 when [web] is not "
-                                   "enabled.")
+    link = web_sub.add_parser(
+        "link", parents=[common], help="print a one-time login link (works once, for 10 minutes)",
+        description="Print a login link to the dashboard for the person running this machine, "
+                    "as /web sends one in chat: it works once, for 10 minutes. Exit 2 when "
+                    "[web] is not enabled.")
+    link.add_argument("--checker", action="store_true",
+                      help="a session that opens the check-in desk only (for the door's laptop)")
     roster = sub.add_parser("roster", help="import, export or print the delegate roster",
                             description="Import the delegate roster from Excel or CSV, "
                                         "export it with invite codes and links, or print "
@@ -315,7 +316,8 @@ def _dispatch(args: argparse.Namespace, where: Where) -> int:
     if args.command == "web":
         from bot import web_cli
 
-        return asyncio.run(web_cli.print_link(config, str(where.config_path)))
+        return asyncio.run(web_cli.print_link(config, str(where.config_path),
+                                              checker=args.checker))
     if args.command == "agenda":
         from bot import agenda_cli
 

@@ -96,8 +96,8 @@ async def check_in_the_morning(app: App, count: int) -> None:
     assert isinstance(clock, FixedClock)
     clock.advance(MORNING - clock.now())
     now = to_iso(clock.now())
-    officials = [d for d in await delegates.all_delegates(app.services.db)
-                 if d.kind == "official"]
+    officials = [d for d in sorted(await delegates.all_delegates(app.services.db),
+                                   key=lambda d: d.code) if d.kind == "official"]
     for person in officials[:count]:
         await attendance.check_in(app.services.db, attendance.Checkin(
             person.id, "2026-08-11/am", now, "staff", "telegram", "7007", "Tổ đón tiếp"))
@@ -130,6 +130,8 @@ async def test_an_organiser_logs_in_from_the_bot_and_watches_the_dashboard_move(
 
     await register_over_the_day(dashboard, 180)
     await check_in_the_morning(dashboard, 150)
+    late_official = [d for d in sorted(await delegates.all_delegates(dashboard.services.db),
+                                       key=lambda d: d.code) if d.kind == "official"][200]
     channel = await start_channel(dashboard, fake)
     shots = Path(os.environ.get("DELEGATE_BOT_SCREENSHOTS") or tmp_path)
     try:
@@ -139,8 +141,9 @@ async def test_an_organiser_logs_in_from_the_bot_and_watches_the_dashboard_move(
         async with async_playwright() as driver:
             browser = await driver.chromium.launch(executable_path=executable,
                                                    args=["--no-sandbox"])
-            page = await browser.new_page(viewport={"width": 1280, "height": 900},
-                                          locale="vi-VN")
+            context = await browser.new_context(viewport={"width": 1280, "height": 900},
+                                                locale="vi-VN")
+            page = await context.new_page()
             page.set_default_timeout(TIMEOUT_MS)
             errors: list[str] = []
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -207,6 +210,24 @@ async def test_an_organiser_logs_in_from_the_bot_and_watches_the_dashboard_move(
             await page.click("text=Bầu cử Ban Chấp hành Đảng bộ Khối")
             await expect(page.locator(".message")).to_contain_text("Trần Thị Ánh")
             await page.screenshot(path=str(shots / "ket-qua.png"))
+            # A card scanned at the desk: the overview open beside it counts one more, live.
+            beside = await context.new_page()
+            await beside.goto(page.url.split("/results")[0] + "/")
+            present = beside.locator("[data-live=att]")
+            await expect(present).to_have_text("150/299")
+            card = await delegates.checkin_token(dashboard.services.db, late_official.id)
+            await page.click("nav >> text=Điểm danh")
+            await page.fill("input[name=scan]", f"https://t.me/bot?start=ci_{card}")
+            await page.press("input[name=scan]", "Enter")
+            await expect(page.locator(".result")).to_contain_text("Đã điểm danh")
+            await expect(page.locator(".result")).to_contain_text(late_official.full_name)
+            await page.screenshot(path=str(shots / "diem-danh.png"))
+            await expect(present).to_have_text("151/299")
+            await beside.close()
+            await page.goto(page.url.split("/checkin")[0] + "/checkin/hall")
+            await expect(page.locator(".hall svg")).to_be_visible()
+            await page.screenshot(path=str(shots / "man-hinh-hoi-truong.png"))
+            await page.goto(page.url.split("/checkin")[0] + "/audit")
             await page.click("button:has-text('Đăng xuất')")
             await expect(page.locator("h1")).to_have_text("Đăng nhập")
             await page.screenshot(path=str(shots / "dang-nhap.png"))

@@ -95,6 +95,17 @@ def web_of(request: Request) -> Web:
     return web
 
 
+def staff_only(endpoint: Endpoint) -> Endpoint:
+    """Serve `endpoint` to organisers' and checkers' sessions (the check-in desk); none
+    gets the login explanation."""
+    @functools.wraps(endpoint)
+    async def guarded(request: Request) -> Response:
+        if session_of(request) is None:
+            return web_of(request).login_needed(request)
+        return await endpoint(request)
+    return guarded
+
+
 def organiser_only(endpoint: Endpoint) -> Endpoint:
     """Serve `endpoint` to organisers' sessions only: none gets the login explanation, a
     checker's gets 403."""

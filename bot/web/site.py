@@ -19,6 +19,7 @@ from bot.web import (
     agenda_page,
     announce_page,
     audit_page,
+    checkin_page,
     delegates_page,
     live,
     login,
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from bot.app import App
 
 PAGES: tuple[ModuleType, ...] = (login, overview_page, delegates_page, replace_page, agenda_page,
-                                 announce_page, results_page, audit_page, live)
+                                 announce_page, results_page, checkin_page, audit_page, live)
 
 
 def build(app: App, pages: tuple[ModuleType, ...] = PAGES) -> ASGIApp:
