@@ -1,7 +1,8 @@
 """The dashboard's Starlette application, assembled from the routes pages contribute.
 
 Each page module has `routes(web) -> list[BaseRoute]`; `PAGES` lists them in one place (a
-feature that adds a page or a download appends its module there). `build` makes the
+feature that adds a page or a download appends its module there; `print_page` is a
+download: a POST answered with the file). `build` makes the
 application: the pages' routes, the static files, and the security middleware (sessions,
 CSRF, headers) around them.
 """
@@ -24,6 +25,7 @@ from bot.web import (
     live,
     login,
     overview_page,
+    print_page,
     replace_page,
     results_page,
 )
@@ -36,7 +38,8 @@ if TYPE_CHECKING:
     from bot.app import App
 
 PAGES: tuple[ModuleType, ...] = (login, overview_page, delegates_page, replace_page, agenda_page,
-                                 announce_page, results_page, checkin_page, audit_page, live)
+                                 announce_page, results_page, checkin_page, print_page,
+                                 audit_page, live)
 
 
 def build(app: App, pages: tuple[ModuleType, ...] = PAGES) -> ASGIApp:
