@@ -250,7 +250,44 @@ def build_parser() -> argparse.ArgumentParser:
                     "nothing. Published results cannot be discarded (import a correction).")
     res_discard.add_argument("id", type=int, help="the draft's number, as `results list` shows")
     attendance_cli.add_commands(sub, common)
+    _add_documents_commands(sub, common)
     return parser
+
+
+def _add_documents_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser],
+                            common: argparse.ArgumentParser) -> None:
+    """Add `documents add|list|replace|withdraw` (bot/documents_cli.py)."""
+    docs = sub.add_parser("documents", help="publish congress documents to delegates",
+                          description="Publish the congress documents (PDF, Word, Excel, "
+                                      "pictures) delegates receive in chat with /documents.")
+    docs_sub = docs.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = _file_command(
+        docs_sub, common, "add", "the document file (.pdf, .docx, .xlsx, .jpg, .png)",
+        help="check and publish a document",
+        description="Check a document (its type by content, size, title, no state-secret "
+                    "stamp) and publish it; exit 1 with the reason, nothing stored, if it "
+                    "is refused.")
+    add.add_argument("--title", required=True, help="the title delegates see")
+    add.add_argument("--session", metavar="ID", help="the session it belongs to (its number)")
+    add.add_argument("--audience", metavar="WHO",
+                     help="all (default), official, or a delegation's name")
+    add.add_argument("--from", dest="visible_from", metavar="WHEN",
+                     help="when it becomes visible, as typed in chat (e.g. '12/08 8h')")
+    add.add_argument("--notify", action="store_true",
+                     help="tell its readers when it becomes visible")
+    docs_sub.add_parser("list", parents=[common], help="list the documents",
+                        description="List every document: number, title, version, size, "
+                                    "readers, when visible, withdrawn or not.")
+    rep = docs_sub.add_parser("replace", parents=[common],
+                              help="publish a new version of a document",
+                              description="Make a file the new version of a document; those "
+                                          "who received the old one are told.")
+    rep.add_argument("id", type=int, help="the document's number, as `documents list` shows")
+    rep.add_argument("file", type=Path, help="the new file")
+    wd = docs_sub.add_parser("withdraw", parents=[common], help="withdraw a document",
+                             description="Withdraw a document: nobody sees or receives it "
+                                         "any more.")
+    wd.add_argument("id", type=int, help="the document's number, as `documents list` shows")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -335,6 +372,18 @@ def _dispatch(args: argparse.Namespace, where: Where) -> int:
         if args.action == "discard":
             return asyncio.run(results_cli.discard_result(config, args.id))
         return asyncio.run(results_cli.publish_results(config, args.id))
+    if args.command == "documents":
+        from bot import documents_cli
+
+        if args.action == "add":
+            return asyncio.run(documents_cli.add(
+                config, args.file, title=args.title, session=args.session,
+                audience=args.audience, visible_from=args.visible_from, notify=args.notify))
+        if args.action == "list":
+            return asyncio.run(documents_cli.list_documents(config))
+        if args.action == "replace":
+            return asyncio.run(documents_cli.replace(config, args.id, args.file))
+        return asyncio.run(documents_cli.withdraw(config, args.id))
     return EXIT_USAGE
 
 

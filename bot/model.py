@@ -31,6 +31,17 @@ class Document:
 
 
 @dataclass(frozen=True, slots=True)
+class OutgoingFile:
+    """A file the bot sends to a chat: by the platform's id of an earlier upload when it has
+    one (`file_id`), else uploaded from `read()`; `caption` is HTML."""
+
+    file_name: str
+    caption: str
+    file_id: str | None
+    read: Callable[[], Awaitable[bytes]] = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Incoming:
     """One message or choice from a person, whatever the platform."""
 

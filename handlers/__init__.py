@@ -19,6 +19,9 @@ from handlers import (
     card,
     checkin,
     deliveries,
+    document_notices,
+    document_publish,
+    documents,
     fallback,
     language,
     overview,
@@ -33,9 +36,9 @@ from handlers import (
 from handlers import help as help_
 
 FEATURES: tuple[ModuleType, ...] = (
-    registration, agenda, reminders, results, help_, language,
+    registration, agenda, reminders, results, documents, help_, language,
     uploads, overview, announcements, deliveries, printing, checkin,
-    attendance, card, replace, absent, web,
+    attendance, card, replace, absent, document_publish, document_notices, web,
     fallback,
 )
 

@@ -2,6 +2,8 @@
 
 A registered delegate sees the sessions for everyone, for official delegates (if they are
 one) and for their delegation; organisers see every session; others see those for everyone.
+A session's details list the documents of that session the person may read, a button each
+(`handlers.documents`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from bot.localtime import parse_date
 from bot.model import Reply, parse_id
 from bot.router import Router
 from bot.text import shorten
+from handlers import documents
 from storage import agenda, delegates, registrations
 from storage.agenda import Session
 
@@ -139,7 +142,8 @@ async def on_session(ctx: Context) -> Reply:
     session = await agenda.get(ctx.db, session_id) if session_id is not None else None
     if session is None or not (await viewer_of(ctx)).sees(session):
         return ctx.reply("error.stale_choice")
-    return Reply(details(ctx, session))
+    lines, buttons = await documents.session_documents(ctx, session)
+    return Reply(join([details(ctx, session), *lines]), tuple(buttons))
 
 
 def details(ctx: Context, session: Session) -> Markup:

@@ -3,7 +3,9 @@
 `KINDS` lists the kinds (`bot.filekind.FileKind`) in the order they are asked to recognise a
 file: a programme (a `.toml` file, or a table whose header names a day and a start time), a
 result (a table that opens with a title key), and a roster, which takes any other file (its
-checker says what is missing). The steps, written once for all of them: only organisers send
+checker says what is missing). A PDF, Word file or picture is a congress document, never
+one of those (`handlers.document_publish`, as is any file captioned `/document`). The steps,
+written once for all of them: only organisers send
 files; a file over the size limit is refused before it is downloaded; the kind checks the file,
 reading it off the event loop within `bot.filelimits.LIMITS` (over one, it is refused).
 A file with problems gets its report and no button. A clean file is kept (`storage.staging`,
@@ -26,7 +28,7 @@ from bot.filelimits import LIMITS, off_loop
 from bot.model import Reply
 from bot.router import Router
 from bot.tabular import Table, TableError, read_table_bytes
-from handlers import agenda_import, results, roster
+from handlers import agenda_import, document_publish, results, roster
 from storage import staging
 
 MAX_FILE_BYTES = LIMITS.file_bytes
@@ -47,6 +49,8 @@ async def on_document(ctx: Context) -> Reply:
     """Check a file an organiser sent; apply it, or keep it and offer the kind's buttons."""
     document = ctx.msg.document
     assert document is not None
+    if document_publish.claims(document.file_name):  # a PDF, Word file or picture
+        return await document_publish.on_file(ctx, ctx.msg.text)
     if not ctx.is_organiser:
         return ctx.reply("roster.chat.not_organiser")
     if document.size > MAX_FILE_BYTES:

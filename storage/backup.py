@@ -10,6 +10,10 @@ unless `force` is given (BackupError); a folder, a file in a folder that does no
 a failed write (no permission, a full disk) are the operating system's OSError, as for any
 file written; a database that does not exist or cannot be read is a DatabaseError.
 
+The document files (`storage.document_files`) the copy names are copied into the folder
+beside the target by the same rule as beside the database (`FILE.documents/`), each checked
+against its content hash; one missing or changed makes the backup a bad one.
+
 Neither function migrates or otherwise changes the database: a backup taken before an
 upgrade is the one that matters.
 """
@@ -24,7 +28,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from storage import files
+from storage import document_files, files
 from storage.db import BUSY_TIMEOUT_MS, DatabaseError, classify
 
 PROBLEMS_KEPT = 20
@@ -131,6 +135,8 @@ def _backup(database: Path, target: Path, force: bool) -> Integrity:
             _copy(database, temporary)
             result = integrity(temporary)
             if result.ok:
+                result = _copy_documents(database, temporary, target)
+            if result.ok:
                 files.install(temporary, target, replace=force)
             return result
     except FileExistsError:  # created by someone else while the copy was made
@@ -139,6 +145,21 @@ def _backup(database: Path, target: Path, force: bool) -> Integrity:
         if classify(exc, target).reason == "full":  # writing the copy, not reading
             raise OSError(errno.ENOSPC, str(exc), str(target)) from None
         raise classify(exc, database) from None  # e.g. locked past the busy timeout
+
+
+def _copy_documents(database: Path, copy: Path, target: Path) -> Integrity:
+    """Copy the document files the database copy names into the folder beside `target`
+    (`storage.document_files`); a file missing or changed makes the backup a bad one."""
+    conn = sqlite3.connect(copy)
+    try:
+        hashes = [row[0] for row in conn.execute("SELECT DISTINCT file_hash FROM documents")]
+    except sqlite3.OperationalError:  # a database from before documents: nothing to copy
+        hashes = []
+    finally:
+        conn.close()
+    bad = document_files.copy_for_backup(database, target, hashes)
+    return Integrity(not bad, tuple(f"document file {name} is missing or damaged"
+                                    for name in bad[:PROBLEMS_KEPT]))
 
 
 def _copy(database: Path, temporary: Path) -> None:

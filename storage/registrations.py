@@ -117,7 +117,7 @@ async def forget_account(db: Database, platform: str, user_id: str, now: str,
         await broadcasts.finish_emptied(conn, touched, now)
         await conn.execute("DELETE FROM login_failures WHERE platform = ? AND user_id = ?"
                            " AND at < ?", (platform, user_id, failures_since))
-        for table in ("registrations", "staged_files", "chat_users"):
+        for table in ("registrations", "staged_files", "document_drafts", "chat_users"):
             await conn.execute(
                 f"DELETE FROM {table} WHERE platform = ? AND user_id = ?", (platform, user_id)
             )

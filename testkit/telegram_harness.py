@@ -97,10 +97,12 @@ class TelegramChat:
         return await self._exchange(user_id, lambda: self.fake.push_contact(
             user_id, phone, contact_user_id=contact_user_id))
 
-    async def send_document(self, user_id: int, file_name: str, content: bytes) -> list[Message]:
-        """Send a file."""
+    async def send_document(self, user_id: int, file_name: str, content: bytes, *,
+                            caption: str | None = None) -> list[Message]:
+        """Send a file (with a caption, if given)."""
         return await self._exchange(
-            user_id, lambda: self.fake.push_document(user_id, file_name, content))
+            user_id, lambda: self.fake.push_document(user_id, file_name, content,
+                                                     caption=caption))
 
     async def push(self, user_id: int, push: Callable[[], int]) -> list[Message]:
         """Push any update built by the fake server; return the bot's messages to user_id."""

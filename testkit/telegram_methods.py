@@ -132,12 +132,16 @@ class TelegramMethods(TelegramUpdates):
         return message
 
     def _m_sendDocument(self, params: JSON) -> JSON:
+        """Send a document: uploaded (multipart; the answer carries a new file_id) or by the
+        file_id of a file this fake issued (400 for any other, as for a forged one)."""
         caption = visible_text(params, "caption", CAPTION_LIMIT, required=False)
         doc = params.get("document")
         if isinstance(doc, UploadedFile):
             document = self._store_file(doc.content, doc.filename, doc.content_type)
         elif isinstance(doc, str) and doc:
-            stored = self._files.get(doc, {"file_id": doc, "file_unique_id": f"U-{doc}"})
+            stored = self._files.get(doc)  # only a file_id this fake issued (no URLs either)
+            if stored is None:
+                raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
             document = {k: v for k, v in stored.items() if k != "file_path"}
         else:
             raise ApiError(400, "Bad Request: there is no document in the request")

@@ -132,11 +132,15 @@ class TelegramUpdates(FakeServer):
 
     def push_document(
         self, user_id: int, file_name: str, content: bytes, *,
-        mime_type: str = "application/octet-stream",
+        mime_type: str = "application/octet-stream", caption: str | None = None,
     ) -> int:  # fmt: skip
-        """Push a message with a document whose bytes are served by getFile + download."""
+        """Push a message with a document (and its caption, if given) whose bytes are served
+        by getFile + download."""
         document = self._store_file(content, file_name, mime_type)
-        return self._push_message(user_id, {"document": document})
+        extra: JSON = {"document": document}
+        if caption is not None:
+            extra["caption"] = caption
+        return self._push_message(user_id, extra)
 
     def push_sticker(self, user_id: int) -> int:
         """Push a message with a sticker."""

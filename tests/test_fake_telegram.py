@@ -551,3 +551,18 @@ async def test_bad_chat_actions_and_callback_answers_are_refused(fake: FakeTeleg
     with pytest.raises(BadRequest, match=r"(?i)message_too_long"):
         await update.callback_query.answer("x" * 201)
     assert await update.callback_query.answer("x" * 200)
+
+
+async def test_send_document_by_file_id_must_name_one_the_fake_issued(
+        fake: FakeTelegram, bot: Bot) -> None:
+    """A document sent by a file_id the fake never issued (or by a URL) is refused, as a
+    forged one; one it issued (by an upload) is sent again without a new upload."""
+    sent = await bot.send_document(USER, b"%PDF-1.4", filename="a.pdf")
+    again = await bot.send_document(USER, sent.document.file_id)
+    assert again.document.file_id == sent.document.file_id
+    for forged in ("DOC999", "https://example.org/a.pdf"):
+        with pytest.raises(BadRequest, match=r"(?i)wrong file identifier"):
+            await bot.send_document(USER, forged)
+    uploads = [c for c in fake.calls_to("sendDocument")
+               if isinstance(c.params["document"], UploadedFile)]
+    assert len(uploads) == 1

@@ -59,7 +59,15 @@ from bot.channels.telegram_retry import RetryingLimiter
 from bot.channels.webhook import Webhook
 from bot.config import Config, TelegramConfig
 from bot.delivery import DeliveryError
-from bot.model import Attachment, Contact, Document, Incoming, Reply, parse_command
+from bot.model import (
+    Attachment,
+    Contact,
+    Document,
+    Incoming,
+    OutgoingFile,
+    Reply,
+    parse_command,
+)
 from bot.text import TELEGRAM_LIMIT, split_html
 
 log = logging.getLogger(__name__)
@@ -361,6 +369,16 @@ class TelegramChannel:
                 "chat_id": int(chat_id), "text": text, "parse_mode": ParseMode.HTML,
                 "link_preview_options": {"is_disabled": True}})
         return str(result["message_id"])
+
+    async def send_file(self, chat_id: str, file: OutgoingFile) -> str:
+        """Send a document by its file_id, or upload it when it has none; return the file_id
+        Telegram gives it (to send it by that next time). Raise DeliveryError on failure."""
+        with _classified():
+            document = file.file_id or InputFile(await file.read(), filename=file.file_name)
+            message = await self.application.bot.send_document(
+                int(chat_id), document, caption=file.caption, parse_mode=ParseMode.HTML,
+                filename=None if file.file_id else file.file_name)
+        return message.document.file_id if message.document else (file.file_id or "")
 
     async def edit(self, chat_id: str, message_id: str, text: str) -> None:
         """Replace the text of a message the bot sent; raise DeliveryError when it fails."""

@@ -1,3 +1,0 @@
--- Reserved for the migration of another branch merged at the same time (issue 17); this
--- placeholder keeps the numbers without gaps on the web branch. Replace it with that file.
-SELECT 1
