@@ -12,6 +12,8 @@ import asyncio
 import functools
 import logging
 
+from starlette.types import ASGIApp
+
 from bot import startup
 from bot.channels.base import Channel
 from bot.clock import Clock, SystemClock
@@ -22,6 +24,7 @@ from bot.i18n import Translator
 from bot.model import Incoming, Reply
 from bot.pseudonym import Pseudonyms
 from bot.scheduler import STOP_GRACE_SECONDS, Scheduler
+from bot.web.server import WebHost
 from handlers import FEATURES, build_router
 from storage import agenda, users
 from storage.db import Database
@@ -65,6 +68,8 @@ class App:
         self.job_grace = STOP_GRACE_SECONDS  # how long a running job may finish at stop
         self.sleep: startup.Sleep = asyncio.sleep  # the pauses between start attempts
         self._agenda_version = 0
+        # The web server: the dashboard ([web] enabled) and the channels' webhooks.
+        self.web = WebHost(services.config.web, self._dashboard)
         services.wake_delivery = self.delivery.wake
         services.reschedule = self.scheduler.rebuild
         for feature in FEATURES:
@@ -83,6 +88,12 @@ class App:
         services = Services(db, config, texts, clock or SystemClock(), build_router(),
                             organisers, pseudonyms=await Pseudonyms.load(db))
         return cls(services)
+
+    def _dashboard(self) -> ASGIApp:
+        """Build the dashboard (its modules are loaded only when [web] is on)."""
+        from bot.web.site import build
+
+        return build(self)
 
     @property
     def texts(self) -> Translator:
@@ -103,14 +114,16 @@ class App:
         """Start the channels (waiting for platforms not reachable yet), the delivery worker
         and the scheduler; stop them on `stop`. A rejected token raises TokenRejected.
 
-        On stop: no new job starts and the running ones finish (up to `job_grace` seconds;
-        not when the stop is forced by cancelling), the worker finishes its batch, then the
-        channels finish the updates in flight, in reverse order of starting.
+        The web server ([web] enabled) starts first and stops last. On stop: no new job
+        starts and the running ones finish (up to `job_grace` seconds; not when the stop is
+        forced by cancelling), the worker finishes its batch, then the channels finish the
+        updates in flight, in reverse order of starting.
         """
         started: list[Channel] = []
         worker: asyncio.Task[None] | None = None
         grace = self.job_grace
         try:
+            await self.web.start()  # before the channels: their webhooks are served on it
             # A platform not reachable yet is waited for (retried with backoff) until stop.
             await startup.start_all(self.channels, stop, self.sleep, started)
             if stop.is_set():
@@ -133,6 +146,7 @@ class App:
                     await channel.stop()
                 except Exception:
                     log.exception("stopping the %s channel failed", channel.platform)
+            await self.web.stop()
 
     async def _watch_imports(self) -> None:
         """Rebuild the jobs and wake the worker after an import made by another process."""

@@ -74,10 +74,10 @@ async def _run(config: Config) -> int:
     return 0
 
 
-async def _demo(organiser: bool, database: Path | None, reset: bool) -> int:
+async def _demo(organiser: bool, database: Path | None, reset: bool, web: bool) -> int:
     from bot.demo_cli import chat
 
-    return await chat(organiser, database, fresh=reset)
+    return await chat(organiser, database, fresh=reset, web=web)
 
 
 def _file_command(sub: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -155,7 +155,20 @@ def build_parser() -> argparse.ArgumentParser:
                       help="demo database file (default: in the user's data folder)")
     demo.add_argument("--reset", action="store_true",
                       help="delete the demo database (all the demo's data) and start fresh")
+    demo.add_argument("--web", action="store_true",
+                      help="also open the organisers' dashboard on 127.0.0.1 and print a "
+                           "login link")
     _add_data_commands(sub, common)
+    web = sub.add_parser("web", help="the organisers' web dashboard",
+                         description="The organisers' web dashboard ([web] in the config).")
+    web_sub = web.add_subparsers(dest="action", required=True, metavar="ACTION")
+    link = web_sub.add_parser(
+        "link", parents=[common], help="print a one-time login link (works once, for 10 minutes)",
+        description="Print a login link to the dashboard for the person running this machine, "
+                    "as /web sends one in chat: it works once, for 10 minutes. Exit 2 when "
+                    "[web] is not enabled.")
+    link.add_argument("--checker", action="store_true",
+                      help="a session that opens the check-in desk only (for the door's laptop)")
     roster = sub.add_parser("roster", help="import, export or print the delegate roster",
                             description="Import the delegate roster from Excel or CSV, "
                                         "export it with invite codes and links, or print "
@@ -304,7 +317,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace, where: Where) -> int:
     """Run the command `args` names."""
     if args.command == "demo":
-        return asyncio.run(_demo(args.organiser, args.database, args.reset))
+        return asyncio.run(_demo(args.organiser, args.database, args.reset, args.web))
     config = where.config = load_config(where.config_path)
     logmask.install(config)  # no token in any log line, whoever writes it
     if args.command == "run":
@@ -337,6 +350,11 @@ def _dispatch(args: argparse.Namespace, where: Where) -> int:
                 only_unregistered=args.only_unregistered, force=args.force))
         return asyncio.run(roster_cli.export_roster(config, args.file,
                                                     separator="," if args.comma else ";"))
+    if args.command == "web":
+        from bot import web_cli
+
+        return asyncio.run(web_cli.print_link(config, str(where.config_path),
+                                              checker=args.checker))
     if args.command == "agenda":
         from bot import agenda_cli
 

@@ -299,6 +299,42 @@ class ResultsConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """[web]: the organisers' dashboard, whose server also takes the platforms' webhooks."""
+
+    enabled: bool = False
+    listen: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""  # how browsers reach it (behind a reverse proxy); "" = listen:port
+
+    def check(self) -> dict[str, str]:
+        """Return {key: reason} for bad values."""
+        bad = {}
+        if not 0 <= self.port <= 65535:
+            bad["port"] = "must be between 0 and 65535"
+        if not self.listen.strip():
+            bad["listen"] = "must not be empty"
+        parts = urlsplit(self.public_url)
+        if self.public_url and (parts.scheme not in ("http", "https") or not parts.netloc
+                                or parts.query or parts.fragment):
+            bad["public_url"] = "must be an http(s) URL without ? or #"
+        return bad
+
+    @property
+    def base_url(self) -> str:
+        """Return the address browsers open, without a trailing slash."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.listen}]" if ":" in self.listen else self.listen
+        return f"http://{host}:{self.port}"
+
+    @property
+    def secure(self) -> bool:
+        """Tell whether browsers reach the dashboard over https (cookies are then Secure)."""
+        return self.public_url.startswith("https://")
+
+
+@dataclass(frozen=True)
 class WebhookConfig:
     """[<channel>.webhook]: where the platform posts updates in webhook mode."""
 
@@ -411,6 +447,7 @@ class Config:
     attendance: AttendanceConfig = field(default_factory=AttendanceConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     zalo: ZaloConfig = field(default_factory=ZaloConfig)
+    web: WebConfig = field(default_factory=WebConfig)
     base_dir: Path = field(default_factory=Path.cwd, metadata={"internal": True})
 
     def channels(self) -> dict[str, ChannelConfig]:

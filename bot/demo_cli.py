@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import signal
 import sys
@@ -22,6 +23,7 @@ from typing import TextIO
 from bot.app import App
 from bot.channels.console import PLATFORM, ConsoleChannel
 from bot.clock import Clock, ShiftedClock
+from bot.config import WebConfig
 from bot.demo import (
     CONSOLE_DELEGATE,
     CONSOLE_ORGANISER,
@@ -35,6 +37,7 @@ from bot.demo import (
     seed,
 )
 from bot.text import html_to_plain
+from bot.web import auth
 
 EXIT_USAGE = 2
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -43,11 +46,13 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 async def chat(organiser: bool, database: Path | None = None, *, fresh: bool = False,
                stdin: TextIO | None = None, stdout: TextIO | None = None,
                base_clock: Clock | None = None, handle_signals: bool = True,
-               stop: asyncio.Event | None = None) -> int:
+               stop: asyncio.Event | None = None, web: bool = False) -> int:
     """Run the demo until its input ends or it is stopped; return the exit status.
 
     `fresh` deletes the demo database first (`--reset`). Tests pass their own streams, a
-    clock under the demo's offset, and `stop` instead of a signal.
+    clock under the demo's offset, and `stop` instead of a signal. `web` also serves the
+    dashboard on 127.0.0.1 (a free port) and prints a login link; the demo then runs until
+    it is stopped, even after its input ends.
     """
     out = stdout or sys.stdout
     stop = stop or asyncio.Event()
@@ -65,9 +70,12 @@ async def chat(organiser: bool, database: Path | None = None, *, fresh: bool = F
     language: str | None = None
     heard = True  # someone still reads the output
     try:
-        app = await App.open(demo_config(path), clock=(clock := demo_clock(base_clock)))
+        config = demo_config(path)
+        if web:
+            config = dataclasses.replace(config, web=WebConfig(enabled=True, port=0))
+        app = await App.open(config, clock=(clock := demo_clock(base_clock)))
         try:
-            language, heard = await _converse(app, organiser, out, stdin, stop, clock)
+            language, heard = await _converse(app, organiser, out, stdin, stop, clock, web)
         finally:
             await app.close()
     except (asyncio.CancelledError, KeyboardInterrupt):
@@ -109,9 +117,11 @@ def _silence_stdout() -> None:
 
 
 async def _converse(app: App, organiser: bool, out: TextIO, stdin: TextIO | None,
-                    stop: asyncio.Event, clock: ShiftedClock) -> tuple[str | None, bool]:
-    """Seed, chat until the input ends or `stop` is set, stop the bot; return the person's
-    language for the last line, and whether anyone still reads the output."""
+                    stop: asyncio.Event, clock: ShiftedClock,
+                    web: bool = False) -> tuple[str | None, bool]:
+    """Seed, chat until the input ends or `stop` is set (with `web`: until `stop`), stop
+    the bot; return the person's language for the last line, and whether anyone still
+    reads the output."""
     await keep_clock(app, clock)
     await seed(app)
     user = CONSOLE_ORGANISER if organiser else CONSOLE_DELEGATE
@@ -124,16 +134,32 @@ async def _converse(app: App, organiser: bool, out: TextIO, stdin: TextIO | None
                             code=await sample_invite_code(app),
                             now=now.strftime("%H:%M %d/%m/%Y"))
         channel.write(html_to_plain(intro) + "\n\n")
+    if web:
+        await _open_dashboard(app, channel)
     halt = asyncio.Event()
     running = asyncio.create_task(app.run(halt))
     try:
         if not stop.is_set() and await channel.run(stop=stop):
             while not stop.is_set() and await app.delivery.step():
                 pass  # the input ended: send what its last lines queued, then leave
+            if web:
+                await stop.wait()  # the dashboard stays open until Ctrl+C
     finally:
         halt.set()
         await running
     return await app.choices.language(PLATFORM, user), not channel.output_closed
+
+
+async def _open_dashboard(app: App, channel: ConsoleChannel) -> None:
+    """Start the dashboard's server and print a login link to it (an organiser's)."""
+    await app.web.start()
+    server = app.web.main
+    assert server is not None
+    settings = dataclasses.replace(app.services.config.web, port=server.port)
+    link = await auth.make_link(app.services.db, app.services.clock, settings,
+                                actor=f"{PLATFORM}:{CONSOLE_ORGANISER}")
+    text = app.texts.t(None, "web.demo_link", link=link, minutes=auth.LINK_MINUTES)
+    channel.write(html_to_plain(text) + "\n\n")
 
 
 def _catch_signals(stop: asyncio.Event) -> Callable[[], None]:

@@ -31,13 +31,14 @@ from handlers import (
     replace,
     results,
     uploads,
+    web,
 )
 from handlers import help as help_
 
 FEATURES: tuple[ModuleType, ...] = (
     registration, agenda, reminders, results, documents, help_, language,
     uploads, overview, announcements, deliveries, printing, checkin,
-    attendance, card, replace, absent, document_publish, document_notices,
+    attendance, card, replace, absent, document_publish, document_notices, web,
     fallback,
 )
 

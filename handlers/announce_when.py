@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.clock import to_iso
-from bot.context import Context
+from bot.context import Context, Services
 from bot.model import Reply
 from bot.when import Misread, read_moment
 from storage import audit, broadcasts
@@ -62,16 +62,24 @@ async def schedule(ctx: Context, data: dict[str, Any], when: datetime) -> Reply:
         return ctx.reply("announce.past_when", when=local(ctx, when))
     audience = data["audience"]
     assert isinstance(audience, dict)
-    note = audit.Note(ctx.actor, "announce.scheduled", {
-        "audience": audience, "send_at": to_iso(when),
-        "text": str(data["body"])[:200]}, to_iso(now))
-    broadcast_id = await broadcasts.create(
-        ctx.db, kind="announcement", audience=audience, body=str(data["body"]),
-        status="scheduled", send_at=to_iso(when), created_by=ctx.actor,
-        report=(ctx.msg.platform, ctx.msg.chat_id, ctx.lang), now=to_iso(now), note=note)
+    broadcast_id = await schedule_at(ctx.services, str(data["body"]), audience, ctx.actor,
+                                     when, report=(ctx.msg.platform, ctx.msg.chat_id, ctx.lang))
     await ctx.clear_step()
-    await ctx.services.reschedule()
     return ctx.reply("announce.scheduled", id=broadcast_id, when=local(ctx, when))
+
+
+async def schedule_at(services: Services, body: str, audience: dict[str, str], actor: str,
+                      when: datetime, *, report: tuple[str, str, str] | None) -> int:
+    """Schedule an announcement at `when` (audited as `actor`) and rebuild the jobs; return
+    its id. The chat's "schedule" and the dashboard's."""
+    now = to_iso(services.clock.now())
+    note = audit.Note(actor, "announce.scheduled", {
+        "audience": audience, "send_at": to_iso(when), "text": body[:200]}, now)
+    broadcast_id = await broadcasts.create(
+        services.db, kind="announcement", audience=audience, body=body, status="scheduled",
+        send_at=to_iso(when), created_by=actor, report=report, now=now, note=note)
+    await services.reschedule()
+    return broadcast_id
 
 
 def local(ctx: Context, when: datetime) -> str:

@@ -165,22 +165,29 @@ async def _preview(ctx: Context, data: dict[str, object]) -> Reply:
 
 
 async def _send_now(ctx: Context, body: str, audience: dict[str, str]) -> Reply:
-    services = ctx.services
-    people = await registrations.recipients(ctx.db, audience)
-    now = to_iso(services.clock.now())
-    note = audit.Note(ctx.actor, "announce.queued", {
-        "audience": audience, "recipients": len(people), "text": body[:200]}, now)
-    queued = await broadcasts.create_queued(ctx.db, broadcasts.NewBroadcast(
-        "announcement", audience, body, ctx.actor,
-        lambda bid: build_messages(services, bid, body, people),
-        report=(ctx.msg.platform, ctx.msg.chat_id, ctx.lang)), now, note)
-    assert queued is not None  # no dedupe key: always created
-    broadcast_id, added = queued
+    broadcast_id, count, added = await queue_now(
+        ctx.services, body, audience, ctx.actor, report=(ctx.msg.platform, ctx.msg.chat_id,
+                                                         ctx.lang))
     await ctx.clear_step()
-    log.info("announcement %s queued for %d recipients by %s", broadcast_id, len(people),
-             ctx.who)
+    log.info("announcement %s queued for %d recipients by %s", broadcast_id, count, ctx.who)
+    return ctx.reply("announce.queued", id=broadcast_id, count=count, messages=added)
+
+
+async def queue_now(services: Services, body: str, audience: dict[str, str], actor: str, *,
+                    report: tuple[str, str, str] | None) -> tuple[int, int, int]:
+    """Queue an announcement to its audience now (audited as `actor`; its delivery report
+    to the `report` chat, if any); return (broadcast id, recipients, messages). The chat's
+    "send now" and the dashboard's."""
+    people = await registrations.recipients(services.db, audience)
+    now = to_iso(services.clock.now())
+    note = audit.Note(actor, "announce.queued", {
+        "audience": audience, "recipients": len(people), "text": body[:200]}, now)
+    queued = await broadcasts.create_queued(services.db, broadcasts.NewBroadcast(
+        "announcement", audience, body, actor,
+        lambda bid: build_messages(services, bid, body, people), report=report), now, note)
+    assert queued is not None  # no dedupe key: always created
     services.wake_delivery()
-    return ctx.reply("announce.queued", id=broadcast_id, count=len(people), messages=added)
+    return queued[0], len(people), queued[1]
 
 
 async def scheduled(ctx: Context) -> Reply:

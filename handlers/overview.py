@@ -4,15 +4,18 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from bot.clock import to_iso
 from bot.collation import name_key, text_key
-from bot.context import Context
+from bot.context import Context, Services
 from bot.fanout import language_for
 from bot.i18n import join
 from bot.model import Choice, Reply, parse_id
 from bot.router import Router
 from storage import audit, delegates, registrations, users
+from storage.delegates import Delegate
+from storage.registrations import Account
 
 log = logging.getLogger(__name__)
 
@@ -26,15 +29,27 @@ def _percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.0f}" if whole else "0"
 
 
-async def summary(ctx: Context) -> Reply:
-    """Show registered out of total, by kind and by delegation, and the first missing page."""
-    rows = await delegates.counts(ctx.db)
-    if not rows or sum(r[2] for r in rows) == 0:
-        return ctx.reply("overview.empty")
-    # guests are not delegates: the total counts official delegates and alternates only
-    total = sum(r[2] for r in rows if r[0] != "guest")
-    done = sum(r[3] for r in rows if r[0] != "guest")
-    guests = [r for r in rows if r[0] == "guest"]
+@dataclass(frozen=True)
+class Tally:
+    """Registered over total: delegates (officials and alternates; guests are not
+    delegates), guests apart, and the delegates by kind and by delegation (Vietnamese order)."""
+
+    total: int
+    registered: int
+    guests_total: int
+    guests_registered: int
+    by_kind: list[tuple[str, int, int]]          # (kind, total, registered)
+    by_delegation: list[tuple[str, int, int]]    # (delegation, total, registered)
+
+    @property
+    def percent(self) -> str:
+        """Return the share registered, in whole percent."""
+        return _percent(self.registered, self.total)
+
+
+def tally(rows: list[tuple[str, str, int, int]]) -> Tally:
+    """Count `delegates.counts` rows (kind, delegation, total, registered) the way the
+    organisers read them; the dashboard shows the same figures."""
     by_kind: dict[str, list[int]] = {}
     by_delegation: dict[str, list[int]] = {}
     for kind, delegation, count, registered in rows:
@@ -44,18 +59,34 @@ async def summary(ctx: Context) -> Reply:
             entry = table.setdefault(key, [0, 0])
             entry[0] += count
             entry[1] += registered
-    lines = [ctx.t("overview.total", registered=done, total=total,
-                   percent=_percent(done, total))]
-    if guests:
-        lines.append(ctx.t("overview.guests", registered=sum(r[3] for r in guests),
-                           total=sum(r[2] for r in guests)))
+    guests = [r for r in rows if r[0] == "guest"]
+    return Tally(
+        total=sum(r[2] for r in rows if r[0] != "guest"),
+        registered=sum(r[3] for r in rows if r[0] != "guest"),
+        guests_total=sum(r[2] for r in guests), guests_registered=sum(r[3] for r in guests),
+        by_kind=[(k, n, r) for k, (n, r) in sorted(by_kind.items())],
+        by_delegation=[(d, n, r) for d, (n, r) in
+                       sorted(by_delegation.items(), key=lambda i: text_key(i[0]))])
+
+
+async def summary(ctx: Context) -> Reply:
+    """Show registered out of total, by kind and by delegation, and the first missing page."""
+    rows = await delegates.counts(ctx.db)
+    if not rows or sum(r[2] for r in rows) == 0:
+        return ctx.reply("overview.empty")
+    counted = tally(rows)
+    lines = [ctx.t("overview.total", registered=counted.registered, total=counted.total,
+                   percent=counted.percent)]
+    if counted.guests_total:
+        lines.append(ctx.t("overview.guests", registered=counted.guests_registered,
+                           total=counted.guests_total))
     lines.append(ctx.t("overview.by_kind"))
     lines += [ctx.t("overview.line", name=ctx.t(f"kind.{kind}"), registered=r, total=n)
-              for kind, (n, r) in sorted(by_kind.items())]
+              for kind, n, r in counted.by_kind]
     lines.append(ctx.t("overview.by_delegation"))
     lines += [ctx.t("overview.line", name=name or ctx.t("overview.no_delegation"),
                     registered=r, total=n)
-              for name, (n, r) in sorted(by_delegation.items(), key=lambda i: text_key(i[0]))]
+              for name, n, r in counted.by_delegation]
     page = await _page(ctx, 0)
     return Reply(join([join(lines), page.text], "\n\n"), page.choices, columns=2)
 
@@ -118,21 +149,28 @@ async def on_unlink(ctx: Context) -> Reply:
         return ctx.reply("error.stale_choice")
     if answer != "yes":
         return ctx.reply("unlink.kept", name=delegate.full_name, code=delegate.code)
-    note = audit.Note(ctx.actor, "delegate.unlinked", {"delegate": delegate.code},
-                      to_iso(ctx.services.clock.now()))
-    accounts = await registrations.unlink_delegate(ctx.db, delegate.id, note)
+    accounts = await unlink_and_tell(ctx.services, delegate, ctx.actor)
     if not accounts:
         return ctx.reply("unlink.none", name=delegate.full_name, code=delegate.code)
     log.info("%s unlinked a delegate's accounts (%d)", ctx.who, len(accounts))
-    texts = ctx.services.texts
-    for account in accounts:
-        person = await users.get(ctx.db, account.platform, account.user_id)
-        language = language_for(ctx.services, person.language if person else None,
-                                person.platform_language if person else None)
-        await ctx.services.send(account.platform, account.chat_id,
-                                Reply(texts.t(language, "unlink.notice")))
     return ctx.reply("unlink.done", name=delegate.full_name, code=delegate.code,
                      count=len(accounts))
+
+
+async def unlink_and_tell(services: Services, delegate: Delegate,
+                          actor: str) -> list[Account]:
+    """Unlink a delegate's accounts (audited as `actor`) and tell each of them; return the
+    accounts unlinked (none: nothing changed). The chat's /unlink and the dashboard's."""
+    note = audit.Note(actor, "delegate.unlinked", {"delegate": delegate.code},
+                      to_iso(services.clock.now()))
+    accounts = await registrations.unlink_delegate(services.db, delegate.id, note)
+    for account in accounts:
+        person = await users.get(services.db, account.platform, account.user_id)
+        language = language_for(services, person.language if person else None,
+                                person.platform_language if person else None)
+        await services.send(account.platform, account.chat_id,
+                            Reply(services.texts.t(language, "unlink.notice")))
+    return accounts
 
 
 def register(router: Router) -> None:

@@ -85,6 +85,14 @@ async def checkins(db: Database, window_key: str) -> list[Checkin]:
     return [_checkin(r) for r in rows]
 
 
+async def checkins_by(db: Database, delegate_id: int) -> list[Checkin]:
+    """Every check-in of one delegate, in the order they were made."""
+    rows = await db.fetchall(
+        f"SELECT {_CHECKIN} FROM checkins WHERE delegate_id = ? ORDER BY checked_at, id",
+        (delegate_id,))
+    return [_checkin(r) for r in rows]
+
+
 async def checkin_of(db: Database, delegate_id: int, window_key: str) -> Checkin | None:
     """The delegate's check-in for a window, if any."""
     row = await db.fetchone(

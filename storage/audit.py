@@ -61,3 +61,24 @@ async def entries(db: Database, *, action: str | None = None, limit: int = 100) 
         " ORDER BY id DESC LIMIT ?2", (action, limit),
     )
     return [Entry(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
+
+
+async def search(db: Database, *, action: str | None = None, actor: str | None = None,
+                 delegate: str | None = None, before: int | None = None,
+                 limit: int = 100) -> list[Entry]:
+    """Return the newest entries first (older than entry `before`), of one action, by one
+    actor, or about one delegate (by roster code), as asked."""
+    rows = await db.fetchall(
+        "SELECT id, at, actor, action, details FROM audit_log"
+        " WHERE (?1 IS NULL OR action = ?1) AND (?2 IS NULL OR actor = ?2)"
+        " AND (?3 IS NULL OR json_extract(details, '$.delegate') = ?3)"
+        " AND (?4 IS NULL OR id < ?4) ORDER BY id DESC LIMIT ?5",
+        (action, actor, delegate, before, limit),
+    )
+    return [Entry(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
+
+
+async def actions(db: Database) -> list[str]:
+    """Return the actions the log holds, in alphabetical order (for the filter)."""
+    return [str(r[0]) for r in await db.fetchall(
+        "SELECT DISTINCT action FROM audit_log ORDER BY action")]

@@ -143,13 +143,17 @@ async def find_by_checkin_token(db: Database, token: str) -> Delegate | None:
     return await _one(db, "checkin_token", token)
 
 
-async def new_checkin_token(db: Database, delegate_id: int) -> str | None:
-    """Give a delegate a new check-in token, revoking the old one; return it (None if unknown)."""
+async def new_checkin_token(db: Database, delegate_id: int,
+                            note: audit.Note | None = None) -> str | None:
+    """Give a delegate a new check-in token, revoking the old one; return it (None if unknown).
+    The audit `note`, if any, is written with it (not for an unknown delegate)."""
     async with db.write() as conn:
         cursor = await conn.execute(
             "UPDATE delegates SET checkin_token = lower(hex(randomblob(10))) WHERE id = ?"
             " RETURNING checkin_token", (delegate_id,))
         row = await cursor.fetchone()
+        if row is not None:
+            await audit.insert(conn, note)
     return None if row is None else str(row[0])
 
 
@@ -194,3 +198,11 @@ async def count_unregistered(db: Database) -> int:
         "SELECT count(*) FROM delegates d WHERE NOT EXISTS"
         " (SELECT 1 FROM registrations r WHERE r.delegate_id = d.id)"
     ))
+
+
+async def roster_version(db: Database) -> tuple[int, str]:
+    """Return what changes whenever the roster does (an import adds, removes or updates
+    delegates): how many there are and the latest update, to keep a copy of it fresh."""
+    row = await db.fetchone("SELECT count(*), coalesce(max(updated_at), '') FROM delegates")
+    assert row is not None
+    return int(row[0]), str(row[1])

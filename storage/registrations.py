@@ -183,3 +183,20 @@ async def recipients(db: Database, audience: dict[str, str]) -> list[Recipient]:
         params,
     )
     return [Recipient(*row) for row in rows]
+
+
+async def linked_per_hour(db: Database) -> list[tuple[str, int]]:
+    """Return (UTC hour as "YYYY-MM-DDTHH", accounts linked in it) in time order: the
+    registrations over time the dashboard draws."""
+    rows = await db.fetchall(
+        "SELECT substr(linked_at, 1, 13), count(*) FROM registrations GROUP BY 1 ORDER BY 1")
+    return [(str(r[0]), int(r[1])) for r in rows]
+
+
+async def version(db: Database) -> tuple[int, int, str]:
+    """Return what changes whenever an account is linked or unlinked (how many links, the
+    sum of their delegates' ids, the latest link), to keep a copy of the links fresh."""
+    row = await db.fetchone("SELECT count(*), coalesce(sum(delegate_id), 0),"
+                            " coalesce(max(linked_at), '') FROM registrations")
+    assert row is not None
+    return int(row[0]), int(row[1]), str(row[2])

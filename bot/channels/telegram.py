@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-import tornado.httpserver
 from telegram import (
     Bot,
     BotCommand,
@@ -53,10 +52,11 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.app import App
-from bot.channels import connections, webhook
+from bot.channels import connections
 from bot.channels.base import Capabilities, ChannelSpec, PlatformUnreachable, TokenRejected
 from bot.channels.retry import GaveUp, RetryPolicy
 from bot.channels.telegram_retry import RetryingLimiter
+from bot.channels.webhook import Webhook
 from bot.config import Config, TelegramConfig
 from bot.delivery import DeliveryError
 from bot.model import (
@@ -182,7 +182,7 @@ class TelegramChannel:
         self.username = ""  # learnt at start
         self.handled = 0  # updates fully handled, for monitoring and tests
         self._handled_changed = asyncio.Condition()
-        self._webhook: tornado.httpserver.HTTPServer | None = None
+        self._webhook: Webhook | None = None
         base = config.api_base_url.rstrip("/")
         # Replies, edits and button answers survive a 429, a 5xx or a timeout (bounded);
         # tests replace `self.replies.sleep`.
@@ -259,14 +259,16 @@ class TelegramChannel:
         updater = self.application.updater
         assert updater is not None
         if self.config.mode == "webhook":
-            # Served here rather than by PTB's Updater, whose handler reads a whole body
-            # (up to 100 MB) before it looks at the secret: see bot/channels/webhook.py.
+            # Served by the bot's web server rather than by PTB's Updater, whose handler
+            # reads a whole body (up to 100 MB) before it looks at the secret: see
+            # bot/channels/webhook.py. Served first, then announced to Telegram.
             hook = self.config.webhook
+            self._webhook = Webhook(self.config.WEBHOOK_PATH, hook.secret_token, SECRET_HEADER,
+                                    self._take)
+            await self.app.web.attach(self._webhook, hook.listen, hook.port)
             await self.application.bot.set_webhook(
                 url=hook.url, secret_token=hook.secret_token,
                 allowed_updates=["message", "callback_query"])
-            self._webhook = webhook.serve(hook.listen, hook.port, self.config.WEBHOOK_PATH,
-                                          hook.secret_token, SECRET_HEADER, self._take)
         else:
             await updater.start_polling(
                 poll_interval=0, timeout=self.poll_timeout,
@@ -288,8 +290,7 @@ class TelegramChannel:
     async def stop(self) -> None:
         """Stop fetching updates, let handlers in flight finish, then disconnect."""
         if self._webhook is not None:
-            self._webhook.stop()
-            await self._webhook.close_all_connections()
+            await self.app.web.detach(self._webhook)
             self._webhook = None
         updater = self.application.updater
         if updater is not None and updater.running:

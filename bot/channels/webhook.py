@@ -1,10 +1,13 @@
-"""The webhook server of a channel: the secret is checked before the body is read.
+"""The webhook endpoint of a channel: the secret is checked before the body is read.
 
 A platform posts each update with the secret it was given at `setWebhook` in a header. A
 request without it gets 403 as soon as its headers are in, before one byte of its body is
-read; a body over `MAX_BODY` (1 MB; an update is a few KB) gets 413, read no further; a body
-that is not JSON gets 400. Only then is the update handed to the channel (`take`). Telegram's
-and Zalo's webhooks are both this handler, each with its header and its `take`.
+read; a body declared over `MAX_BODY` (1 MB; an update is a few KB) gets 413 at once, and one
+sent in chunks that grows past it gets 413 as soon as it does, read no further; a body that
+is not JSON gets 400. Only then is the update handed to the channel (`take`). Telegram's and
+Zalo's webhooks are both a `Webhook`, each with its path, header and `take`; the web server
+(`bot/web/server.py`) calls `handle` for the requests to their paths, as plain ASGI (nothing
+reads the body before this code does).
 """
 
 from __future__ import annotations
@@ -13,10 +16,10 @@ import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-import tornado.httpserver
-import tornado.web
+from starlette.types import Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
@@ -24,75 +27,81 @@ MAX_BODY = 1024 * 1024
 Take = Callable[[Any], Awaitable[bool]]  # True: taken; False: not an update (400)
 
 
-@tornado.web.stream_request_body
-class GuardedHandler(tornado.web.RequestHandler):
-    """Checks the secret header first, reads at most MAX_BODY bytes, then calls `take`."""
+def _always() -> bool:
+    return True
 
-    SUPPORTED_METHODS = ("POST",)
 
-    def initialize(self, secret: str, header: str, take: Take) -> None:
-        """Keep what every request is checked against and who takes the update."""
-        self.secret, self.header, self.take = secret.encode(), header, take
-        self.chunks: list[bytes] = []
-        self.size = 0
+@dataclass(frozen=True)
+class Webhook:
+    """One platform's webhook: where it is served, the secret and its header, who takes the
+    updates, and whether they are taken now (`accepting`; 503 when not: posted again later)."""
 
-    def compute_etag(self) -> None:
-        """Skip hashing the tiny answers."""
-        return None
+    path: str
+    secret: str = field(repr=False)
+    header: str
+    take: Take
+    accepting: Callable[[], bool] = _always
 
-    def prepare(self) -> None:
-        """Refuse, from the headers alone, a request without the secret or too big."""
-        given = self.request.headers.get(self.header, "").encode()
-        if not hmac.compare_digest(given, self.secret):
-            log.info("webhook: refused a request without the right secret (%s)",
-                     self.request.remote_ip)
-            self._answer(403, "Forbidden")
+    @property
+    def route(self) -> str:
+        """Return the path without a trailing slash (both forms are served)."""
+        return self.path.rstrip("/")
+
+
+async def answer(send: Send, status: int, body: dict[str, Any], *, close: bool) -> None:
+    """Send a JSON answer; `close` ends the connection (a body was left unread)."""
+    data = json.dumps(body).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": data})
+
+
+async def _refuse(send: Send, status: int, description: str, *, close: bool = True) -> None:
+    await answer(send, status, {"ok": False, "error_code": status, "description": description},
+                 close=close)
+
+
+async def handle(hook: Webhook, scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer one request to the webhook: check, read at most MAX_BODY, hand over."""
+    if scope.get("method") != "POST":
+        await _refuse(send, 405, "Method Not Allowed")
+        return
+    if not hook.accepting():
+        await _refuse(send, 503, "Service Unavailable")
+        return
+    headers = {k.lower(): v for k, v in scope.get("headers", [])}
+    given = headers.get(hook.header.lower().encode(), b"")
+    if not hmac.compare_digest(given, hook.secret.encode()):
+        client = scope.get("client") or ("?", 0)
+        log.info("webhook: refused a request without the right secret (%s)", client[0])
+        await _refuse(send, 403, "Forbidden")
+        return
+    length = headers.get(b"content-length", b"0")
+    if not length.isdigit() or int(length) > MAX_BODY:
+        await _refuse(send, 413, "Payload Too Large")
+        return
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
             return
-        length = self.request.headers.get("Content-Length", "0")
-        if not length.isdigit() or int(length) > MAX_BODY:
-            self._answer(413, "Payload Too Large")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            await _refuse(send, 413, "Payload Too Large")
             return
-        # A body sent in chunks has no length up front: stop reading well past the limit.
-        self.request.connection.set_max_body_size(2 * MAX_BODY)  # type: ignore[union-attr]
-
-    def data_received(self, chunk: bytes) -> None:
-        """Keep the body while it stays within the limit; answer 413 once it does not."""
-        if self._finished:
-            return
-        self.size += len(chunk)
-        if self.size > MAX_BODY:
-            self.chunks.clear()
-            self._answer(413, "Payload Too Large")
-            return
-        self.chunks.append(chunk)
-
-    async def post(self) -> None:
-        """Read the JSON body and hand it over."""
-        if self._finished:
-            return
-        try:
-            update = json.loads(b"".join(self.chunks) or b"{}")
-        except (ValueError, RecursionError):
-            self._answer(400, "Bad Request")
-            return
-        if not await self.take(update):
-            self._answer(400, "Bad Request")
-            return
-        self.finish({"ok": True})
-
-    def _answer(self, status: int, description: str) -> None:
-        self.set_status(status)
-        self.finish({"ok": False, "error_code": status, "description": description})
-
-
-def serve(listen: str, port: int, path: str, secret: str, header: str,
-          take: Take) -> tornado.httpserver.HTTPServer:
-    """Start serving a webhook at `path` (with or without a trailing slash); return the
-    server (call `stop` on it, then `close_all_connections`)."""
-    app = tornado.web.Application(
-        [(rf"{path.rstrip('/')}/?", GuardedHandler,
-          {"secret": secret, "header": header, "take": take})],
-        log_function=lambda handler: None)
-    server = tornado.httpserver.HTTPServer(app, max_body_size=2 * MAX_BODY)
-    server.listen(port, address=listen)
-    return server
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    try:
+        update = json.loads(b"".join(chunks) or b"{}")
+    except (ValueError, RecursionError):
+        await _refuse(send, 400, "Bad Request", close=False)
+        return
+    if not await hook.take(update):
+        await _refuse(send, 400, "Bad Request", close=False)
+        return
+    await answer(send, 200, {"ok": True}, close=False)

@@ -19,8 +19,6 @@ import logging
 from typing import Any
 
 import httpx
-import tornado.httpserver
-import tornado.web
 
 from bot.app import App
 from bot.channels import numbered, zalo_updates
@@ -33,7 +31,7 @@ from bot.channels.base import (
 )
 from bot.channels.recent import RecentIds
 from bot.channels.retry import RETRY_AFTER, TRANSIENT, GaveUp, Retrier, RetryPolicy, Verdict
-from bot.channels.webhook import MAX_BODY, GuardedHandler
+from bot.channels.webhook import Webhook
 from bot.config import Config, ZaloConfig
 from bot.delivery import DeliveryError
 from bot.model import Incoming, Reply, parse_command
@@ -92,7 +90,7 @@ class ZaloChannel:
         self.handled = 0  # updates fully handled, for monitoring and tests
         self._handled_changed = asyncio.Condition()
         self._poller: asyncio.Task[None] | None = None
-        self._server: tornado.httpserver.HTTPServer | None = None
+        self._webhook: Webhook | None = None
         self._last: dict[str, asyncio.Task[None]] = {}  # each person's latest update task
         self._running = False
         self._recent = RecentIds()  # (sender, message id) of the updates taken lately
@@ -147,11 +145,14 @@ class ZaloChannel:
             raise PlatformUnreachable(PLATFORM, type(exc).__name__) from None
         log.info("zalo bot %s is up", zalo_updates.bot_name(me))
         if self.config.mode == "webhook":
+            # Served by the bot's web server (bot/channels/webhook.py: the secret is checked
+            # and the body capped before it is read; 503 once the channel stops), then
+            # announced to Zalo.
             hook = self.config.webhook
+            self._webhook = Webhook(WEBHOOK_PATH, hook.secret_token, SECRET_HEADER,
+                                    self._take_posted, accepting=lambda: self.accepting)
+            await self.app.web.attach(self._webhook, hook.listen, hook.port)
             await self.call("setWebhook", url=hook.url, secret_token=hook.secret_token)
-            app = tornado.web.Application([(WEBHOOK_PATH, _WebhookHandler, {"channel": self})])
-            self._server = tornado.httpserver.HTTPServer(app, max_body_size=2 * MAX_BODY)
-            self._server.listen(hook.port, address=hook.listen)
         else:
             try:
                 await self.call("deleteWebhook")
@@ -171,9 +172,9 @@ class ZaloChannel:
         if self._poller is not None:
             self._poller.cancel()
             await asyncio.gather(self._poller, return_exceptions=True)
-        if self._server is not None:
-            self._server.stop()
-            await self._server.close_all_connections()  # kept-alive ones would post on
+        if self._webhook is not None:
+            await self.app.web.detach(self._webhook)  # kept-alive connections close too
+            self._webhook = None
         await asyncio.gather(*self._last.values(), return_exceptions=True)
         if self.http is not None:
             await self.http.aclose()
@@ -199,6 +200,14 @@ class ZaloChannel:
                 continue
             await asyncio.sleep(backoff)
             backoff = min(MAX_BACKOFF, backoff * 2)
+
+    async def _take_posted(self, update: Any) -> bool:
+        """Take an update posted to the webhook (the platform may wrap it in "result")."""
+        if isinstance(update, dict) and isinstance(update.get("result"), dict):
+            update = update["result"]  # the platform wraps it: {"ok": true, "result": {...}}
+        if isinstance(update, dict):
+            self.dispatch(update)
+        return True
 
     def dispatch(self, update: dict[str, Any]) -> bool:
         """Handle an update in the background, after the same person's earlier ones.
@@ -356,30 +365,6 @@ def _field(value: object, key: str) -> dict[str, Any]:
     """Return value[key] when both are JSON objects, else an empty one (malformed updates)."""
     found = value.get(key) if isinstance(value, dict) else None
     return found if isinstance(found, dict) else {}
-
-
-class _WebhookHandler(GuardedHandler):
-    """Receives updates posted by Zalo: the secret header is checked and the body capped
-    before it is read (`GuardedHandler`: 403, 413, 400 for what is not JSON)."""
-
-    def initialize(self, channel: ZaloChannel) -> None:  # type: ignore[override]
-        super().initialize(channel.config.webhook.secret_token, SECRET_HEADER, self._take)
-        self.channel = channel
-
-    def prepare(self) -> None:
-        """Refuse every post once the channel has stopped (the platform posts it again
-        later), then check the secret and the size (`GuardedHandler.prepare`)."""
-        if not self.channel.accepting:
-            self._answer(503, "Service Unavailable")
-            return
-        super().prepare()
-
-    async def _take(self, update: Any) -> bool:
-        if isinstance(update, dict) and isinstance(update.get("result"), dict):
-            update = update["result"]  # the platform wraps it: {"ok": true, "result": {...}}
-        if isinstance(update, dict):
-            self.channel.dispatch(update)
-        return True
 
 
 SPEC = ChannelSpec(PLATFORM, DECLARED, capabilities, ZaloChannel.from_config)

@@ -1,0 +1,43 @@
+"""/web: an organiser's one-time link to the dashboard; `/web logout` ends their sessions.
+
+The link is valid for ten minutes and opens one session (bot/web/auth.py); it goes only to
+the organiser who asked, in their private chat. A delegate's /web is refused by the router.
+The link's session has the organiser role; the check-in desk's checkers (issue 14) are to
+get links with `storage.web_sessions.CHECKER`, whose sessions open no organiser page.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.clock import to_iso
+from bot.context import Context
+from bot.model import Reply
+from bot.router import Router
+from bot.web import auth
+from storage import web_sessions
+
+log = logging.getLogger(__name__)
+
+
+async def web(ctx: Context) -> Reply:
+    """Send a login link to the dashboard, or end the sender's sessions (`/web logout`)."""
+    settings = ctx.services.config.web
+    args = [a.lower() for a in ctx.msg.args]
+    if args == ["logout"]:
+        ended = await web_sessions.end_for(ctx.db, ctx.actor, to_iso(ctx.services.clock.now()))
+        log.info("%s ended their dashboard sessions (%d)", ctx.who, ended)
+        return ctx.reply("web.logged_out", count=ended)
+    if args:
+        return ctx.reply("web.usage")
+    if not settings.enabled:
+        return ctx.reply("web.disabled")
+    link = await auth.make_link(ctx.db, ctx.services.clock, settings, actor=ctx.actor,
+                                language=ctx.lang)
+    log.info("%s asked for a dashboard link", ctx.who)
+    return ctx.reply("web.link", link=link, minutes=auth.LINK_MINUTES)
+
+
+def register(router: Router) -> None:
+    """Add /web for organisers."""
+    router.command("web", web, organiser=True)
