@@ -1,4 +1,5 @@
-"""Shared fixtures: a config in tmp_path, an injected clock, an opened App."""
+"""Shared fixtures: a config in tmp_path, an injected clock, an opened App, chat drivers
+for its Telegram and Zalo channels against the fake servers."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from bot.clock import FixedClock
 from bot.config import Config, parse_config
 from testkit.fake_server import Seconds
 from testkit.fake_telegram import FakeTelegram
+from testkit.fake_zalo import FakeZalo
 from testkit.people import SEEDED_CHATS
 from testkit.telegram_harness import TelegramChat, start_channel
+from testkit.zalo_harness import ZaloChat, start_zalo
 
 ORGANISER_ID = 9001
 DELEGATE_ID = 1001
@@ -84,6 +87,17 @@ async def tg(app: App, fake: FakeTelegram) -> AsyncIterator[TelegramChat]:
         yield TelegramChat(fake, channel)
     finally:
         await channel.stop()
+
+
+@pytest.fixture
+async def zalo(app: App) -> AsyncIterator[ZaloChat]:
+    """Return a chat driver for the app's Zalo channel, long-polling a fake Zalo server."""
+    async with FakeZalo() as server:
+        channel = await start_zalo(app, server)
+        try:
+            yield ZaloChat(server, channel)
+        finally:
+            await channel.stop()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ its audit entry, the organisers' notice through the outbox (once), and each bad 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,10 +23,9 @@ from storage import attendance, audit, broadcasts, registrations, users
 from storage.users import ChatUser
 from testkit.congress_roster import Roster, congress, programme
 from testkit.fake_telegram import FakeTelegram
-from testkit.fake_zalo import FakeZalo
 from testkit.telegram_harness import TelegramChat, buttons
 from testkit.worker import drain
-from testkit.zalo_harness import ZaloChat, start_zalo
+from testkit.zalo_harness import ZaloChat
 from tests.conftest import ORGANISER_ID, make_config
 
 TEXTS = Translator.load()
@@ -246,17 +244,6 @@ async def test_a_person_not_registered_is_told_how_to_register(
 
 
 # ---------------------------------------------------------------------------- Zalo
-@pytest.fixture
-async def zalo(app: App) -> AsyncIterator[ZaloChat]:
-    """Return a chat driver for the app's Zalo channel, long-polling a fake Zalo server."""
-    async with FakeZalo() as server:
-        channel = await start_zalo(app, server)
-        try:
-            yield ZaloChat(server, channel)
-        finally:
-            await channel.stop()
-
-
 async def test_on_zalo_the_choices_are_numbers(app: App, zalo: ZaloChat) -> None:
     people = await people_and_programme(app)
     delegate = people.alternate[0]

@@ -5,7 +5,6 @@ badge on Zalo, and a new token that revokes the old card."""
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 
 import pytest
 from PIL import Image
@@ -18,10 +17,9 @@ from storage import audit, delegates, registrations, users
 from storage.delegates import DelegateData
 from storage.users import ChatUser
 from testkit.congress_day import load_programme, scan_text
-from testkit.fake_zalo import FakeZalo
 from testkit.people import Person, seed
 from testkit.telegram_harness import TelegramChat
-from testkit.zalo_harness import ZaloChat, start_zalo
+from testkit.zalo_harness import ZaloChat
 from tests.conftest import ORGANISER_ID
 
 TEXTS = Translator.load()
@@ -80,17 +78,6 @@ async def test_card_is_refused_to_someone_not_registered(
         app: App, tg: TelegramChat, people: list[Person]) -> None:
     assert await tg.texts(4242, "/card") == [vi("registration.not_registered")]
     assert tg.fake.photos == []
-
-
-@pytest.fixture
-async def zalo(app: App) -> AsyncIterator[ZaloChat]:
-    """Return a chat driver for the app's Zalo channel against a fake Zalo."""
-    async with FakeZalo() as server:
-        channel = await start_zalo(app, server)
-        try:
-            yield ZaloChat(server, channel)
-        finally:
-            await channel.stop()
 
 
 async def test_on_zalo_the_card_is_text_with_a_note_to_show_the_printed_badge(

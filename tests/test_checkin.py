@@ -10,7 +10,6 @@ the organisers once per window.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -34,11 +33,10 @@ from testkit.congress_day import (
     scan_text,
 )
 from testkit.fake_telegram import FakeTelegram
-from testkit.fake_zalo import FakeZalo
 from testkit.people import Person, seed
 from testkit.telegram_harness import TelegramChat, start_channel
 from testkit.worker import drain
-from testkit.zalo_harness import ZaloChat, start_zalo
+from testkit.zalo_harness import ZaloChat
 from tests.conftest import ORGANISER_ID, make_config
 
 CHECKER = 7001
@@ -259,17 +257,6 @@ async def test_a_guest_checked_in_does_not_count(app: App, tg: TelegramChat) -> 
 
 
 # ---------------------------------------------------------------------------- Zalo staff
-@pytest.fixture
-async def zalo(app: App) -> AsyncIterator[ZaloChat]:
-    """Return a chat driver for the app's Zalo channel against a fake Zalo."""
-    async with FakeZalo() as server:
-        channel = await start_zalo(app, server)
-        try:
-            yield ZaloChat(server, channel)
-        finally:
-            await channel.stop()
-
-
 async def test_a_checker_on_zalo_checks_in_as_on_telegram(
         app: App, zalo: ZaloChat, people: list[Person]) -> None:
     answer = await zalo.say(ZALO_CHECKER, await scan_text(app, people[0].delegate.id))

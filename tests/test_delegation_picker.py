@@ -3,7 +3,6 @@ a time, on Telegram (buttons) and on Zalo (a numbered list), in Vietnamese order
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +17,8 @@ from bot.text import html_to_plain
 from handlers.delegation_picker import PAGE_SIZE
 from storage import broadcasts, delegates
 from storage.delegates import DelegateData
-from testkit.fake_zalo import FakeZalo
 from testkit.telegram_harness import TelegramChat, buttons
-from testkit.zalo_harness import ZaloChat, start_zalo
+from testkit.zalo_harness import ZaloChat
 from tests.conftest import DELEGATE_ID, ORGANISER_ID, make_config
 
 TEXTS = Translator.load()
@@ -48,17 +46,6 @@ def config(tmp_path: Path) -> Config:
     """Return a test config with one Telegram and one Zalo organiser."""
     return make_config(tmp_path, organisers={"telegram": [ORGANISER_ID],
                                              "zalo": [ZALO_ORGANISER]})
-
-
-@pytest.fixture
-async def zalo(app: App) -> AsyncIterator[ZaloChat]:
-    """Return a chat driver for the app's Zalo channel on a fake Zalo server."""
-    async with FakeZalo() as fake:
-        channel = await start_zalo(app, fake)
-        try:
-            yield ZaloChat(fake, channel)
-        finally:
-            await channel.stop()
 
 
 def names_on(message: dict[str, Any]) -> list[str]:

@@ -9,7 +9,6 @@ answer); /help, /me and /reminders show and accept only what applies to the pers
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -18,9 +17,8 @@ from bot.channels.console import ConsoleChannel
 from bot.text import html_to_plain
 from storage import users
 from testkit.fake_telegram import FakeTelegram
-from testkit.fake_zalo import FakeZalo
 from testkit.telegram_harness import TelegramChat, buttons
-from testkit.zalo_harness import ZaloChat, start_zalo
+from testkit.zalo_harness import ZaloChat
 from tests.conftest import DELEGATE_ID, ORGANISER_ID
 from tests.test_registration import (
     HA_CONFIRM,
@@ -108,17 +106,6 @@ async def test_registered_people_and_organisers_get_the_usual_answer_to_free_tex
 
 
 # ---------------------------------------------------------------------------- 1. Zalo
-
-
-@pytest.fixture
-async def zalo(app: App) -> AsyncIterator[ZaloChat]:
-    """Return a chat driver for the app's Zalo channel, long-polling a fake server."""
-    async with FakeZalo() as zfake:
-        channel = await start_zalo(app, zfake)
-        try:
-            yield ZaloChat(zfake, channel)
-        finally:
-            await channel.stop()
 
 
 async def test_zalo_a_code_as_the_first_message_registers(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -19,10 +18,9 @@ from bot.i18n import Translator
 from storage import attendance, registrations, users
 from storage.users import ChatUser
 from testkit.congress_day import DAY_ONE_AM, load_programme, scan_text
-from testkit.fake_zalo import FakeZalo
 from testkit.people import Person, seed
 from testkit.telegram_harness import TelegramChat
-from testkit.zalo_harness import ZaloChat, start_zalo
+from testkit.zalo_harness import ZaloChat
 from tests.conftest import ORGANISER_ID
 
 TEXTS = Translator.load()
@@ -101,17 +99,6 @@ async def test_an_old_or_wrong_code_and_a_stranger_are_refused(
     assert await tg.texts(4242, f"/start hall_{fresh}") == [vi("checkin.hall_not_registered")]
     assert await tg.texts(user, "/checkin") == [vi("checkin.hall_usage")]
     assert await attendance.checkins(app.services.db, DAY_ONE_AM) == []
-
-
-@pytest.fixture
-async def zalo(app: App) -> AsyncIterator[ZaloChat]:
-    """Return a chat driver for the app's Zalo channel against a fake Zalo."""
-    async with FakeZalo() as server:
-        channel = await start_zalo(app, server)
-        try:
-            yield ZaloChat(server, channel)
-        finally:
-            await channel.stop()
 
 
 async def test_a_zalo_delegate_types_the_code(

@@ -4,7 +4,6 @@ takes no files from bots, points to the command line; delegates are refused."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,11 +14,10 @@ from bot.i18n import Translator
 from bot.text import html_to_plain
 from handlers import printing
 from testkit.fake_telegram import FakeTelegram
-from testkit.fake_zalo import FakeZalo
 from testkit.people import DELEGATIONS, FIRST_USER_ID, Person, seed
 from testkit.telegram_harness import TelegramChat, buttons
 from testkit.telegram_wire import UploadedFile
-from testkit.zalo_harness import ZaloChat, start_zalo
+from testkit.zalo_harness import ZaloChat
 from tests.conftest import ORGANISER_ID, make_config
 from tests.print_pages import page_texts, qr_codes
 
@@ -140,17 +138,6 @@ async def test_a_delegate_is_refused(app: App, tg: TelegramChat, fake: FakeTeleg
     pressed = await tg.press(delegate, "print:f:invitations:all")
     assert [m["text"] for m in pressed] == [say("error.organisers_only")]
     assert documents(fake, before) == []
-
-
-@pytest.fixture
-async def zalo(app: App) -> AsyncIterator[ZaloChat]:
-    """Return a chat driver for the app's Zalo channel against a fake Zalo server."""
-    async with FakeZalo() as server:
-        channel = await start_zalo(app, server)
-        try:
-            yield ZaloChat(server, channel)
-        finally:
-            await channel.stop()
 
 
 async def test_zalo_takes_no_files_so_the_organiser_is_sent_to_the_command_line(
