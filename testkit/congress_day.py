@@ -14,6 +14,7 @@ from bot.checkin_link import checkin_payload
 from bot.clock import to_iso
 from storage import agenda, delegates
 from storage.agenda import SessionData
+from testkit.people import Person, seed
 
 
 def _session(key: str, start: str, end: str, title: str, kind: str = "plenary") -> SessionData:
@@ -43,6 +44,12 @@ async def load_programme(app: App) -> None:
     """Store the two-day programme."""
     await agenda.apply_import(app.services.db, upserts=PROGRAMME, cancel_keys=[], notice=None,
                               now=to_iso(app.services.clock.now()))
+
+
+async def programme_and_people(app: App, count: int) -> list[Person]:
+    """Store the programme and seed `count` delegates registered on Telegram."""
+    await load_programme(app)
+    return await seed(app, count)
 
 
 async def scan_text(app: App, delegate_id: int) -> str:

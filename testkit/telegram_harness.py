@@ -73,6 +73,10 @@ class TelegramChat:
         """Send a text message; return the texts the bot answered with."""
         return [m["text"] for m in await self.send(user_id, text, **kwargs)]
 
+    async def say(self, user_id: int, text: str, **kwargs: Any) -> str:
+        """Send a text message; return the bot's answer as one string (as `ZaloChat.say`)."""
+        return "\n\n".join(await self.texts(user_id, text, **kwargs))
+
     async def press(self, user_id: int, data: str, **kwargs: Any) -> list[Message]:
         """Press an inline button with this callback data.
 

@@ -1,13 +1,15 @@
 """Run the real `delegate-bot` entry point for tests of its failures, and read what it said.
 
-`Cli` runs `bot.cli.main` in-process (stdout, stderr and the exit status captured) or as a
-subprocess (`python -m bot`); `unprivileged()` makes a subprocess meet file permissions as
-any user would, even when the tests run as root (root passes every permission check, so
-without this an unwritable folder or a read-only database cannot be shown).
+`run` runs `bot.cli.main` in-process (stdout, stderr and the exit status captured) or as a
+subprocess (`python -m bot`), `run_beside` in a worker thread beside the test's running App;
+`unprivileged()` makes a subprocess meet file permissions as any user would, even when the
+tests run as root (root passes every permission check, so without this an unwritable folder
+or a read-only database cannot be shown).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import io
@@ -58,6 +60,15 @@ def run(*args: str) -> Run:
         except SystemExit as exc:  # argparse's own errors
             code = int(exc.code or 0)
     return Run(code, out.getvalue(), err.getvalue())
+
+
+async def run_beside(capsys: pytest.CaptureFixture[str], config_path: Path, *args: str) -> Run:
+    """Run `delegate-bot --config FILE ARGS...` in-process, in a worker thread so that the
+    test's own App (on the same database) keeps running; return its status and output."""
+    capsys.readouterr()
+    code = await asyncio.to_thread(main, ["--config", str(config_path), *args])
+    captured = capsys.readouterr()
+    return Run(code, captured.out, captured.err)
 
 
 def _drop_root_override() -> None:

@@ -11,13 +11,11 @@ sessions, each in their language, and moves their reminders to the new times.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import dataclasses
 import io
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -26,7 +24,6 @@ from openpyxl import Workbook
 
 from bot import agenda_cli
 from bot.app import App
-from bot.cli import main
 from bot.clock import FixedClock, to_iso
 from bot.config import Config
 from bot.i18n import Markup
@@ -37,6 +34,7 @@ from testkit.fake_telegram import FakeTelegram
 from testkit.people import Person, seed
 from testkit.telegram_harness import TelegramChat, buttons
 from testkit.worker import drain
+from tests.cli_runner import Run, run_beside
 from tests.conftest import ORGANISER_ID
 from tests.test_agenda import (
     AUDIENCE,
@@ -182,15 +180,6 @@ def notices_to(fake: FakeTelegram, user_id: int | None) -> list[str]:
 
 
 # ---------------------------------------------------------------------------- command line
-@dataclass
-class Run:
-    """What one command-line run returned and printed."""
-
-    code: int
-    out: str
-    err: str
-
-
 @pytest.fixture
 def cli_config(tmp_path: Path, config: Config, clock: FixedClock,
                monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -207,11 +196,7 @@ def cli_config(tmp_path: Path, config: Config, clock: FixedClock,
 async def cli(capsys: pytest.CaptureFixture[str], config_path: Path, path: Path,
               *flags: str) -> Run:
     """Run `delegate-bot --config FILE agenda import PATH FLAGS...` in-process."""
-    capsys.readouterr()
-    code = await asyncio.to_thread(
-        main, ["--config", str(config_path), "agenda", "import", str(path), *flags])
-    captured = capsys.readouterr()
-    return Run(code, captured.out, captured.err)
+    return await run_beside(capsys, config_path, "agenda", "import", str(path), *flags)
 
 
 def write(tmp_path: Path, name: str, content: bytes) -> Path:

@@ -16,7 +16,13 @@ from bot.i18n import Translator
 from handlers import build_router
 from storage import attendance
 from storage.attendance import Checkin, Replacement
-from testkit.congress_day import AFTER_EVERYTHING, DAY_ONE_AM, load_programme, scan_text
+from testkit.congress_day import (
+    AFTER_EVERYTHING,
+    DAY_ONE_AM,
+    load_programme,
+    programme_and_people,
+    scan_text,
+)
 from testkit.people import Person, seed
 from testkit.telegram_harness import TelegramChat
 from tests.conftest import ORGANISER_ID, make_config
@@ -40,13 +46,12 @@ def config(tmp_path: Path) -> Config:
 @pytest.fixture
 async def people(app: App) -> list[Person]:
     """Twelve delegates (T0009 an alternate) registered on Telegram, and the programme."""
-    await load_programme(app)
-    return await seed(app, 12)
+    return await programme_and_people(app, 12)
 
 
 async def report(tg: TelegramChat, text: str = "/attendance") -> str:
     """Return the organiser's /attendance answer as one string."""
-    return "\n\n".join(await tg.texts(ORGANISER_ID, text))
+    return await tg.say(ORGANISER_ID, text)
 
 
 async def test_attendance_shows_present_absent_missing_and_the_quorum(

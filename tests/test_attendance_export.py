@@ -4,29 +4,19 @@ formula-safe, written whole or not at all."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
 from bot.app import App
-from bot.cli import main
 from bot.clock import to_iso
 from storage import attendance, delegates
 from storage.attendance import Checkin
 from storage.delegates import DelegateData
 from testkit.congress_day import DAY_ONE_AM, load_programme
-from tests.cli_runner import Run, plain
-
-
-async def cli(capsys: pytest.CaptureFixture[str], config_path: Path, *args: str) -> Run:
-    """Run `delegate-bot --config FILE ARGS...` in-process."""
-    capsys.readouterr()
-    code = await asyncio.to_thread(main, ["--config", str(config_path), *args])
-    captured = capsys.readouterr()
-    return Run(code, captured.out, captured.err)
-
+from tests.cli_runner import plain
+from tests.cli_runner import run_beside as cli
 
 ROSTER = [
     DelegateData("D1", "Trần Văn Bình", "Sở Y tế", "Đoàn Y tế", "official", None, "A1", "INV1"),

@@ -30,6 +30,7 @@ from testkit.congress_day import (
     DAY_ONE_PM,
     LUNCH,
     load_programme,
+    programme_and_people,
     scan_text,
 )
 from testkit.fake_telegram import FakeTelegram
@@ -62,13 +63,7 @@ def config(tmp_path: Path) -> Config:
 @pytest.fixture
 async def people(app: App) -> list[Person]:
     """Six official delegates registered on Telegram, and the programme."""
-    await load_programme(app)
-    return await seed(app, 6)
-
-
-async def say(tg: TelegramChat, user_id: int, text: str) -> str:
-    """Send a text; return the bot's answer as one string."""
-    return "\n\n".join(await tg.texts(user_id, text))
+    return await programme_and_people(app, 6)
 
 
 async def stored(app: App, window: str = DAY_ONE_AM) -> list[Checkin]:
@@ -80,7 +75,7 @@ async def stored(app: App, window: str = DAY_ONE_AM) -> list[Checkin]:
 async def test_a_checker_scans_a_card_and_gets_who_and_the_running_count(
         app: App, tg: TelegramChat, people: list[Person]) -> None:
     first = people[0].delegate
-    answer = await say(tg, CHECKER, await scan_text(app, first.id))
+    answer = await tg.say(CHECKER, await scan_text(app, first.id))
     assert vi("checkin.done") in answer
     assert first.full_name in answer and first.delegation in answer and first.seat in answer
     assert "Đại biểu chính thức" in answer
@@ -93,8 +88,8 @@ async def test_a_checker_scans_a_card_and_gets_who_and_the_running_count(
 async def test_a_second_scan_says_when_and_by_whom(
         app: App, tg: TelegramChat, people: list[Person]) -> None:
     scan = await scan_text(app, people[1].delegate.id)
-    await say(tg, ORGANISER_ID, scan)
-    answer = await say(tg, CHECKER, scan)
+    await tg.say(ORGANISER_ID, scan)
+    answer = await tg.say(CHECKER, scan)
     assert vi("checkin.twice") in answer
     [made] = await stored(app)
     assert made.by_user == str(ORGANISER_ID)
@@ -123,7 +118,7 @@ async def test_a_delegate_or_a_stranger_opening_a_check_in_link_is_refused_and_l
         caplog: pytest.LogCaptureFixture) -> None:
     user = people[3].user_id if who == "delegate" else STRANGER
     assert user is not None
-    answer = await say(tg, user, await scan_text(app, people[0].delegate.id))
+    answer = await tg.say(user, await scan_text(app, people[0].delegate.id))
     key = "checkin.not_staff_delegate" if who == "delegate" else "checkin.not_staff"
     assert answer == vi(key)
     assert await stored(app) == []
@@ -134,23 +129,23 @@ async def test_forged_reissued_and_pruned_tokens_are_not_recognised(
         app: App, tg: TelegramChat, people: list[Person]) -> None:
     db = app.services.db
     unknown = vi("checkin.unknown_card")
-    assert await say(tg, CHECKER, f"/start {checkin_payload('0' * 20)}") == unknown
-    assert await say(tg, CHECKER, "/start ci_") == unknown
-    assert await say(tg, CHECKER, f"/start ci_{'x' * 200}") == unknown
+    assert await tg.say(CHECKER, f"/start {checkin_payload('0' * 20)}") == unknown
+    assert await tg.say(CHECKER, "/start ci_") == unknown
+    assert await tg.say(CHECKER, f"/start ci_{'x' * 200}") == unknown
     old = await scan_text(app, people[0].delegate.id)
     await delegates.new_checkin_token(db, people[0].delegate.id)
-    assert await say(tg, CHECKER, old) == unknown
-    assert vi("checkin.done") in await say(tg, CHECKER, await scan_text(app, people[0].delegate.id))
+    assert await tg.say(CHECKER, old) == unknown
+    assert vi("checkin.done") in await tg.say(CHECKER, await scan_text(app, people[0].delegate.id))
     pruned = await scan_text(app, people[5].delegate.id)
     await delegates.apply_import(db, upserts=[], remove_codes=[people[5].delegate.code],
                                  now=to_iso(app.services.clock.now()))
-    assert await say(tg, CHECKER, pruned) == unknown
+    assert await tg.say(CHECKER, pruned) == unknown
     assert [c.delegate_id for c in await stored(app)] == [people[0].delegate.id]
 
 
 async def test_a_registration_deep_link_still_reaches_registration(
         app: App, tg: TelegramChat, people: list[Person]) -> None:
-    answer = await say(tg, STRANGER, "/start INVITE0004")  # linked already: refused there
+    answer = await tg.say(STRANGER, "/start INVITE0004")  # linked already: refused there
     assert answer == vi("registration.taken")
 
 
@@ -159,25 +154,25 @@ async def test_before_between_and_after_the_windows_a_check_in_is_refused(
         app: App, tg: TelegramChat, people: list[Person], clock: FixedClock) -> None:
     scan = await scan_text(app, people[0].delegate.id)
     clock.set(BEFORE_EVERYTHING)
-    answer = await say(tg, CHECKER, scan)
+    answer = await tg.say(CHECKER, scan)
     assert answer == vi("checkin.not_yet", window="buổi sáng Thứ Ba 11/08",
                         opens="07:00, Thứ Ba 11/08")
     clock.set(LUNCH)
-    answer = await say(tg, CHECKER, scan)
+    answer = await tg.say(CHECKER, scan)
     assert answer == vi("checkin.not_yet", window="buổi chiều Thứ Ba 11/08",
                         opens="12:30, Thứ Ba 11/08")
     clock.set(AFTER_EVERYTHING)
-    assert await say(tg, CHECKER, scan) == vi("checkin.closed")
+    assert await tg.say(CHECKER, scan) == vi("checkin.closed")
     assert await attendance.windows_taken(app.services.db) == set()
     clock.set(AFTERNOON)
-    assert vi("checkin.done") in await say(tg, CHECKER, scan)
+    assert vi("checkin.done") in await tg.say(CHECKER, scan)
     assert [c.delegate_id for c in await stored(app, DAY_ONE_PM)] == [people[0].delegate.id]
 
 
 async def test_without_a_programme_nothing_can_be_checked_in(
         app: App, tg: TelegramChat) -> None:
     [person] = await seed(app, 1)
-    assert await say(tg, CHECKER, await scan_text(app, person.delegate.id)) == vi(
+    assert await tg.say(CHECKER, await scan_text(app, person.delegate.id)) == vi(
         "checkin.closed")
 
 
@@ -228,14 +223,14 @@ def test_bad_checker_ids_stop_start_up(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------- quorum
 async def test_the_organisers_hear_once_when_the_quorum_is_first_reached(
         app: App, tg: TelegramChat, people: list[Person], clock: FixedClock) -> None:
-    await say(tg, ORGANISER_ID, "/start")  # the organiser's chat is known to the bot
+    await tg.say(ORGANISER_ID, "/start")  # the organiser's chat is known to the bot
     for person in people[:3]:
-        assert "chưa đủ" in await say(tg, CHECKER, await scan_text(app, person.delegate.id))
+        assert "chưa đủ" in await tg.say(CHECKER, await scan_text(app, person.delegate.id))
     assert await broadcasts.recent(app.services.db) == []
-    answer = await say(tg, CHECKER, await scan_text(app, people[3].delegate.id))
+    answer = await tg.say(CHECKER, await scan_text(app, people[3].delegate.id))
     assert "Có mặt 4/6 đại biểu chính thức — đã đủ 2/3" in answer
-    await say(tg, CHECKER, await scan_text(app, people[4].delegate.id))
-    await say(tg, CHECKER, await scan_text(app, people[3].delegate.id))
+    await tg.say(CHECKER, await scan_text(app, people[4].delegate.id))
+    await tg.say(CHECKER, await scan_text(app, people[3].delegate.id))
     [notice] = await broadcasts.recent(app.services.db)
     assert notice.kind == "quorum" and notice.body == DAY_ONE_AM
     await drain(app, clock)
@@ -252,7 +247,7 @@ async def test_a_guest_checked_in_does_not_count(app: App, tg: TelegramChat) -> 
         remove_codes=[], now=to_iso(app.services.clock.now()))
     guest = await delegates.find_by_code(app.services.db, "G1")
     assert guest is not None
-    answer = await say(tg, CHECKER, await scan_text(app, guest.id))
+    answer = await tg.say(CHECKER, await scan_text(app, guest.id))
     assert "Khách mời" in answer and "Có mặt 0/1" in answer
 
 

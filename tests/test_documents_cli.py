@@ -4,48 +4,28 @@ for the running bot."""
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from bot.app import App
-from bot.cli import main
 from bot.clock import FixedClock
-from bot.config import Config
 from storage import agenda, broadcasts, document_files, documents, outbox
 from testkit.people import seed
-from tests.conftest import ORGANISER_ID
+from tests.cli_runner import Run, run_beside
 from tests.doc_files import docx, pdf
 
 
-@dataclass
-class Run:
-    """What one command-line run did."""
-
-    code: int
-    out: str
-    err: str
-
-
 @pytest.fixture
-def cli_config(tmp_path: Path, config: Config, clock: FixedClock,
-               monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A config for the command line on the test App's database, on the injected clock."""
+def cli_config(cli_config: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The shared command-line config (tests/conftest.py), on the injected clock."""
     monkeypatch.setattr("bot.app.SystemClock", lambda: clock)
-    path = tmp_path / "cli.toml"
-    path.write_text(f"[storage]\npath = '{config.database_path}'\n\n[organisers]\n"
-                    f"telegram = [{ORGANISER_ID}]\n", encoding="utf-8")
-    return path
+    return cli_config
 
 
 async def run(capsys: pytest.CaptureFixture[str], config_path: Path, *args: str) -> Run:
     """Run `delegate-bot --config FILE documents ARGS...` in-process."""
-    capsys.readouterr()
-    code = await asyncio.to_thread(main, ["--config", str(config_path), "documents", *args])
-    captured = capsys.readouterr()
-    return Run(code, captured.out, captured.err)
+    return await run_beside(capsys, config_path, "documents", *args)
 
 
 def write(tmp_path: Path, name: str, content: bytes) -> str:

@@ -17,8 +17,8 @@ from bot.clock import FixedClock, to_iso
 from bot.i18n import Translator
 from storage import attendance, registrations, users
 from storage.users import ChatUser
-from testkit.congress_day import DAY_ONE_AM, load_programme, scan_text
-from testkit.people import Person, seed
+from testkit.congress_day import DAY_ONE_AM, programme_and_people, scan_text
+from testkit.people import Person
 from testkit.telegram_harness import TelegramChat
 from testkit.zalo_harness import ZaloChat
 from tests.conftest import ORGANISER_ID
@@ -35,8 +35,7 @@ def vi(key: str, **params: object) -> str:
 @pytest.fixture
 async def people(app: App) -> list[Person]:
     """Four delegates registered on Telegram, and the programme."""
-    await load_programme(app)
-    return await seed(app, 4)
+    return await programme_and_people(app, 4)
 
 
 async def current_code(app: App) -> str:

@@ -13,12 +13,10 @@ server recorded, rows read back through `storage`, the audit log and the CLI's e
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import html
 import io
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +24,6 @@ import pytest
 from openpyxl import Workbook
 
 from bot.app import App
-from bot.cli import main
 from bot.clock import FixedClock
 from bot.config import Config
 from bot.i18n import Translator
@@ -36,6 +33,8 @@ from testkit.fake_telegram import FakeTelegram, html_to_text
 from testkit.people import seed
 from testkit.telegram_harness import TelegramChat, buttons
 from testkit.worker import drain
+from tests.cli_runner import Run
+from tests.cli_runner import run_beside as cli
 from tests.conftest import DELEGATE_ID, ORGANISER_ID, make_config
 
 TEXTS = Translator.load()
@@ -151,15 +150,6 @@ def seed_correction() -> bytes:
 
 
 # ---------------------------------------------------------------------------- the command line
-@dataclass
-class Run:
-    """What one command-line run returned and printed."""
-
-    code: int
-    out: str
-    err: str
-
-
 @pytest.fixture
 def config(tmp_path: Path, request: pytest.FixtureRequest) -> Config:
     """Return the test config; parametrize it indirectly with {section: values} to change it.
@@ -187,14 +177,6 @@ def cli_config(tmp_path: Path, config: Config) -> Path:
         encoding="utf-8",
     )
     return path
-
-
-async def cli(capsys: pytest.CaptureFixture[str], config_path: Path, *args: str) -> Run:
-    """Run `delegate-bot --config FILE ARGS...` in-process; return its status and output."""
-    capsys.readouterr()
-    code = await asyncio.to_thread(main, ["--config", str(config_path), *args])
-    captured = capsys.readouterr()
-    return Run(code, captured.out, captured.err)
 
 
 async def cli_import(capsys: pytest.CaptureFixture[str], cli_config: Path, tmp_path: Path,

@@ -8,18 +8,15 @@ written, every problem listed as `file:line:column: reason`.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
 
 from bot.app import App
-from bot.cli import main
 from bot.clock import FixedClock
 from bot.collation import name_key
 from bot.config import Config
@@ -32,6 +29,8 @@ from storage import delegates, registrations, staging
 from storage.db import Database
 from storage.delegates import Delegate
 from testkit.telegram_harness import TelegramChat, actions, start_channel
+from tests.cli_runner import Run
+from tests.cli_runner import run_beside as cli
 from tests.conftest import DELEGATE_ID, ORGANISER_ID
 
 TEXTS = Translator.load()
@@ -82,15 +81,6 @@ def xlsx_bytes(rows: list[list[object]], *, header: list[str] = VI_HEADER) -> by
     return buffer.getvalue()
 
 
-@dataclass
-class Run:
-    """What one command-line run returned and printed."""
-
-    code: int
-    out: str
-    err: str
-
-
 @pytest.fixture
 def cli_config(tmp_path: Path, config: Config) -> Path:
     """Write a TOML config for the command line that uses the test App's database."""
@@ -101,14 +91,6 @@ def cli_config(tmp_path: Path, config: Config) -> Path:
         encoding="utf-8",
     )
     return path
-
-
-async def cli(capsys: pytest.CaptureFixture[str], config_path: Path, *args: str) -> Run:
-    """Run `delegate-bot --config FILE ARGS...` in-process; return its status and output."""
-    capsys.readouterr()
-    code = await asyncio.to_thread(main, ["--config", str(config_path), *args])
-    captured = capsys.readouterr()
-    return Run(code, captured.out, captured.err)
 
 
 async def roster(app: App) -> dict[str, Delegate]:
