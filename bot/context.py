@@ -17,8 +17,9 @@ from bot.i18n import Markup, Translator
 from bot.localtime import LocalDates
 from bot.model import Choice, Incoming, Reply
 from bot.pseudonym import Pseudonyms
-from storage import users
+from storage import delegates, users
 from storage.db import Database
+from storage.delegates import Delegate
 from storage.users import ChatUser
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,16 @@ class Context:
     def choice(self, key: str, data: str, /, **params: object) -> Choice:
         """Return a button whose label is a text (plain, not HTML) in the sender's language."""
         return Choice(html.unescape(self.t(key, **params)), data)
+
+    async def delegate_named(self, usage: str, unknown: str) -> Delegate | Reply:
+        """Return the delegate whose code is the command's one argument, else the answer:
+        the text `usage` without exactly one argument, `unknown` (with the code, cut to 64
+        characters) when no delegate has it."""
+        if len(self.msg.args) != 1:
+            return self.reply(usage)
+        code = self.msg.args[0][:64]
+        delegate = await delegates.find_by_code(self.db, code)
+        return self.reply(unknown, code=code) if delegate is None else delegate
 
     async def set_step(self, step: str, data: dict[str, Any] | None = None) -> None:
         """Remember that the sender's next message belongs to `step` (no write when the

@@ -68,12 +68,9 @@ async def card(ctx: Context) -> Reply:
 
 async def new_card(ctx: Context) -> Reply:
     """Issue a delegate a new check-in token: `/newcard <delegate code>`."""
-    if len(ctx.msg.args) != 1:
-        return ctx.reply("card.new_usage")
-    code = ctx.msg.args[0][:64]
-    delegate = await delegates.find_by_code(ctx.db, code)
-    if delegate is None:
-        return ctx.reply("card.new_unknown", code=code)
+    delegate = await ctx.delegate_named("card.new_usage", "card.new_unknown")
+    if isinstance(delegate, Reply):
+        return delegate
     now = to_iso(ctx.services.clock.now())
     await reissue(ctx.services, delegate, ctx.actor, now)
     log.info("%s issued a new check-in token", ctx.who)

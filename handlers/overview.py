@@ -118,12 +118,9 @@ async def on_page(ctx: Context) -> Reply:
 
 async def unlink(ctx: Context) -> Reply:
     """Ask before unlinking a delegate's chat accounts: `/unlink <delegate code>`."""
-    if len(ctx.msg.args) != 1:
-        return ctx.reply("unlink.usage")
-    code = ctx.msg.args[0][:64]
-    delegate = await delegates.find_by_code(ctx.db, code)
-    if delegate is None:
-        return ctx.reply("unlink.unknown", code=code)
+    delegate = await ctx.delegate_named("unlink.usage", "unlink.unknown")
+    if isinstance(delegate, Reply):
+        return delegate
     accounts = await registrations.accounts_of(ctx.db, delegate.id)
     if not accounts:
         return ctx.reply("unlink.none", name=delegate.full_name, code=delegate.code)
