@@ -48,15 +48,20 @@ import os
 import pstats
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from bench.common import peak_rss_mb, percentile, print_result, print_table, run_phase
+from bench.common import (
+    RunningBot,
+    peak_rss_mb,
+    percentile,
+    print_result,
+    print_table,
+    run_phase,
+)
+from bench.common import running_bot as common_running_bot
 
 TOKEN = "123456:BENCH-TOKEN"
 ORGANISER = 9001
@@ -231,53 +236,13 @@ async def fake_server() -> AsyncIterator[FakeServer]:
 
 
 # ---------------------------------------------------------------- the bot under test
-@dataclass
-class RunningBot:
-    """An App running its Telegram channel and delivery worker, with a seeded roster."""
-
-    app: Any
-    stop: asyncio.Event
-    task: asyncio.Task[None]
-    first_chat: int
-    seed_seconds: float
-
-
 @contextlib.asynccontextmanager
 async def running_bot(port: int, recipients: int, rate: float | None) -> AsyncIterator[RunningBot]:
     """Seed `recipients` registered delegates and run the bot (App.run) against the fake."""
-    from bot.app import App
-    from bot.channels.telegram import TelegramChannel
-    from bot.config import parse_config
-    from testkit.people import FIRST_USER_ID, seed
-
     delivery = {} if rate is None else {"telegram_rate": rate}
-    with tempfile.TemporaryDirectory() as folder:
-        config = parse_config({
-            "event": {"name": "Đại hội"}, "organisers": {"telegram": [ORGANISER]},
-            "delivery": delivery,
-            "telegram": {"enabled": True, "token": TOKEN,
-                         "api_base_url": f"http://127.0.0.1:{port}"},
-        }, file="bench.toml", base_dir=Path(folder), env={})
-        app = await App.open(config)
-        try:
-            started = time.perf_counter()
-            await seed(app, recipients)
-            seed_seconds = time.perf_counter() - started
-            channel = TelegramChannel(app, config.telegram)
-            app.add_channel(channel)
-            stop = asyncio.Event()
-            task = asyncio.create_task(app.run(stop))
-            while not (channel.application.updater and channel.application.updater.running):
-                if task.done():
-                    await task
-                await asyncio.sleep(0.01)
-            try:
-                yield RunningBot(app, stop, task, FIRST_USER_ID, seed_seconds)
-            finally:
-                stop.set()
-                await task
-        finally:
-            await app.close()
+    async with common_running_bot(port, recipients, token=TOKEN, organiser=ORGANISER,
+                                  delivery=delivery) as bot:
+        yield bot
 
 
 async def queue_announcement(bot: RunningBot, *, report: bool = True) -> int:

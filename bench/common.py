@@ -1,5 +1,5 @@
 """Shared helpers for the benchmarks in `bench/`: the phase runner, peak memory,
-percentiles, a table printer.
+percentiles, a table printer, the bot running against a fake Telegram.
 
 Every benchmark runs each phase in a fresh interpreter (so that its peak RSS is its own):
 the parent calls `run_phase("bench.NAME", "--phase", ...)`, the child does its work and ends
@@ -7,11 +7,13 @@ with `print_result(figures)`, one JSON line that `run_phase` reads back (adding 
 wall time). `run_child` runs any command that way (e.g. the CLI) and gives its own peak RSS.
 
 Stable API (other benchmarks import these): `run_phase`, `run_child`, `print_result`,
-`peak_rss_mb`, `percentile`, `print_table`.
+`peak_rss_mb`, `percentile`, `print_table`, `running_bot`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import math
 import os
@@ -20,13 +22,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Child", "peak_rss_mb", "percentile", "print_result", "print_table", "run_child",
-           "run_phase"]
+__all__ = ["Child", "RunningBot", "peak_rss_mb", "percentile", "print_result", "print_table",
+           "run_child", "run_phase", "running_bot"]
 
 ROOT = Path(__file__).resolve().parent.parent
 _STATUS = Path("/proc/self/status")
@@ -113,3 +115,56 @@ def print_table(title: str, rows: list[tuple[str, ...]], headers: tuple[str, ...
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console = Console(width=132)  # piped or captured: do not squeeze into 80 columns
     console.print(table)
+
+
+@dataclass
+class RunningBot:
+    """An App running its Telegram channel and delivery worker, with a seeded roster."""
+
+    app: Any
+    channel: Any
+    stop: asyncio.Event
+    task: asyncio.Task[None]
+    first_chat: int
+    seed_seconds: float
+
+
+@contextlib.asynccontextmanager
+async def running_bot(port: int, recipients: int, *, token: str, organiser: int,
+                      delivery: Mapping[str, Any]) -> AsyncIterator[RunningBot]:
+    """Seed `recipients` registered delegates in a database in a temporary folder and run
+    the bot as `delegate-bot run` does (App.run: a long-polling `TelegramChannel` and the
+    delivery worker) against the fake Telegram on `port`, with `delivery` as its
+    [delivery] section; the bot stops when the block ends."""
+    from bot.app import App
+    from bot.channels.telegram import TelegramChannel
+    from bot.config import parse_config
+    from testkit.people import FIRST_USER_ID, seed
+
+    with tempfile.TemporaryDirectory() as folder:
+        config = parse_config({
+            "event": {"name": "Đại hội"}, "organisers": {"telegram": [organiser]},
+            "delivery": dict(delivery),
+            "telegram": {"enabled": True, "token": token,
+                         "api_base_url": f"http://127.0.0.1:{port}"},
+        }, file="bench.toml", base_dir=Path(folder), env={})
+        app = await App.open(config)
+        try:
+            started = time.perf_counter()
+            await seed(app, recipients)
+            seed_seconds = time.perf_counter() - started
+            channel = TelegramChannel(app, config.telegram)
+            app.add_channel(channel)
+            stop = asyncio.Event()
+            task = asyncio.create_task(app.run(stop))
+            while not (channel.application.updater and channel.application.updater.running):
+                if task.done():
+                    await task
+                await asyncio.sleep(0.01)
+            try:
+                yield RunningBot(app, channel, stop, task, FIRST_USER_ID, seed_seconds)
+            finally:
+                stop.set()
+                await task
+        finally:
+            await app.close()

@@ -33,13 +33,11 @@ import asyncio
 import contextlib
 import os
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-from bench.common import peak_rss_mb, print_result, print_table, run_phase
+from bench.common import peak_rss_mb, print_result, print_table, run_phase, running_bot
 
 TOKEN = "123456:BENCH-TOKEN"
 ORGANISER = 9001
@@ -49,40 +47,15 @@ Json = dict[str, Any]
 @contextlib.asynccontextmanager
 async def running(recipients: int) -> AsyncIterator[tuple[Any, Any, Any]]:
     """Yield (app, channel, fake): the bot running against a fake, `recipients` seeded."""
-    from bot.app import App
-    from bot.channels.telegram import TelegramChannel
-    from bot.config import parse_config
     from testkit.fake_telegram import FakeTelegram
-    from testkit.people import SEEDED_CHATS, seed
+    from testkit.people import SEEDED_CHATS
 
     async with FakeTelegram(TOKEN, clock=time.monotonic) as fake:
         fake.declare_chats(SEEDED_CHATS)
         fake.declare_chat(ORGANISER)
-        with tempfile.TemporaryDirectory() as folder:
-            config = parse_config({
-                "event": {"name": "Đại hội"}, "organisers": {"telegram": [ORGANISER]},
-                "delivery": {"telegram_rate": 10000},
-                "telegram": {"enabled": True, "token": TOKEN,
-                             "api_base_url": f"http://127.0.0.1:{fake.port}"},
-            }, file="bench.toml", base_dir=Path(folder), env={})
-            app = await App.open(config)
-            try:
-                await seed(app, recipients)
-                channel = TelegramChannel(app, config.telegram)
-                app.add_channel(channel)
-                stop = asyncio.Event()
-                task = asyncio.create_task(app.run(stop))
-                while not (channel.application.updater and channel.application.updater.running):
-                    if task.done():
-                        await task
-                    await asyncio.sleep(0.01)
-                try:
-                    yield app, channel, fake
-                finally:
-                    stop.set()
-                    await task
-            finally:
-                await app.close()
+        async with running_bot(fake.port, recipients, token=TOKEN, organiser=ORGANISER,
+                               delivery={"telegram_rate": 10000}) as bot:
+            yield bot.app, bot.channel, fake
 
 
 async def publish(app: Any, megabytes: float, title: str, seed: int = 0) -> int:
