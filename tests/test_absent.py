@@ -17,24 +17,19 @@ import pytest
 from bot.app import App
 from bot.clock import FixedClock, to_iso
 from bot.config import Config
-from bot.i18n import Translator
 from bot.text import html_to_plain
 from storage import attendance, audit, broadcasts, registrations, users
 from storage.users import ChatUser
 from testkit.congress_roster import Roster, congress, programme
 from testkit.fake_telegram import FakeTelegram
 from testkit.telegram_harness import TelegramChat, buttons
+from testkit.texts import vi
 from testkit.worker import drain
 from testkit.zalo_harness import ZaloChat
 from tests.conftest import ORGANISER_ID, make_config
 
-TEXTS = Translator.load()
 ZALO_USER = "a1b2c3d4e5f60718"
 
-
-def vi(key: str, **params: object) -> str:
-    """Return a Vietnamese text as the bot sends it in chat."""
-    return TEXTS.t("vi", key, **params)
 
 
 def at(text: str) -> datetime:

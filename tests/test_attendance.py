@@ -12,7 +12,6 @@ import pytest
 from bot.app import App
 from bot.clock import FixedClock, to_iso
 from bot.config import Config
-from bot.i18n import Translator
 from handlers import build_router
 from storage import attendance
 from storage.attendance import Checkin, Replacement
@@ -25,15 +24,11 @@ from testkit.congress_day import (
 )
 from testkit.people import Person, seed
 from testkit.telegram_harness import TelegramChat
+from testkit.texts import vi
 from tests.conftest import ORGANISER_ID, make_config
 
 CHECKER = 7001
-TEXTS = Translator.load()
 
-
-def vi(key: str, **params: object) -> str:
-    """Return a Vietnamese text as the bot sends it."""
-    return TEXTS.t("vi", key, **params)
 
 
 @pytest.fixture

@@ -12,24 +12,19 @@ from PIL import Image
 from bot import card_image
 from bot.app import App
 from bot.clock import to_iso
-from bot.i18n import Translator
 from storage import audit, delegates, registrations, users
 from storage.delegates import DelegateData
 from storage.users import ChatUser
 from testkit.congress_day import load_programme, scan_text
 from testkit.people import Person, seed
 from testkit.telegram_harness import TelegramChat
+from testkit.texts import vi
 from testkit.zalo_harness import ZaloChat
 from tests.conftest import ORGANISER_ID
 
-TEXTS = Translator.load()
 BOT = "delegate_test_bot"
 ZALO_DELEGATE = "a1b2c3d4"
 
-
-def vi(key: str, **params: object) -> str:
-    """Return a Vietnamese text as the bot sends it."""
-    return TEXTS.t("vi", key, **params)
 
 
 def read_qr(png: bytes, text: card_image.CardText, link: str) -> list[list[bool]]:

@@ -18,7 +18,6 @@ from bot.app import App
 from bot.checkin_link import checkin_payload
 from bot.clock import FixedClock, to_iso
 from bot.config import Config, ConfigError
-from bot.i18n import Translator
 from bot.model import Incoming
 from storage import attendance, broadcasts, delegates
 from storage.attendance import Checkin
@@ -36,6 +35,7 @@ from testkit.congress_day import (
 from testkit.fake_telegram import FakeTelegram
 from testkit.people import Person, seed
 from testkit.telegram_harness import TelegramChat, start_channel
+from testkit.texts import vi
 from testkit.worker import drain
 from testkit.zalo_harness import ZaloChat
 from tests.conftest import ORGANISER_ID, make_config
@@ -44,12 +44,7 @@ CHECKER = 7001
 ZALO_CHECKER = "c0ffee01"
 ZALO_ORGANISER = "0a0b0c0d"
 STRANGER = 4242
-TEXTS = Translator.load()
 
-
-def vi(key: str, **params: object) -> str:
-    """Return a Vietnamese text as the bot sends it."""
-    return TEXTS.t("vi", key, **params)
 
 
 @pytest.fixture

@@ -35,10 +35,10 @@ from storage.attendance import Replacement
 from testkit.congress_roster import Roster, check_in, congress
 from testkit.fake_telegram import FakeTelegram
 from testkit.telegram_harness import TelegramChat, buttons
+from testkit.texts import TEXTS, vi
 from testkit.worker import drain
 from tests.conftest import ORGANISER_ID, make_config
 
-TEXTS = Translator.load()
 TITLE = "Bầu Ban Chấp hành Đảng bộ Khối"
 RULE_297 = "Trúng cử: trên một nửa của 297 đại biểu được triệu tập — ít nhất 149 phiếu"
 PERCENT_VALID = "Tỷ lệ phần trăm tính trên {valid} phiếu hợp lệ."
@@ -49,10 +49,6 @@ def config(tmp_path: Path, request: pytest.FixtureRequest) -> Config:
     """Return the test config: the default [results] rules unless parametrized indirectly."""
     return make_config(tmp_path, results=getattr(request, "param", {}))
 
-
-def vi(key: str, **params: object) -> str:
-    """Return a Vietnamese text as the bot sends it in chat."""
-    return TEXTS.t("vi", key, **params)
 
 
 def election(votes: tuple[int, ...] = (149, 148), *, seats: int = 2, valid: int = 297,

@@ -14,22 +14,17 @@ import pytest
 from bot import checkin_screen, hall_code
 from bot.app import App
 from bot.clock import FixedClock, to_iso
-from bot.i18n import Translator
 from storage import attendance, registrations, users
 from storage.users import ChatUser
 from testkit.congress_day import DAY_ONE_AM, programme_and_people, scan_text
 from testkit.people import Person
 from testkit.telegram_harness import TelegramChat
+from testkit.texts import vi
 from testkit.zalo_harness import ZaloChat
 from tests.conftest import ORGANISER_ID
 
-TEXTS = Translator.load()
 SECRET = bytes(range(32))
 
-
-def vi(key: str, **params: object) -> str:
-    """Return a Vietnamese text as the bot sends it."""
-    return TEXTS.t("vi", key, **params)
 
 
 @pytest.fixture

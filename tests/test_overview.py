@@ -15,22 +15,17 @@ import pytest
 from bot.app import App
 from bot.channels.console import ConsoleChannel
 from bot.clock import to_iso
-from bot.i18n import Translator
 from bot.tabular import read_table_bytes
 from handlers.roster import apply_plan, plan_from_table
 from storage import delegates, registrations, staging
 from storage.delegates import Delegate
 from testkit.telegram_harness import TelegramChat, buttons
+from testkit.texts import vi
 from tests.conftest import DELEGATE_ID, ORGANISER_ID
 
 OTHER_ID = 1002
-TEXTS = Translator.load()
 KINDS = {"official": "Chính thức", "alternate": "Dự khuyết", "guest": "Khách mời"}
 
-
-def vi(key: str, **params: object) -> str:
-    """Return a Vietnamese text exactly as the bot sends it (HTML, values escaped)."""
-    return TEXTS.t("vi", key, **params)
 
 
 def people(count: int) -> list[tuple[str, str, str, str]]:

@@ -21,7 +21,6 @@ from bot.app import App
 from bot.channels.console import ConsoleChannel
 from bot.clock import FixedClock, to_iso
 from bot.config import Config
-from bot.i18n import Translator
 from bot.tabular import read_table_bytes
 from handlers.roster import apply_plan, plan_from_table
 from storage import delegates, registrations, users
@@ -29,6 +28,7 @@ from storage.users import ChatUser
 from testkit.fake_telegram import FakeTelegram
 from testkit.people import seed
 from testkit.telegram_harness import TelegramChat, buttons, start_channel
+from testkit.texts import TEXTS, vi
 from tests.conftest import DELEGATE_ID, ORGANISER_ID, make_config
 
 OTHER_ID = 1002  # a second Telegram account, not an organiser
@@ -41,17 +41,12 @@ HA_CODE, BINH_CODE, KHACH_CODE = "AC3DE4F6GH", "MNPQRTUVWX", "JKMN34679A"
 HA_PHONE = "+84912345678"
 ROSTER = [HEADER, HA + "AC3D-E4F6-GH", BINH + "MNPQ-RTUV-WX", KHACH + "JKMN-3467-9A"]
 
-TEXTS = Translator.load()
 
 
 def hello(name: str) -> str:
     """Return the greeting line of the welcome, as the bot builds it."""
     return TEXTS.t("vi", "start.hello", name=name)
 
-
-def vi(key: str, **params: object) -> str:
-    """Return a Vietnamese text exactly as the bot sends it (HTML, values escaped)."""
-    return TEXTS.t("vi", key, **params)
 
 
 async def load_roster(app: App, lines: list[str]) -> None:

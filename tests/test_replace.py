@@ -19,7 +19,6 @@ from bot import election_base
 from bot.app import App
 from bot.cli import main
 from bot.clock import FixedClock
-from bot.i18n import Translator
 from bot.seats import holders, seats
 from bot.text import html_to_plain
 from storage import attendance, audit, broadcasts, delegates, outbox
@@ -27,16 +26,12 @@ from storage.attendance import Replacement
 from testkit.congress_roster import Roster, check_in, congress
 from testkit.fake_telegram import FakeTelegram
 from testkit.telegram_harness import TelegramChat, buttons
+from testkit.texts import vi
 from testkit.worker import drain
 from tests.conftest import ORGANISER_ID
 
-TEXTS = Translator.load()
 ORGANISER = f"telegram:{ORGANISER_ID}"
 
-
-def vi(key: str, **params: object) -> str:
-    """Return a Vietnamese text as the bot sends it in chat."""
-    return TEXTS.t("vi", key, **params)
 
 
 def who(person: delegates.Delegate) -> dict[str, object]:

@@ -26,18 +26,17 @@ from openpyxl import Workbook
 from bot.app import App
 from bot.clock import FixedClock
 from bot.config import Config
-from bot.i18n import Translator
 from bot.text import html_to_plain
 from storage import audit, broadcasts, outbox, results, users
 from testkit.fake_telegram import FakeTelegram, html_to_text
 from testkit.people import seed
 from testkit.telegram_harness import TelegramChat, buttons
+from testkit.texts import TEXTS, vi
 from testkit.worker import drain
 from tests.cli_runner import Run
 from tests.cli_runner import run_beside as cli
 from tests.conftest import DELEGATE_ID, ORGANISER_ID, make_config
 
-TEXTS = Translator.load()
 ROOT = Path(__file__).resolve().parent.parent
 SEED_FILE = ROOT / "examples" / "results-election.csv"
 VOTE_FILE = ROOT / "examples" / "results-resolution.csv"
@@ -80,11 +79,6 @@ SMALL_LINES_EN = [
 
 
 # ---------------------------------------------------------------------------- texts and files
-def vi(key: str, **params: object) -> str:
-    """Return a Vietnamese text as the bot sends it in chat (HTML, values escaped)."""
-    return TEXTS.t("vi", key, **params)
-
-
 def en(key: str, **params: object) -> str:
     """Return an English text as the bot sends it in chat."""
     return TEXTS.t("en", key, **params)

@@ -22,18 +22,17 @@ from bot.collation import name_key
 from bot.config import Config
 from bot.formats.invite import group_invite_code
 from bot.formats.roster import INVITE_ALPHABET, INVITE_CODE_LENGTH
-from bot.i18n import Translator
 from bot.text import html_to_plain
 from handlers.roster import EXPORT_COLUMNS
 from storage import delegates, registrations, staging
 from storage.db import Database
 from storage.delegates import Delegate
 from testkit.telegram_harness import TelegramChat, actions, start_channel
+from testkit.texts import vi
 from tests.cli_runner import Run
 from tests.cli_runner import run_beside as cli
 from tests.conftest import DELEGATE_ID, ORGANISER_ID
 
-TEXTS = Translator.load()
 BOT = "delegate_test_bot"
 
 VI_HEADER = ["Mã đại biểu", "Họ và tên", "Đơn vị", "Đoàn", "Loại", "Số điện thoại", "Số ghế",
@@ -45,11 +44,6 @@ BINH = ["DB002", "Lê Văn Bình", "UBND huyện", "Đoàn huyện A", "Dự khu
 KHACH = ["DB003", "Phạm Khách", "", "", "Khách mời", "", "", ""]
 ROWS = [HA, BINH, KHACH]
 EN_KINDS = {"Chính thức": "official", "Dự khuyết": "alternate", "Khách mời": "guest"}
-
-
-def vi(key: str, **params: object) -> str:
-    """Return a Vietnamese text as the bot sends it in chat (HTML, values escaped)."""
-    return TEXTS.t("vi", key, **params)
 
 
 def plain(key: str, **params: object) -> str:

@@ -17,20 +17,14 @@ from openpyxl import Workbook
 
 from bot.app import App
 from bot.filekind import FileKind
-from bot.i18n import Translator
 from handlers import build_router
 from handlers.uploads import KINDS, kind_of
 from storage import agenda, delegates, staging
 from testkit.telegram_harness import TelegramChat, buttons
+from testkit.texts import vi
 from tests.conftest import ORGANISER_ID
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-TEXTS = Translator.load("vi")
-
-
-def vi(key: str, **params: object) -> str:
-    """Return a Vietnamese text."""
-    return TEXTS.t("vi", key, **params)
 
 
 def xlsx(rows: list[list[str]]) -> bytes:
