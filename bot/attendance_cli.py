@@ -7,6 +7,7 @@ import argparse
 import asyncio
 from pathlib import Path
 
+from bot.cli_parser import Commands, command_group, file_command
 from bot.cli_wording import for_cli
 from bot.config import Config
 from bot.i18n import Translate
@@ -19,12 +20,10 @@ def _translate(config: Config) -> Translate:
     return for_cli(config.event.texts().in_language(config.event.language))
 
 
-def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser],
-                 common: argparse.ArgumentParser) -> None:
+def add_commands(sub: Commands, common: argparse.ArgumentParser) -> None:
     """Add `checkin` and `attendance` to the command line."""
-    checkin = sub.add_parser("checkin", help="the hall check-in screen, new check-in codes",
-                             description="Check-in on the congress day.")
-    actions = checkin.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions = command_group(sub, "checkin", help="the hall check-in screen, new check-in codes",
+                            description="Check-in on the congress day.")
     screen = actions.add_parser(
         "screen", parents=[common], help="show the hall's self check-in QR code full screen",
         description="Show full screen, for a projector, a QR code that changes every 30 s: "
@@ -37,16 +36,14 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser],
         description="Give a delegate a new check-in token: their old card and badge stop "
                     "working; the delegate is told to get the new card with /card.")
     newcard.add_argument("code", help="the delegate's code on the roster")
-    attendance = sub.add_parser("attendance", help="export the attendance",
-                                description="The attendance of the congress.")
-    attendance_actions = attendance.add_subparsers(dest="action", required=True,
-                                                   metavar="ACTION")
-    export = attendance_actions.add_parser(
-        "export", parents=[common], help="write the attendance to an .xlsx workbook",
+    attendance_actions = command_group(sub, "attendance", help="export the attendance",
+                                       description="The attendance of the congress.")
+    file_command(
+        attendance_actions, common, "export", "where to write (.xlsx)",
+        help="write the attendance to an .xlsx workbook",
         description="Write a summary sheet and one sheet per attendance window (present, "
                     "checked in at and by whom, absent with reason, missing), names in "
                     "Vietnamese order.")
-    export.add_argument("file", type=Path, help="where to write (.xlsx)")
 
 
 def dispatch(args: argparse.Namespace, config: Config) -> int:

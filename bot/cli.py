@@ -21,6 +21,7 @@ from pathlib import Path
 
 from bot import __version__, attendance_cli, logmask
 from bot.cli_failures import Where, explain, quiet_stdout, say
+from bot.cli_parser import Commands, command_group, file_command
 from bot.config import Config, config_origin, find_config_path, load_config
 
 log = logging.getLogger("delegate_bot")
@@ -80,36 +81,26 @@ async def _demo(organiser: bool, database: Path | None, reset: bool, web: bool) 
     return await chat(organiser, database, fresh=reset, web=web)
 
 
-def _file_command(sub: argparse._SubParsersAction[argparse.ArgumentParser],
-                  common: argparse.ArgumentParser, name: str, file_help: str, *,
-                  help: str, description: str) -> argparse.ArgumentParser:
-    """Add a subcommand taking one file and the common options (`--config`, `-v`)."""
-    command = sub.add_parser(name, parents=[common], help=help, description=description)
-    command.add_argument("file", type=Path, help=file_help)
-    return command
-
-
-def _add_data_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser],
+def _add_data_commands(sub: Commands,
                        common: argparse.ArgumentParser) -> None:
     """Add `backup` and `check` (bot/data_cli.py)."""
-    backup = _file_command(
-        sub, common, "backup", "where to write the copy",
+    file_command(
+        sub, common, "backup", "where to write the copy", force=True,
         help="write a checked online backup of the database",
         description="Write a consistent copy of the database while the bot keeps running, "
                     "check it with PRAGMA integrity_check and keep it only if it is good "
                     "(exit 1 otherwise). The database itself, its -wal or -shm, an "
                     "existing file and a database that does not exist yet are refused "
                     "(exit 2).")
-    backup.add_argument("--force", action="store_true", help="overwrite an existing file")
     sub.add_parser("check", parents=[common], help="check the database's integrity",
                    description="Run PRAGMA integrity_check on the database and say in one "
                                "line whether it is good (exit 0) or damaged (exit 1).")
 
 
-def _add_print_command(roster_sub: argparse._SubParsersAction[argparse.ArgumentParser],
+def _add_print_command(roster_sub: Commands,
                        common: argparse.ArgumentParser) -> None:
     """Add `roster print` (bot/print_cli.py)."""
-    command = _file_command(
+    command = file_command(
         roster_sub, common, "print", "where to write the PDF (.pdf)",
         help="write printable invitations or badges with QR codes (.pdf)",
         description="Write a PDF for printing: invitations (A5, one page per delegate, with "
@@ -159,9 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="also open the organisers' dashboard on 127.0.0.1 and print a "
                            "login link")
     _add_data_commands(sub, common)
-    web = sub.add_parser("web", help="the organisers' web dashboard",
-                         description="The organisers' web dashboard ([web] in the config).")
-    web_sub = web.add_subparsers(dest="action", required=True, metavar="ACTION")
+    web_sub = command_group(sub, "web", help="the organisers' web dashboard",
+                            description="The organisers' web dashboard ([web] in the config).")
     link = web_sub.add_parser(
         "link", parents=[common], help="print a one-time login link (works once, for 10 minutes)",
         description="Print a login link to the dashboard for the person running this machine, "
@@ -169,12 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
                     "[web] is not enabled.")
     link.add_argument("--checker", action="store_true",
                       help="a session that opens the check-in desk only (for the door's laptop)")
-    roster = sub.add_parser("roster", help="import, export or print the delegate roster",
-                            description="Import the delegate roster from Excel or CSV, "
-                                        "export it with invite codes and links, or print "
-                                        "invitations and badges.")
-    roster_sub = roster.add_subparsers(dest="action", required=True, metavar="ACTION")
-    imp = _file_command(
+    roster_sub = command_group(sub, "roster", help="import, export or print the delegate roster",
+                               description="Import the delegate roster from Excel or CSV, "
+                                           "export it with invite codes and links, or print "
+                                           "invitations and badges.")
+    imp = file_command(
         roster_sub, common, "import", "the roster file",
         help="check and import a roster file (.xlsx or .csv)",
         description="Check every row of a roster file (.xlsx first sheet, or .csv in UTF-8, "
@@ -185,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                            "nothing")
     imp.add_argument("--prune", action="store_true",
                      help="remove delegates missing from the file and unlink their accounts")
-    export = _file_command(
+    export = file_command(
         roster_sub, common, "export", "where to write (.xlsx or .csv)",
         help="write the roster with invite codes and links (.xlsx or .csv)",
         description="Write every delegate with invite code, registration status and the "
@@ -205,10 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     seat.add_argument("alternate", help="the alternate delegate's code in the roster")
     seat.add_argument("--dry-run", action="store_true", help="check and show it, write nothing")
     _add_print_command(roster_sub, common)
-    agenda = sub.add_parser("agenda", help="import the congress programme",
-                            description="Import the programme from TOML, CSV or Excel.")
-    agenda_sub = agenda.add_subparsers(dest="action", required=True, metavar="ACTION")
-    agenda_imp = _file_command(
+    agenda_sub = command_group(sub, "agenda", help="import the congress programme",
+                               description="Import the programme from TOML, CSV or Excel.")
+    agenda_imp = file_command(
         agenda_sub, common, "import", "the programme file",
         help="check and import a programme file (.toml, .csv or .xlsx)",
         description="Check every session of a programme file (times local to the event's "
@@ -223,12 +211,11 @@ def build_parser() -> argparse.ArgumentParser:
     agenda_imp.add_argument("--yes", action="store_true",
                             help="apply even though the file cancels sessions (without it, "
                                  "such an import is refused and the sessions listed)")
-    res = sub.add_parser("results", help="import and publish election and vote results",
-                         description="Import the counting committee's result file as a "
-                                     "draft, list drafts and published results, publish a "
-                                     "draft to every registered delegate or discard it.")
-    res_sub = res.add_subparsers(dest="action", required=True, metavar="ACTION")
-    _file_command(
+    res_sub = command_group(sub, "results", help="import and publish election and vote results",
+                            description="Import the counting committee's result file as a "
+                                        "draft, list drafts and published results, publish "
+                                        "a draft to every registered delegate or discard it.")
+    file_command(
         res_sub, common, "import", "the result file",
         help="check a result file (.csv or .xlsx) and store it as a draft",
         description="Check a result file (key,value rows, an empty row, then the candidates "
@@ -254,14 +241,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_documents_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser],
+def _add_documents_commands(sub: Commands,
                             common: argparse.ArgumentParser) -> None:
     """Add `documents add|list|replace|withdraw` (bot/documents_cli.py)."""
-    docs = sub.add_parser("documents", help="publish congress documents to delegates",
-                          description="Publish the congress documents (PDF, Word, Excel, "
-                                      "pictures) delegates receive in chat with /documents.")
-    docs_sub = docs.add_subparsers(dest="action", required=True, metavar="ACTION")
-    add = _file_command(
+    docs_sub = command_group(sub, "documents", help="publish congress documents to delegates",
+                             description="Publish the congress documents (PDF, Word, Excel, "
+                                         "pictures) delegates receive in chat with "
+                                         "/documents.")
+    add = file_command(
         docs_sub, common, "add", "the document file (.pdf, .docx, .xlsx, .jpg, .png)",
         help="check and publish a document",
         description="Check a document (its type by content, size, title, no state-secret "
