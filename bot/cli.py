@@ -81,8 +81,7 @@ async def _demo(organiser: bool, database: Path | None, reset: bool, web: bool) 
     return await chat(organiser, database, fresh=reset, web=web)
 
 
-def _add_data_commands(sub: Commands,
-                       common: argparse.ArgumentParser) -> None:
+def _add_data_commands(sub: Commands, common: argparse.ArgumentParser) -> None:
     """Add `backup` and `check` (bot/data_cli.py)."""
     file_command(
         sub, common, "backup", "where to write the copy", force=True,
@@ -97,8 +96,7 @@ def _add_data_commands(sub: Commands,
                                "line whether it is good (exit 0) or damaged (exit 1).")
 
 
-def _add_print_command(roster_sub: Commands,
-                       common: argparse.ArgumentParser) -> None:
+def _add_print_command(roster_sub: Commands, common: argparse.ArgumentParser) -> None:
     """Add `roster print` (bot/print_cli.py)."""
     command = file_command(
         roster_sub, common, "print", "where to write the PDF (.pdf)",
@@ -241,8 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_documents_commands(sub: Commands,
-                            common: argparse.ArgumentParser) -> None:
+def _add_documents_commands(sub: Commands, common: argparse.ArgumentParser) -> None:
     """Add `documents add|list|replace|withdraw` (bot/documents_cli.py)."""
     docs_sub = command_group(sub, "documents", help="publish congress documents to delegates",
                              description="Publish the congress documents (PDF, Word, Excel, "

@@ -15,7 +15,7 @@ from bot.text import html_to_plain
 from handlers import printing
 from testkit.fake_telegram import FakeTelegram
 from testkit.people import DELEGATIONS, FIRST_USER_ID, Person, seed
-from testkit.telegram_harness import TelegramChat, buttons
+from testkit.telegram_harness import Message, TelegramChat, buttons
 from testkit.telegram_wire import UploadedFile
 from testkit.zalo_harness import ZaloChat
 from tests.conftest import ORGANISER_ID, make_config
@@ -47,6 +47,15 @@ def documents(fake: FakeTelegram, since: int) -> list[tuple[str, bytes, str]]:
             assert isinstance(doc, UploadedFile)
             out.append((doc.filename, doc.content, str(call.params.get("caption", ""))))
     return out
+
+
+async def ask_print(tg: TelegramChat, layout: str, who: str) -> tuple[int, list[Message]]:
+    """As the organiser, send /print and choose the layout, then whom: return how many calls
+    the fake had seen before that last press, and the messages the press answered with."""
+    await tg.send(ORGANISER_ID, "/print")
+    await tg.press(ORGANISER_ID, f"print:l:{layout}")
+    before = len(tg.fake.calls)
+    return before, await tg.press(ORGANISER_ID, f"print:f:{layout}:{who}")
 
 
 async def test_invitations_for_everyone_come_as_one_pdf_document(
@@ -94,10 +103,7 @@ async def test_badges_for_one_delegation_through_the_picker(
 
 async def test_only_the_unregistered(app: App, tg: TelegramChat, fake: FakeTelegram) -> None:
     people = await seed(app, 6, registered=4)
-    await tg.send(ORGANISER_ID, "/print")
-    await tg.press(ORGANISER_ID, "print:l:invitations")
-    before = len(fake.calls)
-    await tg.press(ORGANISER_ID, "print:f:invitations:new")
+    before, _ = await ask_print(tg, "invitations", "new")
     ((_, data, _),) = documents(fake, before)
     waiting: list[Person] = [p for p in people if p.user_id is None]
     assert len(waiting) == 2
@@ -165,10 +171,7 @@ async def test_a_large_print_is_announced_then_sent(
         app: App, tg: TelegramChat, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(printing, "ANNOUNCE_FROM", 5)
     await seed(app, 6)
-    await tg.send(ORGANISER_ID, "/print")
-    await tg.press(ORGANISER_ID, "print:l:badges")
-    before = len(fake.calls)
-    shown = await tg.press(ORGANISER_ID, "print:f:badges:all")
+    before, shown = await ask_print(tg, "badges", "all")
     assert [m["text"] for m in shown] == [say("print.chat.working", count=6)]
     methods = [c.method for c in fake.calls[before:] if c.method in ("sendMessage",
                                                                      "sendDocument")]
@@ -180,10 +183,7 @@ async def test_a_file_over_telegrams_limit_is_not_sent(
         app: App, tg: TelegramChat, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(printing, "UPLOAD_LIMIT", 10_000)
     await seed(app, 3)
-    await tg.send(ORGANISER_ID, "/print")
-    await tg.press(ORGANISER_ID, "print:l:invitations")
-    before = len(fake.calls)
-    (answer,) = await tg.press(ORGANISER_ID, "print:f:invitations:all")
+    before, (answer,) = await ask_print(tg, "invitations", "all")
     assert answer["text"].startswith("Tệp PDF lớn ")
     assert "delegate-bot roster print" in answer["text"]
     assert documents(fake, before) == []
