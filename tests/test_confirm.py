@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,12 +26,11 @@ from bot.clock import FixedClock, to_iso
 from bot.config import Config
 from storage import agenda, audit, broadcasts, registrations, users
 from storage.users import ChatUser
-from testkit.fake_zalo import FakeZalo
 from testkit.people import Person, seed
 from testkit.telegram_harness import TelegramChat, buttons
-from testkit.zalo_harness import ZaloChat, start_zalo
+from testkit.zalo_harness import ZaloChat
 from tests.cli_runner import ROOT, plain, run
-from tests.conftest import DELEGATE_ID, ORGANISER_ID
+from tests.conftest import DELEGATE_ID, ORGANISER_ID, make_config
 
 PROGRAMME = ROOT / "examples" / "agenda.toml"
 ZALO_ORGANISER, ZALO_DELEGATE = "0rg4n1s3r", "d3l3g4t3"
@@ -133,15 +131,10 @@ async def linked_platforms(app: App, person: Person) -> list[str]:
 
 
 @pytest.fixture
-async def zalo(app: App) -> AsyncIterator[ZaloChat]:
-    """Run the Zalo channel (long polling the fake) with one Zalo organiser."""
-    app.services.organisers["zalo"] = {ZALO_ORGANISER}
-    async with FakeZalo() as zfake:
-        channel = await start_zalo(app, zfake)
-        try:
-            yield ZaloChat(zfake, channel)
-        finally:
-            await channel.stop()
+def config(tmp_path: Path) -> Config:
+    """Return a test config with one Telegram and one Zalo organiser."""
+    return make_config(tmp_path, organisers={"telegram": [ORGANISER_ID],
+                                             "zalo": [ZALO_ORGANISER]})
 
 
 async def test_unlink_asks_then_keeps_or_unlinks_on_telegram(app: App, tg: TelegramChat) -> None:

@@ -84,9 +84,7 @@ async def test_invitations_for_everyone_come_as_one_pdf_document(
 async def test_badges_for_one_delegation_through_the_picker(
         app: App, tg: TelegramChat, fake: FakeTelegram) -> None:
     people = await seed(app, 20)
-    await tg.send(ORGANISER_ID, "/print")
-    await tg.press(ORGANISER_ID, "print:l:badges")
-    (picker,) = await tg.press(ORGANISER_ID, "print:f:badges:one")
+    _, (picker,) = await ask_print(tg, "badges", "one")
     assert picker["text"] == say("print.chat.ask_delegation")
     labels = dict(buttons(picker))
     chosen = DELEGATIONS[1]  # Đoàn Sở Y tế
@@ -156,9 +154,7 @@ async def test_zalo_takes_no_files_so_the_organiser_is_sent_to_the_command_line(
 async def test_text_typed_at_the_delegation_picker_is_answered_and_keeps_it(
         app: App, tg: TelegramChat, fake: FakeTelegram) -> None:
     people = await seed(app, 6)
-    await tg.send(ORGANISER_ID, "/print")
-    await tg.press(ORGANISER_ID, "print:l:invitations")
-    (picker,) = await tg.press(ORGANISER_ID, "print:f:invitations:one")
+    _, (picker,) = await ask_print(tg, "invitations", "one")
     assert await tg.texts(ORGANISER_ID, "Đoàn Sở Y tế") == [say("print.chat.pick_with_buttons")]
     labels = dict(buttons(picker))
     before = len(fake.calls)
