@@ -22,6 +22,7 @@ from bot.web import (
     audit_page,
     checkin_page,
     delegates_page,
+    document_download,
     live,
     login,
     overview_page,
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 
 PAGES: tuple[ModuleType, ...] = (login, overview_page, delegates_page, replace_page, agenda_page,
                                  announce_page, results_page, checkin_page, print_page,
-                                 audit_page, live)
+                                 document_download, audit_page, live)
 
 
 def build(app: App, pages: tuple[ModuleType, ...] = PAGES) -> ASGIApp:
