@@ -10,6 +10,8 @@ that each has a core (the machine has two) and the figures are the bot's, not th
 The load is closed-loop: U simulated users each send their share of the N messages one after
 another (commands and free text, each answered by one message), waiting for the answer
 before sending the next. The driver stamps each push and the sendMessage that answers it.
+Each process's CPU time per update (time.process_time, all threads) and the getUpdates calls
+per update tell a slow bot from a busy fake.
 
 Run: python -m bench.updates [--updates 5000] [--users 50]
 """
@@ -88,7 +90,10 @@ async def _driver(updates: int, users: int) -> None:
     print(json.dumps({"port": fake.port, "token": fake.token}), flush=True)
     await asyncio.to_thread(sys.stdin.readline)
     await _drive(fake, waiters, users, users)  # warm-up: one message per user
+    cpu, polls = time.process_time(), len(fake.calls_to("getUpdates"))
     result = await _drive(fake, waiters, updates, users)
+    result["polls"] = (len(fake.calls_to("getUpdates")) - polls) / result["updates"]
+    result["driver_cpu_us"] = 1e6 * (time.process_time() - cpu) / result["updates"]
     print(json.dumps(result), flush=True)
     await asyncio.to_thread(sys.stdin.readline)  # the bot stops first, then the fake
     await fake.stop()
@@ -159,7 +164,9 @@ async def _bot_phase(name: str, updates: int, users: int) -> dict[str, float]:
         stop = await starter(hello["port"], hello["token"], Path(folder))
         driver.stdin.write(b"go\n")
         await driver.stdin.drain()
+        cpu = time.process_time()
         result = json.loads(await driver.stdout.readline())
+        result["bot_cpu_us"] = 1e6 * (time.process_time() - cpu) / result["updates"]
         await stop()
     driver.stdin.write(b"stop\n")
     await driver.stdin.drain()
@@ -200,6 +207,10 @@ def main() -> None:
          f"{full['rate'] / bare['rate']:.2f}", f"{full['rate'] / pooled['rate']:.2f}"),
         ("p50 latency (ms)", *(f"{r['p50_ms']:.1f}" for r in runs)),
         ("p99 latency (ms)", *(f"{r['p99_ms']:.1f}" for r in runs)),
+        ("getUpdates calls per update", *(f"{r['polls']:.2f}" for r in runs)),
+        ("CPU per update, bot process (µs)", *(f"{r['bot_cpu_us']:.0f}" for r in runs)),
+        ("CPU per update, fake server and load (µs)",
+         *(f"{r['driver_cpu_us']:.0f}" for r in runs)),
         ("peak RSS of the bot (MB)", *(f"{r['rss_mb']:.0f}" for r in runs)),
     ]
     print_table(f"{args.updates} updates, {args.users} users in closed loop; the fake Bot API "

@@ -137,8 +137,12 @@ class Context:
         return Choice(html.unescape(self.t(key, **params)), data)
 
     async def set_step(self, step: str, data: dict[str, Any] | None = None) -> None:
-        """Remember that the sender's next message belongs to `step`."""
-        self.user.step, self.user.step_data = step, dict(data or {})
+        """Remember that the sender's next message belongs to `step` (no write when the
+        account, as loaded for this message, is at that step with that data already)."""
+        data = dict(data or {})
+        if (self.user.step, self.user.step_data) == (step, data):
+            return
+        self.user.step, self.user.step_data = step, data
         await users.set_step(self.db, self.msg.platform, self.msg.user_id, step, data)
 
     async def clear_step(self) -> None:

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.i18n import Markup, Translate
 from bot.localtime import parse_date
 
 _CLOCK_COLON = re.compile(r"(\d{1,2})[:.](\d{2})")
@@ -177,10 +176,3 @@ def _date(phrase: str, today: date) -> date | Misread:
         later = parse_date(phrase, default_year=today.year + 1)
         return later if later is not None else Misread("when.problem.bad_date", phrase)
     return day
-
-
-def describe(t: Translate, moment: datetime, tz: ZoneInfo) -> Markup:
-    """Say a moment in full, in the event's zone: "08:30, Thứ Ba 11/08/2026"."""
-    local = moment.astimezone(tz)
-    return t("when.moment", time=f"{local:%H:%M}", weekday=t(f"weekday.{local.weekday()}"),
-             date=f"{local:%d/%m/%Y}")

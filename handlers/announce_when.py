@@ -3,7 +3,8 @@
 After "schedule" under the preview, the organiser types a time as people do (`bot.when`:
 `8h30`, `mai 8h`, `thứ ba 14h`, `12/08 8h30`, …, in the event's zone). What cannot be read
 gets its reason and examples; a time that has passed is refused; otherwise the time is echoed
-in full ("Gửi lúc 08:30, Thứ Ba 11/08/2026 (giờ Việt Nam)?") with a button that schedules at
+as every message writes one ("Gửi lúc 08:30, Thứ Ba 11/08 (giờ Việt Nam)?", the year when not
+this year) with a button that schedules at
 it, one to type another time, and cancel. The schedule button works only under the latest
 echo, and checks the time again when pressed.
 """
@@ -17,7 +18,7 @@ from typing import Any
 from bot.clock import to_iso
 from bot.context import Context, Services
 from bot.model import Reply
-from bot.when import Misread, describe, read_moment
+from bot.when import Misread, read_moment
 from storage import audit, broadcasts
 
 PREFIX = "ann"  # the buttons belong to /announce's flow (handlers.announcements)
@@ -82,5 +83,6 @@ async def schedule_at(services: Services, body: str, audience: dict[str, str], a
 
 
 def local(ctx: Context, when: datetime) -> str:
-    """Say a moment in full in the event's zone: "08:30, Thứ Ba 11/08/2026"."""
-    return describe(ctx.t, when, ctx.services.config.event.tz)
+    """Say a moment as every message does, in the event's zone: "08:30, Thứ Ba 11/08" (the
+    year only when it is not this year)."""
+    return ctx.services.dates().when(ctx.t, when)

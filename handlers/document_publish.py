@@ -33,7 +33,7 @@ from bot.filelimits import off_loop
 from bot.i18n import Markup, Translate, join
 from bot.model import Reply, parse_id
 from bot.router import Router
-from bot.when import Misread, describe, read_moment
+from bot.when import Misread, read_moment
 from handlers.document_notices import version_notice
 from handlers.documents import size_text
 from storage import agenda, audit, delegates, document_files, documents
@@ -200,7 +200,7 @@ def when_label(services: Services, t: Translate, visible_from: str, now: str) ->
     """Say when a document becomes visible: now, or the moment in the event's zone."""
     if visible_from <= now:
         return t("documents.when.now")
-    return describe(t, from_iso(visible_from), services.config.event.tz)
+    return services.dates().when(t, from_iso(visible_from))
 
 
 def claims(file_name: str) -> bool:

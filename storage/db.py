@@ -212,14 +212,16 @@ class Database:
             await self.conn.execute("COMMIT")
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        """Return the first row of a query, or None (committed data only)."""
-        async with self._read_conn.execute(sql, params) as cur:
-            return await cur.fetchone()
+        """Return the first row of a query, or None (committed data only).
+
+        One trip to the connection's thread (execute, fetch and close there at once), for
+        queries of one row (by a key, an aggregate): every row of the answer is read."""
+        rows = await self._read_conn.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        """Return every row of a query (committed data only)."""
-        async with self._read_conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        """Return every row of a query (committed data only), in one trip to the thread."""
+        return list(await self._read_conn.execute_fetchall(sql, params))
 
     @property
     def _read_conn(self) -> aiosqlite.Connection:
@@ -231,21 +233,21 @@ class Database:
         return None if row is None else row[0]
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one write statement in its own transaction; return the rows changed."""
-        async with self.write() as conn:
-            cur = await conn.execute(sql, params)
-            return cur.rowcount
-
-    async def execute_alone(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one write statement as its own transaction; return the rows changed.
 
-        SQLite makes one statement atomic and takes the write lock as it starts (waiting up
-        to busy_timeout, as BEGIN IMMEDIATE does); this costs one trip to the connection's
-        thread instead of three, for hot paths that write often (the outbox's outcomes).
+        SQLite makes one statement atomic (all of it, or none of it) and takes the write lock
+        as the statement starts, waiting up to busy_timeout as BEGIN IMMEDIATE does; so one
+        statement needs no BEGIN/COMMIT around it, and costs one trip to the connection's
+        thread instead of three. The write lock keeps it out of another coroutine's
+        transaction on the same connection.
         """
         async with self._write_lock:
             cur = await self.conn.execute(sql, params)
             return cur.rowcount
+
+    async def execute_alone(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one write statement as its own transaction (the same as `execute`)."""
+        return await self.execute(sql, params)
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """Run one write statement for many rows in one transaction."""

@@ -25,7 +25,9 @@ from bot.i18n import Translator
 from bot.tabular import read_table_bytes
 from handlers.roster import apply_plan, plan_from_table
 from storage import delegates, registrations, users
+from storage.users import ChatUser
 from testkit.fake_telegram import FakeTelegram
+from testkit.people import seed
 from testkit.telegram_harness import TelegramChat, buttons, start_channel
 from tests.conftest import DELEGATE_ID, ORGANISER_ID, make_config
 
@@ -544,3 +546,37 @@ async def test_console_main_flow_asks_for_the_code_confirms_and_registers(
     assert "Mã đại biểu: DB001" in out and "Số ghế: A01" in out
     assert "<b>" not in out
     assert await linked_code(app, "ha-console", platform="console") == "DB001"
+
+
+async def test_confirming_ends_the_step_links_and_forgets_failures_or_links_nothing(
+    app: App,
+) -> None:
+    """storage.registrations.confirm: each outcome, as stored."""
+    db = app.services.db
+    people = await seed(app, 2, registered=0)
+    now, later = "2026-08-11T00:00:00.000+00:00", "2026-08-11T00:01:00.000+00:00"
+    for account in ("1", "2", "3"):
+        await users.touch(db, ChatUser("telegram", account, account, "A"), now)
+        await users.set_step(db, "telegram", account, "registration.confirm", {"x": 1})
+        await registrations.record_failure(db, "telegram", account, now)
+    first, second = people[0].delegate.id, people[1].delegate.id
+
+    async def state(account: str) -> tuple[str | None, int | None, int]:
+        user = await users.get(db, "telegram", account)
+        assert user is not None
+        failures = await registrations.failures_since(db, "telegram", account, "2000")
+        return (user.step, await registrations.delegate_id_of(db, "telegram", account),
+                len(failures))
+
+    assert await registrations.confirm(db, "telegram", "1", first, "invite_code", later)
+    assert await state("1") == (None, first, 0)
+    # the delegate is taken: the step ends, nothing is linked, the failures stay
+    assert not await registrations.confirm(db, "telegram", "2", first, "invite_code", later)
+    assert await state("2") == (None, None, 1)
+    # the account is linked already: the same
+    await users.set_step(db, "telegram", "1", "registration.confirm", {})
+    assert not await registrations.confirm(db, "telegram", "1", second, "phone", later)
+    assert await state("1") == (None, first, 0)
+    # a delegate that no longer exists: nothing linked, the step still ends
+    assert not await registrations.confirm(db, "telegram", "3", 99_999, "invite_code", later)
+    assert await state("3") == (None, None, 1)

@@ -15,7 +15,8 @@ import pytest
 
 from bot.formats.agenda import read_agenda
 from bot.i18n import Translator
-from bot.when import Misread, describe, parse_clock, read_moment
+from bot.localtime import LocalDates
+from bot.when import Misread, parse_clock, read_moment
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 MORNING = datetime(2026, 8, 11, 0, 30, tzinfo=UTC)  # Tuesday 11/08/2026 07:30 in Hanoi
@@ -150,12 +151,15 @@ def test_a_programme_clock_out_of_range_is_a_problem_at_its_line() -> None:
         (2, "agenda.problem.bad_time", {"value": "26h"})]
 
 
-def test_moments_are_said_in_full_with_the_zone_people_say() -> None:
+def test_moments_are_said_one_way_with_the_year_only_when_not_this_year() -> None:
     texts = Translator.load()
     vi, en = texts.in_language("vi"), texts.in_language("en")
+    dates = LocalDates.at(HANOI, at(2026, 8, 10, 20, 0))
     moment = at(2026, 8, 11, 8, 30).astimezone(UTC)
-    assert describe(vi, moment, HANOI) == "08:30, Thứ Ba 11/08/2026"
-    assert describe(en, moment, HANOI) == "08:30, Tuesday 11/08/2026"
+    assert dates.when(vi, moment) == "08:30, Thứ Ba 11/08"
+    assert dates.when(en, moment) == "08:30, Tuesday 11/08"
+    next_year = at(2027, 1, 2, 8, 0).astimezone(UTC)
+    assert dates.when(vi, next_year) == "08:00, Thứ Bảy 02/01/2027"
     hanoi = Translator.load(timezone="Asia/Ho_Chi_Minh")
     paris = Translator.load(timezone="Europe/Paris")
     assert hanoi.implicit("vi")["timezone"] == "giờ Việt Nam"

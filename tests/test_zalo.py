@@ -525,11 +525,11 @@ async def test_an_organiser_schedules_on_zalo_the_time_echoed_in_full(
     (bad,) = await zalo.send(ZALO_ORGANISER, "thứ tám 8h")
     assert bad.startswith("Không có ngày “thứ tám” trong tuần")
     (echo,) = await zalo.send(ZALO_ORGANISER, "mai 8h")
-    assert echo == "Gửi lúc 08:00, Thứ Tư 12/08/2026 (giờ Việt Nam)?\n" + numbered(
+    assert echo == "Gửi lúc 08:00, Thứ Tư 12/08 (giờ Việt Nam)?\n" + numbered(
         "Đúng, hẹn giờ gửi", "Nhập thời điểm khác", "Hủy")
     assert await broadcasts.with_status(app.services.db, "scheduled") == []
     (done,) = await zalo.send(ZALO_ORGANISER, "1")
-    assert done == ("🕑 Đã hẹn gửi thông báo #1 lúc 08:00, Thứ Tư 12/08/2026. "
+    assert done == ("🕑 Đã hẹn gửi thông báo #1 lúc 08:00, Thứ Tư 12/08. "
                     "Gõ /scheduled để xem hoặc hủy.")
     (item,) = await broadcasts.with_status(app.services.db, "scheduled")
     assert item.send_at == to_iso(datetime(2026, 8, 12, 8, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")))

@@ -49,10 +49,10 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.app import App
+from bot.channels import connections
 from bot.channels.base import Capabilities, ChannelSpec, PlatformUnreachable, TokenRejected
 from bot.channels.retry import GaveUp, RetryPolicy
 from bot.channels.telegram_retry import RetryingLimiter
@@ -112,10 +112,15 @@ async def discover(config: Config) -> Capabilities:
 
 
 def _quiet_raw_sends() -> None:
-    """Silence the one warning PTB gives for `do_api_request("sendMessage")` (the outbox's
-    raw send, chosen on purpose); every other warning stays."""
-    warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage' instead of",
-                            category=PTBUserWarning, module=__name__)
+    """Silence the warning PTB gives for `do_api_request("sendMessage")` and
+    `("editMessageText")` (the raw sends, chosen on purpose); every other warning stays."""
+    warnings.filterwarnings(
+        "ignore", message=r"Please use 'Bot\.(sendMessage|editMessageText)' instead of",
+        category=PTBUserWarning, module=__name__)
+
+
+# Every text goes as Telegram HTML, without link previews.
+_HTML = {"parse_mode": ParseMode.HTML, "link_preview_options": {"is_disabled": True}}
 
 
 def _inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -190,21 +195,22 @@ class TelegramChannel:
             .base_file_url(f"{base}/file/bot")
             .concurrent_updates(True)
             # httpcore checks every pooled connection on every request: a small pool is
-            # much faster than the default 256 (bench/updates.py), waiting a bit for a slot.
-            .connection_pool_size(POOL_SIZE)
-            .pool_timeout(POOL_TIMEOUT)
-            .read_timeout(read_timeout)
-            .get_updates_read_timeout(read_timeout + poll_timeout)
+            # much faster than the default 256 (bench/updates.py), waiting a bit for a slot;
+            # and its connections answer that check cheaply (bot/channels/connections.py).
+            .request(connections.request(POOL_SIZE, pool_timeout=POOL_TIMEOUT,
+                                         read_timeout=read_timeout))
+            .get_updates_request(connections.request(1, pool_timeout=1.0,
+                                                     read_timeout=read_timeout + poll_timeout))
             .rate_limiter(limiter)
             .build()
         )
         # The outbox has connections of its own, so a broadcast never keeps a reply waiting
         # for one: as many as the delivery worker sends at once ([delivery] connections).
-        connections = outbox_connections or app.services.config.delivery.connections
+        outbox_pool = outbox_connections or app.services.config.delivery.connections
         self.outbox_bot = Bot(
             config.token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot",
-            request=HTTPXRequest(connection_pool_size=connections,
-                                 pool_timeout=POOL_TIMEOUT, read_timeout=read_timeout),
+            request=connections.request(outbox_pool, pool_timeout=POOL_TIMEOUT,
+                                        read_timeout=read_timeout),
         )
         private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
         self.application.add_handler(MessageHandler(private, self._on_message))
@@ -322,34 +328,34 @@ class TelegramChannel:
         """Send a reply, split at Telegram's limit; choices go with the last part."""
         await self._send(int(chat_id), reply, None)
 
-    async def _send(self, chat_id: int, reply: Reply, language: str | None) -> list[Message]:
+    async def _send(self, chat_id: int, reply: Reply, language: str | None) -> None:
         markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = _inline_keyboard(reply)
         if reply.request_contact:
             label = html.unescape(self.app.texts.t(language, "registration.share_phone"))
             markup = ReplyKeyboardMarkup([[KeyboardButton(label, request_contact=True)]],
                                          resize_keyboard=True, one_time_keyboard=True)
         if reply.attachment is not None and len(split_html(reply.text, CAPTION_LIMIT)) == 1:
-            return [await self._send_file(chat_id, reply.attachment, reply.text, markup)]
-        sent = []
+            await self._send_file(chat_id, reply.attachment, reply.text, markup)
+            return
         text = reply.text
         if reply.picture is not None:
             fits = len(split_html(text, CAPTION_LIMIT)) == 1
-            sent.append(await self.application.bot.send_photo(
+            await self.application.bot.send_photo(
                 chat_id, InputFile(reply.picture.data, filename=reply.picture.file_name),
                 caption=text if fits else None, parse_mode=ParseMode.HTML,
-                reply_markup=markup if fits else None))
+                reply_markup=markup if fits else None)
             if fits:
-                return sent
+                return
         parts = split_html(text, DECLARED.text_limit)
         for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            sent.append(await self.application.bot.send_message(
-                chat_id, part, parse_mode=ParseMode.HTML,
-                reply_markup=markup if last else None, disable_web_page_preview=True,
-            ))
+            params: dict[str, Any] = {"chat_id": chat_id, "text": part, **_HTML}
+            if markup is not None and i == len(parts) - 1:
+                params["reply_markup"] = markup
+            # Raw, as the outbox sends (see deliver): through the retrying limiter, without
+            # building a Message object of the answer, which nothing reads.
+            await self.application.bot.do_api_request("sendMessage", params)
         if reply.attachment is not None:  # text too long for a caption: the file after it
-            sent.append(await self._send_file(chat_id, reply.attachment, None, None))
-        return sent
+            await self._send_file(chat_id, reply.attachment, None, None)
 
     async def _send_file(self, chat_id: int, attachment: Attachment, caption: str | None,
                          markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None) -> Message:
@@ -476,9 +482,12 @@ class TelegramChannel:
                 split_html(reply.text, DECLARED.text_limit)) > 1:
             return False
         try:
-            await question.edit_text(reply.text, parse_mode=ParseMode.HTML,
-                                     reply_markup=_inline_keyboard(reply),
-                                     disable_web_page_preview=True)
+            params: dict[str, Any] = {"chat_id": question.chat_id,
+                                      "message_id": question.message_id, "text": reply.text,
+                                      **_HTML}
+            if (markup := _inline_keyboard(reply)) is not None:
+                params["reply_markup"] = markup
+            await self.application.bot.do_api_request("editMessageText", params)  # raw: _send
         except TelegramError as exc:
             log.debug("could not edit the question into its answer: %s", exc)
             return False

@@ -31,7 +31,7 @@ from bot.text import html_to_plain
 from bot.web import charts, live
 from bot.web.charts import percent
 from bot.web.render import Web, organiser_only, session_of, web_of
-from bot.when import Misread, describe, read_moment
+from bot.when import Misread, read_moment
 from handlers.announce_when import schedule_at
 from handlers.announcements import KINDS, queue_now, render
 from storage import broadcasts, delegates, outbox, registrations
@@ -75,9 +75,9 @@ async def _page(request: Request, *, status: int = 200, **context: object) -> Re
     for item in await broadcasts.recent(db, HISTORY, unless_empty=("reminder",)):
         history.append((item, await outbox.counts(db, item.id)))
     lang = web.language(session_of(request))
-    tz = web.services.config.event.tz
     t = web.services.texts.in_language(lang)
-    when = {item.id: describe(t, from_iso(item.send_at or item.created_at), tz)
+    dates = web.services.dates()
+    when = {item.id: dates.when(t, from_iso(item.send_at or item.created_at))
             for item, _ in history}
     return web.render(request, "announce.html", status=status, history=history, when=when,
                       audiences=await _audiences(web), max_text=MAX_TEXT, **context)
@@ -152,8 +152,8 @@ async def send(request: Request) -> Response:
         when = read_moment(typed, services.config.event.tz, now)
         if isinstance(when, Misread) or when <= now:
             reason = (html_to_plain(t(when.key, value=when.value)) if isinstance(when, Misread)
-                      else html_to_plain(t("announce.past_when", when=describe(
-                          t, when, services.config.event.tz))))
+                      else html_to_plain(t("announce.past_when",
+                                           when=services.dates().when(t, when))))
             return await _page(request, status=400, body=body, chosen=chosen,
                                problem="web.announce.bad_when", reason=reason)
         broadcast_id = await schedule_at(services, body, audience, _actor(request), when,
@@ -183,7 +183,7 @@ async def one(request: Request) -> Response:
     lang = web.language(session_of(request))
     shown = Markup(render(web.services, lang, item.body).replace("\n", "<br>\n"))
     t = web.services.texts.in_language(lang)
-    when = describe(t, from_iso(item.send_at or item.created_at), web.services.config.event.tz)
+    when = web.services.dates().when(t, from_iso(item.send_at or item.created_at))
     return web.render(request, "announce_one.html", item=item, counts=counts, missed=missed,
                       shown=shown, when=when, total=sum(counts.values()), charts=charts)
 
