@@ -38,6 +38,7 @@ class Command:
     organiser: bool = False
     listed: bool | Literal["registered"] = True  # "registered": listed to registered people
     registered: bool = False
+    also: Callable[[Context], bool] | None = None  # who else may use an organiser command
 
 
 class _KeyedLocks:
@@ -76,13 +77,15 @@ class Router:
         self._locks = _KeyedLocks()
 
     def command(self, name: str, handler: Handler, *, organiser: bool = False,
-                listed: bool | Literal["registered"] = True, registered: bool = False) -> None:
-        """Route `/name` to `handler`; organiser commands are refused to everyone else, and
-        `registered` ones (about a delegate's seat) to people not registered yet, to whom
-        they are not listed either (nor those `listed="registered"`)."""
+                listed: bool | Literal["registered"] = True, registered: bool = False,
+                also: Callable[[Context], bool] | None = None) -> None:
+        """Route `/name` to `handler`; organiser commands are refused to everyone else (but
+        those `also` lets in, such as the check-in desk's checkers), and `registered` ones
+        (about a delegate's seat) to people not registered yet, to whom they are not listed
+        either (nor those `listed="registered"`)."""
         if name in self.commands:
             raise ValueError(f"command /{name} registered twice")
-        self.commands[name] = Command(name, handler, organiser, listed, registered)
+        self.commands[name] = Command(name, handler, organiser, listed, registered, also)
 
     def choice(self, prefix: str, handler: Handler, *, organiser: bool = False,
                registered: bool = False) -> None:
@@ -196,7 +199,8 @@ class Router:
         command = self.commands.get(name)
         if command is None:
             return ctx.reply("fallback.unknown_command", command=f"/{name}")
-        if command.organiser and not ctx.is_organiser:
+        if command.organiser and not ctx.is_organiser and not (
+                command.also is not None and command.also(ctx)):
             log.info("refused /%s to %s", name, ctx.who)
             return ctx.reply("error.organisers_only")
         await ctx.clear_step()

@@ -4,8 +4,11 @@ button (a number on Zalo) that sends its file; and a session's documents in /age
 Who may read what is `bot.document_access.may_read`, asked here for the list, again at the
 press (the document may have been withdrawn, or the person's seat changed meanwhile), and by
 the notices. A file goes straight to the person who asked (`bot.document_send`: uploaded
-once, then by its file_id); on a platform that cannot carry files the answer says where the
-document can be read instead (Telegram, or the organisers' desk), and never carries a link.
+once, then by its file_id). On a platform that cannot carry files (Zalo) the answer is a
+download link for that person and that document (`bot.document_links`: 24 hours, used
+once); a restricted document is never sent as a link, and without the web server's public
+address there is no link: the answer then says where the document can be read instead
+(Telegram, or the organisers' desk).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import logging
 import math
 from collections.abc import Iterable
 
-from bot import document_send
+from bot import document_links, document_send
 from bot.clock import from_iso, to_iso
 from bot.context import Context
 from bot.document_access import Reader, may_read, reader_for, seats_taken, visible
@@ -130,7 +133,7 @@ async def on_pick(ctx: Context) -> Reply | None:
     if item is None or not readable([item], reader, now):
         return ctx.reply("documents.gone")
     if not document_send.can_send(ctx.services, ctx.msg.platform):
-        return ctx.reply("documents.not_on_platform", title=item.title)
+        return await _link_or_where(ctx, reader, item)
     caption = ctx.t("documents.caption", title=item.title, version=item.version)
     try:
         await document_send.send(ctx.services, ctx.msg.platform, ctx.msg.chat_id, item, caption)
@@ -142,6 +145,18 @@ async def on_pick(ctx: Context) -> Reply | None:
     if f":{origin}" == LISTED and ctx.capabilities.buttons:
         return await _listing(ctx, reader, sent=item)
     return None
+
+
+async def _link_or_where(ctx: Context, reader: Reader, item: Document) -> Reply:
+    """Answer on a platform without files: a download link, else where to read it."""
+    link = await document_links.make(ctx.services, platform=ctx.msg.platform,
+                                     user_id=ctx.msg.user_id, delegate_id=reader.delegate_id,
+                                     document=item)
+    if link is None:
+        return ctx.reply("documents.not_on_platform", title=item.title)
+    log.info("%s got a download link of document %s", ctx.who, item.id)
+    return ctx.reply("documents.link", title=item.title, link=link,
+                     hours=document_links.LINK_HOURS)
 
 
 def register(router: Router) -> None:

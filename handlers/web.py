@@ -1,9 +1,9 @@
 """/web: an organiser's one-time link to the dashboard; `/web logout` ends their sessions.
 
 The link is valid for ten minutes and opens one session (bot/web/auth.py); it goes only to
-the organiser who asked, in their private chat. A delegate's /web is refused by the router.
-The link's session has the organiser role; the check-in desk's checkers (issue 14) are to
-get links with `storage.web_sessions.CHECKER`, whose sessions open no organiser page.
+the person who asked, in their private chat. An organiser's session opens every page; a
+checker's (`[organisers.checkers]`, the check-in desk's staff) has the checker role and opens
+the check-in desk only. Anyone else's /web (a delegate's) is refused by the router.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from bot.context import Context
 from bot.model import Reply
 from bot.router import Router
 from bot.web import auth
+from handlers.checkin import is_staff
 from storage import web_sessions
 
 log = logging.getLogger(__name__)
@@ -32,12 +33,14 @@ async def web(ctx: Context) -> Reply:
         return ctx.reply("web.usage")
     if not settings.enabled:
         return ctx.reply("web.disabled")
+    role = web_sessions.ORGANISER if ctx.is_organiser else web_sessions.CHECKER
     link = await auth.make_link(ctx.db, ctx.services.clock, settings, actor=ctx.actor,
-                                language=ctx.lang)
-    log.info("%s asked for a dashboard link", ctx.who)
-    return ctx.reply("web.link", link=link, minutes=auth.LINK_MINUTES)
+                                role=role, language=ctx.lang)
+    log.info("%s asked for a dashboard link (%s)", ctx.who, role)
+    key = "web.link" if role == web_sessions.ORGANISER else "web.link_checker"
+    return ctx.reply(key, link=link, minutes=auth.LINK_MINUTES)
 
 
 def register(router: Router) -> None:
-    """Add /web for organisers."""
-    router.command("web", web, organiser=True)
+    """Add /web for organisers (and the check-in desk's checkers: the desk only)."""
+    router.command("web", web, organiser=True, also=is_staff)

@@ -4,7 +4,8 @@ An organiser asks the bot for /web (through the fake Telegram), opens the link, 
 overview at a URL without the token, sees the counts, and watches the registered count move
 when a delegate registers, without reloading; then opens Đại biểu, a delegate's page and
 Nhật ký, and sends an announcement from Thông báo whose progress reaches 100% without a
-reload. A screenshot of each page (in Vietnamese) is taken; with DELEGATE_BOT_SCREENSHOTS
+reload; publishes a document from Tài liệu (checked, previewed, listed). A screenshot of
+each page (in Vietnamese) is taken; with DELEGATE_BOT_SCREENSHOTS
 set to a folder they are kept there (the README's are in docs/screenshots).
 
 Chromium is the system's (`apt-get install chromium`; `.ci/run` installs it when missing),
@@ -27,12 +28,14 @@ from bot import demo
 from bot.app import App
 from bot.clock import FixedClock, to_iso
 from bot.web import live
-from storage import attendance, delegates, outbox, registrations, users
+from handlers import document_publish
+from storage import agenda, attendance, delegates, documents, outbox, registrations, users
 from storage.users import ChatUser
 from testkit.fake_telegram import FakeTelegram
 from testkit.telegram_harness import TelegramChat, start_channel
 from testkit.zalo_harness import free_port
 from tests.conftest import ORGANISER_ID, make_config
+from tests.doc_files import pdf
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 TIMEOUT_MS = 15_000
@@ -101,6 +104,22 @@ async def check_in_the_morning(app: App, count: int) -> None:
     for person in officials[:count]:
         await attendance.check_in(app.services.db, attendance.Checkin(
             person.id, "2026-08-11/am", now, "staff", "telegram", "7007", "Tổ đón tiếp"))
+
+
+async def publish_documents(app: App) -> None:
+    """Publish a few congress documents as an organiser would (one later withdrawn)."""
+    services = app.services
+    first = (await agenda.all_sessions(services.db))[0]
+    for title, options, pages in (
+        ("Dự thảo Báo cáo chính trị", {"session": str(first.id)}, 40),
+        ("Danh sách giới thiệu bầu cử Ban Chấp hành", {"audience": "official"}, 3),
+        ("Chương trình Đại hội (bản cũ)", {}, 1),
+    ):
+        data = pdf(*[f"{title}, trang {n}" for n in range(1, pages + 1)], compress=False)
+        plan = await document_publish.prepare(services, f"{title}.pdf", data, title, options)
+        done = await document_publish.publish(services, plan, data, f"telegram:{ORGANISER_ID}")
+    assert await documents.withdraw(services.db, done.document_id,
+                                    to_iso(services.clock.now()))
 
 
 async def register(app: App, delegate_id: int, user_id: int) -> int:
@@ -210,9 +229,23 @@ async def test_an_organiser_logs_in_from_the_bot_and_watches_the_dashboard_move(
             await page.click("text=Bầu cử Ban Chấp hành Đảng bộ Khối")
             await expect(page.locator(".message")).to_contain_text("Trần Thị Ánh")
             await page.screenshot(path=str(shots / "ket-qua.png"))
+            # A document published from Tài liệu: checked, previewed, then listed.
+            await publish_documents(dashboard)
+            await page.click("nav >> text=Tài liệu")
+            await page.set_input_files("input[name=file]", files=[{
+                "name": "quy-che-bau-cu.pdf", "mimeType": "application/pdf",
+                "buffer": pdf("Quy chế bầu cử", "Điều 1")}])
+            await page.fill("input[name=title]", "Quy chế bầu cử")
+            await page.check("input[name=notify]")
+            await page.click("button:has-text('Kiểm tra và xem trước')")
+            await expect(page.locator(".message")).to_contain_text("Quy chế bầu cử")
+            await page.click("button:has-text('Đăng tài liệu')")
+            await expect(page.locator("table.list")).to_contain_text("Quy chế bầu cử")
+            await expect(page.locator("table.list")).to_contain_text("Đã thu hồi")
+            await page.screenshot(path=str(shots / "tai-lieu.png"), full_page=True)
             # A card scanned at the desk: the overview open beside it counts one more, live.
             beside = await context.new_page()
-            await beside.goto(page.url.split("/results")[0] + "/")
+            await beside.goto(dashboard.services.config.web.base_url + "/")
             present = beside.locator("[data-live=att]")
             await expect(present).to_have_text("150/299")
             card = await delegates.checkin_token(dashboard.services.db, late_official.id)

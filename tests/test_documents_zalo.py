@@ -1,6 +1,6 @@
 """Congress documents on Zalo, which cannot carry files: the list comes numbered, and a
-number answers where the document can be read (Telegram, or the organisers' desk), never
-with a link."""
+number answers, when the bot has no public web address, where the document can be read
+(Telegram, or the organisers' desk), never with a link (links: tests/test_document_links.py)."""
 
 from __future__ import annotations
 

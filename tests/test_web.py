@@ -359,6 +359,41 @@ async def test_web_in_chat_sends_an_organiser_a_link_and_refuses_a_delegate(
         await channel.stop()
 
 
+async def test_web_in_chat_gives_a_checker_a_link_to_the_desk_only(
+    tmp_path: Path, clock: FixedClock, fake: FakeTelegram
+) -> None:
+    """A checker ([organisers.checkers]) is not an organiser, yet their /web gets a link;
+    its session opens the check-in desk and no organiser page. A delegate's stays refused."""
+    checker = 7007
+    fake.declare_chat(checker)
+    app = await App.open(make_config(tmp_path, web={"enabled": True, "public_url": PUBLIC},
+                                     organisers={"checkers": {"telegram": [checker]}}),
+                         clock=clock)
+    channel = await start_channel(app, fake)
+    try:
+        tg = TelegramChat(fake, channel)
+        assert await tg.texts(DELEGATE_ID, "/web") == ["Lệnh này chỉ dành cho Ban Tổ chức."]
+        (answer,) = await tg.texts(checker, "/web")
+        assert answer.startswith("Liên kết đăng nhập bàn điểm danh")
+        link = re.search(rf"{re.escape(PUBLIC)}/login\?t=[\w-]+", answer)
+        assert link is not None
+        async with web_client(app) as client:
+            done = await client.post("/login", data={"t": token_of(link.group(0))})
+            assert done.status_code == 303
+            assert (await client.get("/checkin")).status_code == 200
+            for page in ("/", "/delegates", "/documents", "/announce"):
+                refused = await client.get(page)
+                assert refused.status_code == 403, page
+                assert "chỉ mở được bàn điểm danh" in refused.text
+        (entry,) = await audit.search(app.services.db, action="web.login")
+        assert entry.actor == f"telegram:{checker}" and entry.details == {"role": "checker"}
+        assert await tg.texts(checker, "/web logout") == [
+            "Đã đăng xuất 1 phiên trên trình duyệt."]
+    finally:
+        await channel.stop()
+        await app.close()
+
+
 async def test_web_in_chat_says_when_the_dashboard_is_off(tmp_path: Path, clock: FixedClock,
                                                           fake: FakeTelegram) -> None:
     app = await App.open(make_config(tmp_path), clock=clock)
@@ -433,7 +468,8 @@ async def test_every_route_refuses_without_a_session_and_to_a_checker(
     await seed(app, 2)
     routes = every_route(app)
     assert len(routes) >= 20
-    public = {("GET", "/login"), ("POST", "/login")}
+    public = {("GET", "/login"), ("POST", "/login"),  # their token is their proof; the
+              ("GET", "/documents/file"), ("POST", "/documents/file")}  # links' own tests
     for method, path in routes:
         if (method, path) in public:
             continue

@@ -2,10 +2,11 @@
 
 Every answer carries a Content-Security-Policy that allows scripts, styles and pictures
 from the bot itself only (no inline script, nothing from the internet), `X-Frame-Options:
-DENY` and `Referrer-Policy: no-referrer`. A POST (but the login form, whose one-time token
-is its proof) must come with an open session and carry that session's CSRF token, in the
-form field `csrf` or the `X-CSRF-Token` header: otherwise 403, before the page sees it. A
-form body over `MAX_FORM` (an upload at the files' limit and its form) gets 413.
+DENY` and `Referrer-Policy: no-referrer`. A POST (but the login form and a document's
+download link, whose one-time token is their proof) must come with an open session and
+carry that session's CSRF token, in the form field `csrf` or the `X-CSRF-Token` header:
+otherwise 403, before the page sees it. A form body over `MAX_FORM` (an upload at the
+files' limit and its form) gets 413.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot import document_links
 from bot.filelimits import LIMITS
 from bot.web import auth
 from bot.web.render import Web
@@ -27,7 +29,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "form-action 'self'; frame-ancestors 'none'")
 HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-frame-options", b"DENY"),
            (b"referrer-policy", b"no-referrer"), (b"x-content-type-options", b"nosniff")]
-UNGUARDED_POSTS = (auth.LOGIN_PATH,)
+UNGUARDED_POSTS = (auth.LOGIN_PATH, document_links.PATH)  # their token is their proof
 STATIC_PATH = "/static/"
 
 

@@ -22,6 +22,8 @@ from bot.web import (
     audit_page,
     checkin_page,
     delegates_page,
+    document_download,
+    documents_page,
     live,
     login,
     overview_page,
@@ -38,8 +40,8 @@ if TYPE_CHECKING:
     from bot.app import App
 
 PAGES: tuple[ModuleType, ...] = (login, overview_page, delegates_page, replace_page, agenda_page,
-                                 announce_page, results_page, checkin_page, print_page,
-                                 audit_page, live)
+                                 announce_page, results_page, documents_page, checkin_page,
+                                 print_page, document_download, audit_page, live)
 
 
 def build(app: App, pages: tuple[ModuleType, ...] = PAGES) -> ASGIApp:
