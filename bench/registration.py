@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import html
 import io
@@ -458,16 +459,19 @@ async def registration_baseline(count: int, timeout: float) -> JSON:
 
 
 def set_pool_size(size: int) -> None:
-    """Make every Application built in this process use an httpx pool of `size` connections.
+    """Make every Application built in this process with python-telegram-bot's own request
+    objects use an httpx pool of `size` connections (the baseline echo bot).
 
-    Bench-only: the product's TelegramChannel keeps python-telegram-bot's default (256).
+    The product's TelegramChannel brings its own small pools (bot/channels/connections.py),
+    which python-telegram-bot then refuses to resize: it keeps them.
     """
     from telegram.ext import ApplicationBuilder
 
     build = ApplicationBuilder.build
 
     def sized(self: ApplicationBuilder) -> Any:  # type: ignore[type-arg]
-        self.connection_pool_size(size)
+        with contextlib.suppress(RuntimeError):  # a request instance of its own was set
+            self.connection_pool_size(size)
         return build(self)
 
     ApplicationBuilder.build = sized  # type: ignore[method-assign]
