@@ -46,7 +46,6 @@ import io
 import json
 import os
 import pstats
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -54,6 +53,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from bench.common import (
+    FakeServer,
     RunningBot,
     peak_rss_mb,
     percentile,
@@ -180,54 +180,10 @@ async def _serve_fake() -> None:
     await fake.stop()
 
 
-class FakeServer:
-    """Steer the fake server process: start it, send it commands, stop it."""
-
-    def __init__(self) -> None:
-        self.port = 0
-        self._proc: asyncio.subprocess.Process | None = None
-        self._lock = asyncio.Lock()
-
-    async def start(self) -> None:
-        """Start the process and learn its port."""
-        self._proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.broadcast", "--phase", "fake",
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        self.port = (await self._read())["port"]
-
-    async def _read(self) -> Any:
-        assert self._proc is not None and self._proc.stdout is not None
-        line = await self._proc.stdout.readline()
-        if not line:
-            raise RuntimeError("the fake server process ended")
-        return json.loads(line)
-
-    async def call(self, op: str, **args: Any) -> Any:
-        """Send one command and return its answer."""
-        assert self._proc is not None and self._proc.stdin is not None
-        async with self._lock:
-            self._proc.stdin.write((json.dumps({"op": op, **args}) + "\n").encode())
-            await self._proc.stdin.drain()
-            return await self._read()
-
-    async def stop(self) -> None:
-        """Stop the process."""
-        if self._proc is None or self._proc.stdin is None:
-            return
-        self._proc.stdin.write(b'{"op": "stop"}\n')
-        await self._proc.stdin.drain()
-        self._proc.stdin.close()
-        try:
-            await asyncio.wait_for(self._proc.wait(), 10)
-        except TimeoutError:
-            self._proc.kill()
-            await self._proc.wait()
-
-
 @contextlib.asynccontextmanager
 async def fake_server() -> AsyncIterator[FakeServer]:
     """Run the fake server process for the block."""
-    server = FakeServer()
+    server = FakeServer("bench.broadcast")
     await server.start()
     try:
         yield server

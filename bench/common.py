@@ -168,3 +168,51 @@ async def running_bot(port: int, recipients: int, *, token: str, organiser: int,
                 await task
         finally:
             await app.close()
+
+
+class FakeServer:
+    """Steer a benchmark's fake server process (`python -m MODULE --phase fake`, answering
+    JSON-line commands on stdin): start it, send it commands, stop it."""
+
+    def __init__(self, module: str) -> None:
+        self.module = module
+        self.port = 0
+        self.info: dict[str, Any] = {}
+        self._proc: asyncio.subprocess.Process | None = None
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        """Start the process and learn its port."""
+        self._proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", self.module, "--phase", "fake",
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.info = await self._read()
+        self.port = self.info["port"]
+
+    async def _read(self) -> Any:
+        assert self._proc is not None and self._proc.stdout is not None
+        line = await self._proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the fake server process ended")
+        return json.loads(line)
+
+    async def call(self, op: str, **args: Any) -> Any:
+        """Send one command and return its answer."""
+        assert self._proc is not None and self._proc.stdin is not None
+        async with self._lock:
+            self._proc.stdin.write((json.dumps({"op": op, **args}) + "\n").encode())
+            await self._proc.stdin.drain()
+            return await self._read()
+
+    async def stop(self) -> None:
+        """Stop the process."""
+        if self._proc is None or self._proc.stdin is None:
+            return
+        self._proc.stdin.write(b'{"op": "stop"}\n')
+        await self._proc.stdin.drain()
+        self._proc.stdin.close()
+        try:
+            await asyncio.wait_for(self._proc.wait(), 10)
+        except TimeoutError:
+            self._proc.kill()
+            await self._proc.wait()

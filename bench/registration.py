@@ -29,12 +29,16 @@ accounts linked to the wrong delegate or delegates linked twice. Baseline: a bar
 python-telegram-bot ``Application`` (same fake server, same polling and concurrency
 settings) whose handlers only echo the text or the callback data back, hit by
 the same rounds. httpx slows down when its pool holds many connections (httpcore scans the
-whole pool on every request), so both are run again with a pool of ``--small-pool``
-connections instead of PTB's default 256 (a bench-only patch of ``ApplicationBuilder``).
+whole pool on every request), so the baseline is run again with a pool of ``--small-pool``
+connections instead of PTB's default 256 (a bench-only patch of ``ApplicationBuilder``; the
+bot brings its own small pools, which it keeps: its second run repeats the first).
 
 Every phase runs in its own subprocess so that each peak RSS (VmHWM) belongs to one phase.
-The fake server shares the process and event loop with the bot (as in the end-to-end tests),
-so latencies include its work; the baseline pays the same. Nothing about time is asserted.
+The fake server runs in a process of its own (as in bench.broadcast and bench.updates), so
+that its work (parsing and checking each request as Telegram would) is not taken from the bot
+on this 2-core machine; the rounds run there (every update pushed, every answer stamped) and
+the bot's process waits for them; the baseline is measured the same way. Nothing about time
+is asserted.
 """
 
 from __future__ import annotations
@@ -43,8 +47,10 @@ import argparse
 import asyncio
 import contextlib
 import csv
+import functools
 import html
 import io
+import json
 import logging
 import random
 import sqlite3
@@ -56,7 +62,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from bench.common import peak_rss_mb, percentile, print_result, print_table, run_child, run_phase
+from bench.common import (
+    FakeServer,
+    peak_rss_mb,
+    percentile,
+    print_result,
+    print_table,
+    run_child,
+    run_phase,
+)
 
 JSON = dict[str, Any]
 Verdict = Literal["match", "skip", "wrong"]
@@ -301,6 +315,85 @@ def _is(expected: str, *, skip: tuple[str, ...] = (), button: str | None = None)
     return verdict
 
 
+# ---------------------------------------------------------------- the fake, in its own process
+# As in bench.broadcast: the fake Bot API server runs in a process of its own, so that its
+# CPU (parsing and checking every request as Telegram would) is not taken from the bot under
+# test; the rounds (push every update, stamp every answer) run there, steered by JSON lines.
+async def _nothing() -> None:
+    return None
+
+
+def _push_from(fake: Any, pushes: dict[int, JSON], chat: int) -> None:
+    what = pushes[chat]
+    if "callback" in what:
+        fake.push_callback(chat, what["callback"])
+    else:
+        fake.push_text(chat, what["text"], first_name=what.get("first_name", "Test"))
+
+
+async def _serve_fake() -> None:
+    """Run the fake and the rounds it is told to run, until "stop"."""
+    from testkit.fake_telegram import FakeTelegram
+
+    fake = FakeTelegram()
+    await fake.start()
+    clock = SendClock(fake)
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=64 * 1024 * 1024)  # a round names every chat
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+
+    def answer(value: Any) -> None:
+        sys.stdout.write(json.dumps(value) + "\n")
+        sys.stdout.flush()
+
+    answer({"port": fake.port, "token": fake.token})
+    while line := await reader.readline():
+        cmd = json.loads(line)
+        if cmd["op"] == "stop":
+            break
+        if cmd["op"] == "round":
+            expect = {int(c): _is(e["text"], skip=tuple(e.get("skip", ())), button=e.get("button"))
+                      for c, e in cmd["expect"].items()}
+            pushes = {int(c): p for c, p in cmd["push"].items()}
+            answer(await run_round(clock, fake, expect, functools.partial(_push_from, fake, pushes),
+                                   _nothing, cmd["timeout"]))
+    await fake.stop()
+
+
+class RemoteFake:
+    """The fake in its own process, as the bot and the baseline see it: an address, a token,
+    and rounds to run."""
+
+    def __init__(self) -> None:
+        self.server = FakeServer("bench.registration")
+        self.sleep = asyncio.sleep  # the channel's retries wait for real (no 429 expected)
+
+    async def start(self) -> None:
+        """Start the fake's process."""
+        await self.server.start()
+        self.token: str = self.server.info["token"]
+        self.port: int = self.server.port
+        self.base_url = f"http://127.0.0.1:{self.port}/bot"
+        self.base_file_url = f"http://127.0.0.1:{self.port}/file/bot"
+
+    async def round(self, expect: dict[int, JSON], push: dict[int, JSON],
+                    wait_handled: Callable[[], Any], timeout: float) -> JSON:
+        """Run one round in the fake's process; then let every handler here finish."""
+        figures: JSON = await self.server.call("round", expect=expect, push=push,
+                                               timeout=timeout)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wait_handled(), timeout)
+        return figures
+
+    async def stop(self) -> None:
+        """Stop the fake's process."""
+        await self.server.stop()
+
+
+def _expect(text: str, *, skip: tuple[str, ...] = (), button: str | None = None) -> JSON:
+    return {"text": text, "skip": list(skip), "button": button}
+
+
 async def _seed_roster(db: Any, folder: Path, count: int) -> list[Any]:
     from bot.clock import SystemClock, to_iso
     from bot.tabular import read_table
@@ -318,7 +411,6 @@ async def registration_bot(folder: Path, count: int, timeout: float) -> JSON:
     """Register `count` delegates at once through the real App and Telegram channel."""
     from bot.app import App
     from bot.config import parse_config
-    from testkit.fake_telegram import FakeTelegram
     from testkit.telegram_harness import start_channel
 
     errors = ErrorLogs()
@@ -328,15 +420,14 @@ async def registration_bot(folder: Path, count: int, timeout: float) -> JSON:
                            "organisers": {"telegram": [ORGANISER]}},
                           file="bench.toml", base_dir=folder, env={})
     app = await App.open(config)  # the real SystemClock
-    fake = FakeTelegram()
+    fake = RemoteFake()
     await fake.start()
     try:
         roster = await _seed_roster(app.services.db, folder, count)
         if len(roster) < count:
             raise SystemExit(f"only {len(roster)} delegates imported, {count} wanted")
         by_chat = {USER_BASE + i: d for i, d in enumerate(roster[:count])}
-        clock = SendClock(fake)
-        channel = await start_channel(app, fake)
+        channel = await start_channel(app, fake)  # type: ignore[arg-type]
         t = app.texts.t
         event, name = config.event.name, "Đại biểu"
         asks = (t("vi", "registration.ask_code_or_phone"), t("vi", "registration.ask_code"))
@@ -346,21 +437,20 @@ async def registration_bot(folder: Path, count: int, timeout: float) -> JSON:
             return lambda: channel.wait_handled(rounds * count)
 
         try:
-            start = await run_round(
-                clock, fake, {c: _is(asks[0], skip=(welcome,)) for c in by_chat},
-                lambda c: fake.push_text(c, "/start", first_name=name), handled(1), timeout)
-            confirm = {c: _is(t("vi", "registration.confirm", name=d.full_name,
-                                unit=d.unit or "—", delegation=d.delegation or "—"),
-                              button="reg:yes") for c, d in by_chat.items()}
-            code = await run_round(
-                clock, fake, confirm,
-                lambda c: fake.push_text(c, _as_typed(by_chat[c].invite_code, c), first_name=name),
-                handled(2), timeout)
+            start = await fake.round(
+                {c: _expect(asks[0], skip=(welcome,)) for c in by_chat},
+                {c: {"text": "/start", "first_name": name} for c in by_chat}, handled(1), timeout)
+            confirm = {c: _expect(t("vi", "registration.confirm", name=d.full_name,
+                                    unit=d.unit or "—", delegation=d.delegation or "—"),
+                                  button="reg:yes") for c, d in by_chat.items()}
+            code = await fake.round(
+                confirm, {c: {"text": _as_typed(d.invite_code, c), "first_name": name}
+                          for c, d in by_chat.items()}, handled(2), timeout)
             next_steps = t("vi", "registration.next_steps")
-            done = {c: _is(f"{t('vi', 'registration.done', name=d.full_name)}\n\n{next_steps}")
+            done = {c: _expect(f"{t('vi', 'registration.done', name=d.full_name)}\n\n{next_steps}")
                     for c, d in by_chat.items()}
-            yes = await run_round(clock, fake, done, lambda c: fake.push_callback(c, "reg:yes"),
-                                  handled(3), timeout)
+            yes = await fake.round(done, {c: {"callback": "reg:yes"} for c in by_chat},
+                                   handled(3), timeout)
         finally:
             await channel.stop()
         links = await app.services.db.fetchall(
@@ -391,14 +481,11 @@ async def registration_baseline(count: int, timeout: float) -> JSON:
     from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler
     from telegram.ext import filters as flt
 
-    from testkit.fake_telegram import FakeTelegram
-
     errors = ErrorLogs()
     logging.getLogger().addHandler(errors)
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    fake = FakeTelegram()
+    fake = RemoteFake()
     await fake.start()
-    clock = SendClock(fake)
     handled = 0
     changed = asyncio.Condition()
 
@@ -443,12 +530,12 @@ async def registration_baseline(count: int, timeout: float) -> JSON:
     await application.updater.start_polling(poll_interval=0, timeout=1,
                                             allowed_updates=["message", "callback_query"])
     try:
-        start = await run_round(clock, fake, {c: _is("/start") for c in chats},
-                                lambda c: fake.push_text(c, "/start"), wait(1), timeout)
-        code = await run_round(clock, fake, {c: _is(f"CODE{c}") for c in chats},
-                               lambda c: fake.push_text(c, f"CODE{c}"), wait(2), timeout)
-        yes = await run_round(clock, fake, {c: _is("reg:yes") for c in chats},
-                              lambda c: fake.push_callback(c, "reg:yes"), wait(3), timeout)
+        start = await fake.round({c: _expect("/start") for c in chats},
+                                 {c: {"text": "/start"} for c in chats}, wait(1), timeout)
+        code = await fake.round({c: _expect(f"CODE{c}") for c in chats},
+                                {c: {"text": f"CODE{c}"} for c in chats}, wait(2), timeout)
+        yes = await fake.round({c: _expect("reg:yes") for c in chats},
+                               {c: {"callback": "reg:yes"} for c in chats}, wait(3), timeout)
     finally:
         await application.updater.stop()
         await application.stop()
@@ -604,11 +691,14 @@ def main(argv: list[str] | None = None) -> None:
                         help="also run both registration phases with an httpx pool of N "
                         "connections instead of PTB's 256 (0: skip)")
     parser.add_argument("--pool", type=int, default=0, help=argparse.SUPPRESS)
-    parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
+    parser.add_argument("--phase", choices=(*PHASES, "fake"), help=argparse.SUPPRESS)
     parser.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.pool:
         set_pool_size(args.pool)
+    if args.phase == "fake":
+        asyncio.run(_serve_fake())
+        return
     if args.phase:
         print_result(one_phase(args.phase, args.dir, args))
         return
@@ -637,7 +727,7 @@ def main(argv: list[str] | None = None) -> None:
         headers += (f"bot, pool {small}", f"baseline, pool {small}")
     print_table(
         f"Registration: {args.delegates} delegates at the same moment; PTB polling the fake "
-        "Bot API server in the same process; httpx pool: PTB's default 256 for the baseline, "
+        "Bot API server in a process of its own; httpx pool: PTB's default 256 for the baseline, "
         "delegate-bot's own 8, unless stated",
         registration_rows(runs, args.delegates), headers,
     )
