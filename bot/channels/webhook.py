@@ -21,6 +21,8 @@ from typing import Any
 
 from starlette.types import Receive, Scope, Send
 
+from bot.asgi import ClientGone, read_body
+
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024
@@ -82,22 +84,15 @@ async def handle(hook: Webhook, scope: Scope, receive: Receive, send: Send) -> N
     if not length.isdigit() or int(length) > MAX_BODY:
         await _refuse(send, 413, "Payload Too Large")
         return
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            await _refuse(send, 413, "Payload Too Large")
-            return
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
     try:
-        update = json.loads(b"".join(chunks) or b"{}")
+        body = await read_body(receive, MAX_BODY)
+    except ClientGone:
+        return
+    if body is None:
+        await _refuse(send, 413, "Payload Too Large")
+        return
+    try:
+        update = json.loads(body or b"{}")
     except (ValueError, RecursionError):
         await _refuse(send, 400, "Bad Request", close=False)
         return

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 
 from markupsafe import Markup
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -20,7 +19,8 @@ from starlette.routing import BaseRoute, Route
 from bot.clock import from_iso, to_iso
 from bot.filelimits import LIMITS
 from bot.i18n import Markup as TextMarkup
-from bot.web.render import Web, organiser_only, session_of, web_of
+from bot.web.render import Web, actor_of, organiser_only, session_of, web_of
+from bot.web.upload import Refused, read_upload
 from handlers.agenda_import import apply_plan, plan_from_bytes, render_plan
 from storage import agenda, staging
 
@@ -36,8 +36,7 @@ def _html(text: TextMarkup) -> Markup:
 
 def _owner(request: Request) -> tuple[str, str]:
     """Return under whom the file is kept: the session's person."""
-    session = session_of(request)
-    platform, _, user_id = (session.actor if session else "web").partition(":")
+    platform, _, user_id = actor_of(request).partition(":")
     return platform, user_id
 
 
@@ -63,16 +62,10 @@ async def check(request: Request) -> Response:
     """Check an uploaded programme file and show what it would change."""
     web = web_of(request)
     services = web.services
-    async with request.form(max_files=1, max_part_size=LIMITS.file_bytes) as form:
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            return await _page(request, status=400, problem="web.agenda.no_file")
-        data = await upload.read(LIMITS.file_bytes + 1)
-        name = upload.filename[:200]
-    if not data:
-        return await _page(request, status=400, problem="web.agenda.empty")
-    if len(data) > LIMITS.file_bytes:
-        return await _page(request, status=413, problem="web.agenda.too_big")
+    upload = await read_upload(request, no_file="web.agenda.no_file")
+    if isinstance(upload, Refused):
+        return await _page(request, status=upload.status, problem=upload.problem)
+    data, name = upload.data, upload.name
     t = services.texts.in_language(web.language(session_of(request)))
     plan = await plan_from_bytes(services, data, name)
     report = _html(render_plan(t, plan, services.dates(), state="check", limit=SHOWN_CHANGES))

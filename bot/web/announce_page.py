@@ -30,7 +30,7 @@ from bot.router import MAX_TEXT
 from bot.text import html_to_plain
 from bot.web import charts, live
 from bot.web.charts import percent
-from bot.web.render import Web, organiser_only, session_of, web_of
+from bot.web.render import Web, actor_of, organiser_only, session_of, web_of
 from bot.when import Misread, read_moment
 from handlers.announce_when import schedule_at
 from handlers.announcements import KINDS, queue_now, render
@@ -129,11 +129,6 @@ def _problem(body: str, audience: dict[str, str] | None) -> str:
     return ""
 
 
-def _actor(request: Request) -> str:
-    session = session_of(request)
-    return session.actor if session else "web"
-
-
 @organiser_only
 async def send(request: Request) -> Response:
     """Send now, or schedule at the time typed; then back to the page with the history."""
@@ -156,11 +151,11 @@ async def send(request: Request) -> Response:
                                            when=services.dates().when(t, when))))
             return await _page(request, status=400, body=body, chosen=chosen,
                                problem="web.announce.bad_when", reason=reason)
-        broadcast_id = await schedule_at(services, body, audience, _actor(request), when,
+        broadcast_id = await schedule_at(services, body, audience, actor_of(request), when,
                                          report=None)
         log.info("the dashboard scheduled announcement %s", broadcast_id)
     else:
-        broadcast_id, people, _ = await queue_now(services, body, audience, _actor(request),
+        broadcast_id, people, _ = await queue_now(services, body, audience, actor_of(request),
                                                   report=None)
         log.info("the dashboard queued announcement %s for %d recipients", broadcast_id, people)
     return RedirectResponse(f"/announce/{broadcast_id}", status_code=303)

@@ -23,7 +23,7 @@ from bot.clock import from_iso, to_iso
 from bot.collation import name_key, sort_texts
 from bot.model import parse_id
 from bot.web.audit_page import shown
-from bot.web.render import Web, organiser_only, session_of, web_of
+from bot.web.render import Web, actor_of, organiser_only, path_id, session_of, web_of
 from bot.web.replace_page import free_alternates
 from handlers.overview import unlink_and_tell
 from storage import attendance, audit, delegates, registrations
@@ -146,10 +146,9 @@ async def _delegate_page(request: Request, delegate: Delegate, notice: str = "",
 
 
 async def _find(request: Request) -> Delegate | None:
-    delegate_id = parse_id(str(request.path_params.get("id", "")))
-    if delegate_id is None:
-        return None
-    return await delegates.get(web_of(request).services.db, delegate_id)
+    delegate_id = path_id(request)
+    db = web_of(request).services.db
+    return None if delegate_id is None else await delegates.get(db, delegate_id)
 
 
 @organiser_only
@@ -161,11 +160,6 @@ async def one(request: Request) -> Response:
     return await _delegate_page(request, delegate)
 
 
-def _actor(request: Request) -> str:
-    session = session_of(request)
-    return session.actor if session else "web"
-
-
 @organiser_only
 async def unlink(request: Request) -> Response:
     """Unlink the delegate's accounts and tell them (as the chat's /unlink does)."""
@@ -173,7 +167,7 @@ async def unlink(request: Request) -> Response:
     web = web_of(request)
     if delegate is None:
         return web.error(request, 404)
-    accounts = await unlink_and_tell(web.services, delegate, _actor(request))
+    accounts = await unlink_and_tell(web.services, delegate, actor_of(request))
     if not accounts:
         return await _delegate_page(request, delegate, "web.delegate.nothing_to_unlink",
                                     name=delegate.full_name)
@@ -189,7 +183,7 @@ async def new_token(request: Request) -> Response:
     web = web_of(request)
     if delegate is None:
         return web.error(request, 404)
-    note = audit.Note(_actor(request), "delegate.checkin_token", {"delegate": delegate.code},
+    note = audit.Note(actor_of(request), "delegate.checkin_token", {"delegate": delegate.code},
                       to_iso(web.services.clock.now()))
     await delegates.new_checkin_token(web.services.db, delegate.id, note)
     return await _delegate_page(request, delegate, "web.delegate.token_renewed",

@@ -24,7 +24,7 @@ from bot.documents_check import MAX_BYTES, MIB, Refusal
 from bot.i18n import Markup as TextMarkup
 from bot.i18n import Translate
 from bot.model import parse_id
-from bot.web.render import Web, organiser_only, session_of, web_of
+from bot.web.render import Web, actor_of, organiser_only, session_of, web_of
 from handlers.document_publish import Plan, audience_label, prepare, preview, publish, when_label
 from handlers.documents import size_text
 from storage import agenda, audit, delegates, documents
@@ -38,11 +38,6 @@ TEXT_MAX = 300
 def _html(text: TextMarkup) -> Markup:
     """Show a chat text (Telegram's HTML subset, values escaped) on a page."""
     return Markup(str(text).replace("\n", "<br>\n"))
-
-
-def _actor(request: Request) -> str:
-    session = session_of(request)
-    return session.actor if session else "web"
 
 
 def _t(request: Request) -> Translate:
@@ -104,7 +99,7 @@ async def upload(request: Request) -> Response:
         status = 413 if refusal.key == "documents.error.too_big" else 400
         return await _list(request, status=status, refused=t(refusal.key, **refusal.params))
     token = token_of(data)
-    await documents.keep_draft(services.db, DRAFTS, _actor(request), token, asdict(plan), data,
+    await documents.keep_draft(services.db, DRAFTS, actor_of(request), token, asdict(plan), data,
                                to_iso(services.clock.now()))
     return web.render(request, "document_preview.html", plan=plan, token=token,
                       shown=_html(await preview(services, t, plan)))
@@ -121,13 +116,13 @@ async def publish_draft(request: Request) -> Response:
     """Publish the organiser's checked draft (a stale one: said, nothing published)."""
     web = web_of(request)
     services = web.services
-    kept = await documents.take_draft(services.db, DRAFTS, _actor(request),
+    kept = await documents.take_draft(services.db, DRAFTS, actor_of(request),
                                       await _token(request))
     if kept is None:
         return await _list(request, status=409, problem="web.documents.stale")
     values, data = kept
     try:
-        done = await publish(services, Plan(**values), data, _actor(request))
+        done = await publish(services, Plan(**values), data, actor_of(request))
     except Refusal as refusal:
         t = _t(request)
         return await _list(request, status=409, refused=t(refusal.key, **refusal.params))
@@ -140,7 +135,7 @@ async def publish_draft(request: Request) -> Response:
 async def cancel_draft(request: Request) -> Response:
     """Drop the organiser's draft: nothing is published."""
     web = web_of(request)
-    await documents.take_draft(web.services.db, DRAFTS, _actor(request), await _token(request))
+    await documents.take_draft(web.services.db, DRAFTS, actor_of(request), await _token(request))
     return RedirectResponse("/documents", status_code=303)
 
 
@@ -154,7 +149,7 @@ async def withdraw(request: Request) -> Response:
     if item is None:
         return web.error(request, 404)
     now = to_iso(services.clock.now())
-    note = audit.Note(_actor(request), "document.withdraw", {"document": item.id}, now)
+    note = audit.Note(actor_of(request), "document.withdraw", {"document": item.id}, now)
     if not await documents.withdraw(services.db, item.id, now, note):
         return await _list(request, status=409, problem="web.documents.already_withdrawn")
     log.info("the dashboard withdrew document %s", item.id)

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import document_links
+from bot.asgi import ClientGone, read_body
 from bot.filelimits import LIMITS
 from bot.web import auth
 from bot.web.render import Web
@@ -70,7 +71,10 @@ class Guard:
             await send(message)
 
         if scope["method"] == "POST" and scope["path"] not in UNGUARDED_POSTS:
-            body = await _read(receive)
+            try:
+                body = await read_body(receive, MAX_FORM)
+            except ClientGone:
+                return
             request = Request(scope, _replay(body or b"", receive))
             if body is None:
                 await self.web.error(request, 413)(scope, receive, send_guarded)
@@ -90,24 +94,6 @@ class Guard:
                 return
             receive = _replay(body, receive)
         await self.app(scope, receive, send_guarded)
-
-
-async def _read(receive: Receive) -> bytes | None:
-    """Read a request's whole body; None when it is over MAX_FORM."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_FORM:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

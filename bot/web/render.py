@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from bot.context import Services
+from bot.model import parse_id
 from storage.web_sessions import ORGANISER, Session
 
 if TYPE_CHECKING:
@@ -87,6 +88,17 @@ def session_of(request: Request) -> Session | None:
     """Return the request's session (the guard found it from the cookie), or None."""
     found = request.scope.get("state", {}).get("session")
     return found if isinstance(found, Session) else None
+
+
+def actor_of(request: Request) -> str:
+    """Return who acts, for the audit log and the files kept: the session's person, or "web"."""
+    session = session_of(request)
+    return session.actor if session else "web"
+
+
+def path_id(request: Request) -> int | None:
+    """Return the `{id}` of the request's path as a number, or None when it is not one."""
+    return parse_id(str(request.path_params.get("id", "")))
 
 
 def web_of(request: Request) -> Web:

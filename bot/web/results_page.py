@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 
 from markupsafe import Markup
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -18,8 +17,8 @@ from starlette.routing import BaseRoute, Route
 from bot.clock import to_iso
 from bot.filelimits import LIMITS
 from bot.i18n import Markup as TextMarkup
-from bot.model import parse_id
-from bot.web.render import Web, organiser_only, session_of, web_of
+from bot.web.render import Web, actor_of, organiser_only, path_id, session_of, web_of
+from bot.web.upload import Refused, read_upload
 from handlers.results import (
     corrected_by,
     import_file,
@@ -37,11 +36,6 @@ log = logging.getLogger(__name__)
 def _html(text: TextMarkup) -> Markup:
     """Show a chat text (Telegram's HTML subset, values escaped) on a page."""
     return Markup(str(text).replace("\n", "<br>\n"))
-
-
-def _actor(request: Request) -> str:
-    session = session_of(request)
-    return session.actor if session else "web"
 
 
 async def _list(request: Request, *, status: int = 200, **context: object) -> Response:
@@ -63,17 +57,11 @@ async def listing(request: Request) -> Response:
 async def upload(request: Request) -> Response:
     """Check a result file; store it as a draft and show it, or list its problems."""
     web = web_of(request)
-    async with request.form(max_files=1) as form:
-        sent = form.get("file")
-        if not isinstance(sent, UploadFile) or not sent.filename:
-            return await _list(request, status=400, problem="web.results.no_file")
-        data = await sent.read(LIMITS.file_bytes + 1)
-        name = sent.filename[:200]
-    if not data:
-        return await _list(request, status=400, problem="web.agenda.empty")
-    if len(data) > LIMITS.file_bytes:
-        return await _list(request, status=413, problem="web.agenda.too_big")
-    parsed, result_id = await import_file(web.services, data, name, _actor(request))
+    upload = await read_upload(request, no_file="web.results.no_file")
+    if isinstance(upload, Refused):
+        return await _list(request, status=upload.status, problem=upload.problem)
+    data, name = upload.data, upload.name
+    parsed, result_id = await import_file(web.services, data, name, actor_of(request))
     if result_id is None:
         t = web.services.texts.in_language(web.language(session_of(request)))
         return await _list(request, status=400, report=_html(problems_text(t, parsed)))
@@ -81,10 +69,8 @@ async def upload(request: Request) -> Response:
 
 
 async def _find(request: Request) -> Result | None:
-    result_id = parse_id(str(request.path_params.get("id", "")))
-    if result_id is None:
-        return None
-    return await results.get(web_of(request).services.db, result_id)
+    result_id = path_id(request)
+    return None if result_id is None else await results.get(web_of(request).services.db, result_id)
 
 
 @organiser_only
@@ -116,7 +102,7 @@ async def publish_one(request: Request) -> Response:
     item = await _find(request)
     if item is None:
         return web.error(request, 404)
-    published = await publish(web.services, item.id, _actor(request))
+    published = await publish(web.services, item.id, actor_of(request))
     if published is None:
         why = await why_not_published(web.services, item.id)
         return await _show(request, item, status=409, notice=why)
@@ -131,7 +117,7 @@ async def discard_one(request: Request) -> Response:
     item = await _find(request)
     if item is None:
         return web.error(request, 404)
-    note = audit.Note(_actor(request), "results.discarded", {"result": item.id},
+    note = audit.Note(actor_of(request), "results.discarded", {"result": item.id},
                       to_iso(web.services.clock.now()))
     if not await results.discard(web.services.db, item.id, note):
         return await _show(request, item, status=409, notice="results.not_draft")
