@@ -61,7 +61,7 @@ async def running(recipients: int) -> AsyncIterator[tuple[Any, Any, Any]]:
 async def publish(app: Any, megabytes: float, title: str, seed: int = 0) -> int:
     """Publish a PDF of about `megabytes` as the organisers do; return its id."""
     from handlers import document_publish
-    from tests.doc_files import pdf
+    from testkit.doc_files import pdf
 
     data = pdf(title, f"nội dung {seed}", padding=int(megabytes * 1024 * 1024))
     plan = await document_publish.prepare(app.services, "tai-lieu.pdf", data, title,

@@ -71,7 +71,7 @@ def csv_long_lines() -> bytes:
 
 
 def _xlsx() -> Any:
-    from tests import hostile_xlsx
+    from testkit import hostile_xlsx
 
     return hostile_xlsx
 

@@ -31,11 +31,11 @@ from bot.web import live
 from handlers import document_publish
 from storage import agenda, attendance, delegates, documents, outbox, registrations, users
 from storage.users import ChatUser
+from testkit.doc_files import pdf
 from testkit.fake_telegram import FakeTelegram
 from testkit.telegram_harness import TelegramChat, start_channel
 from testkit.zalo_harness import free_port
 from tests.conftest import ORGANISER_ID, make_config
-from tests.doc_files import pdf
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 TIMEOUT_MS = 15_000

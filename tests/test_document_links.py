@@ -21,11 +21,11 @@ from storage import audit, delegates, document_files, documents, registrations, 
 from storage.delegates import DelegateData
 from storage.documents import Document, FileData
 from storage.users import ChatUser
+from testkit.doc_files import pdf
 from testkit.fake_zalo import FakeZalo
 from testkit.web_client import web_client
 from testkit.zalo_harness import ZaloChat, start_zalo
 from tests.conftest import make_config
-from tests.doc_files import pdf
 
 TEXTS = Translator.load("vi")
 USER, OTHER = "a1b2c3d4e5f60718", "0f1e2d3c4b5a6978"

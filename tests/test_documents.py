@@ -28,11 +28,11 @@ from storage.agenda import SessionData
 from storage.attendance import Replacement
 from storage.delegates import DelegateData
 from storage.users import ChatUser
+from testkit.doc_files import PNG, docx, pdf, xlsx
 from testkit.fake_telegram import FakeTelegram, UploadedFile
 from testkit.telegram_harness import TelegramChat, buttons
 from testkit.worker import drain
 from tests.conftest import ORGANISER_ID
-from tests.doc_files import PNG, docx, pdf, xlsx
 
 TEXTS = Translator.load("vi")
 # Telegram user ids of the people of the roster below (they wrote to the bot: SEEDED_CHATS).

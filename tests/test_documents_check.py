@@ -8,7 +8,7 @@ import io
 import pytest
 
 from bot.documents_check import MAX_BYTES, Refusal, check_file, secret_stamp
-from tests.doc_files import JPEG, PNG, docx, pdf, xlsx
+from testkit.doc_files import JPEG, PNG, docx, pdf, xlsx
 
 
 @pytest.mark.parametrize("text", [

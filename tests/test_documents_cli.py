@@ -11,9 +11,9 @@ import pytest
 from bot.app import App
 from bot.clock import FixedClock
 from storage import agenda, broadcasts, document_files, documents, outbox
+from testkit.doc_files import docx, pdf
 from testkit.people import seed
 from tests.cli_runner import Run, run_beside
-from tests.doc_files import docx, pdf
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from storage import delegates, document_files, documents, registrations, users
 from storage.delegates import DelegateData
 from storage.documents import FileData
 from storage.users import ChatUser
+from testkit.doc_files import pdf
 from testkit.fake_zalo import FakeZalo
 from testkit.zalo_harness import ZaloChat, start_zalo
-from tests.doc_files import pdf
 
 TEXTS = Translator.load("vi")
 USER = "a1b2c3d4e5f60718"

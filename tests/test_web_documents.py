@@ -24,10 +24,10 @@ from bot.config import Config
 from bot.i18n import Translator
 from storage import agenda, audit, documents, web_sessions
 from storage.agenda import SessionData
+from testkit.doc_files import pdf
 from testkit.people import DELEGATIONS, seed
 from testkit.web_client import log_in, new_link, token_of, web_client
 from tests.conftest import make_config
-from tests.doc_files import pdf
 
 TEXTS = Translator.load("vi")
 LOGIN_HOW = "/web"
