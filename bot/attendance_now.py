@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 
-from bot.attendance_windows import LEAD, Mode, Window, window_for, windows
+from bot.attendance_windows import LEAD, MODES, Mode, Window, window_for, windows
 from bot.clock import to_iso
 from bot.context import Services
 from bot.delivery import messages_for
@@ -52,7 +52,8 @@ def quorum_text(quorum: Fraction) -> str:
 
 async def all_windows(services: Services) -> list[Window]:
     """Return the attendance windows of the programme under the config."""
-    mode: Mode = services.config.attendance.windows  # type: ignore[assignment]
+    configured = services.config.attendance.windows  # checked at start-up: one of MODES
+    mode: Mode = next((m for m in MODES if m == configured), "half-day")
     sessions = await agenda.all_sessions(services.db)
     return windows(sessions, services.config.event.tz, mode)
 

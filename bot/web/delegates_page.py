@@ -57,7 +57,7 @@ async def roster_of(web: Web) -> Roster:
     """Return the roster, read again only when it changed."""
     db = web.services.db
     version = await delegates.roster_version(db)
-    kept = getattr(web, "roster", None)
+    kept = web.kept.get("roster")
     if isinstance(kept, Roster) and kept.version == version:
         return kept
     everyone = sorted(await delegates.all_delegates(db),
@@ -65,7 +65,7 @@ async def roster_of(web: Web) -> Roster:
     made = Roster(version, [(d, fold(f"{d.code} {d.full_name} {d.unit} {d.delegation}"))
                             for d in everyone],
                   sort_texts({d.delegation for d in everyone if d.delegation}))
-    web.roster = made  # type: ignore[attr-defined]
+    web.kept["roster"] = made
     return made
 
 
@@ -73,11 +73,11 @@ async def links_of(web: Web) -> dict[int, list[str]]:
     """Return {delegate id: platforms linked}, read again only when a link changed."""
     db = web.services.db
     version = await registrations.version(db)
-    kept = getattr(web, "links", None)
+    kept = web.kept.get("links")
     if isinstance(kept, tuple) and kept[0] == version:
         return dict(kept[1])
     linked = await delegates.linked_platforms(db)
-    web.links = (version, linked)  # type: ignore[attr-defined]
+    web.kept["links"] = (version, linked)
     return linked
 
 

@@ -85,10 +85,10 @@ class Pulse:
 
 def pulse_of(web: Web) -> Pulse:
     """Return the dashboard's pulse (made on first use)."""
-    found = getattr(web, "pulse", None)
+    found = web.kept.get("pulse")
     if not isinstance(found, Pulse):
         found = Pulse(web)
-        web.pulse = found  # type: ignore[attr-defined]
+        web.kept["pulse"] = found
     return found
 
 

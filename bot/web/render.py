@@ -42,6 +42,9 @@ class Web:
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
                                       autoescape=True, trim_blocks=True, lstrip_blocks=True)
         self.closing = asyncio.Event()  # set when the server stops: live streams end
+        # What pages keep between requests, by name: a page's own cache (the sorted roster,
+        # the links, the live pulse), typed and checked where it is read.
+        self.kept: dict[str, Any] = {}
 
     def language(self, session: Session | None) -> str:
         """Return the pages' language: the session's, else the event's."""
