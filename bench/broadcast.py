@@ -21,8 +21,13 @@ process, so the peak RSS printed is that phase's own.
 (b) Pacing: the fake answers 429 above 30 sendMessage/editMessageText per second (sliding
     one-second window, as the fake enforces it); the bot runs at `--b-rate` (default 29).
     Figures: total time against the ideal N / 30 s, and the 429 answers, each stamped,
-    counted before and after the first second of sending. `--b-without-report` runs it
-    again without the organiser's live report (whose edits count against the limit too).
+    counted before and after the first second of sending. The fake stamps a request when
+    its loop reads it, so a pause of the fake's own process turns the bot's evenly spaced
+    sends into a burst it never sent (a pause over about 35 ms at 29/s can cost a 429): the
+    fake runs with Python's cyclic collector frozen and off (a full collection of its
+    records took 50-75 ms), and the table prints its longest pause during the broadcast.
+    `--b-without-report` runs it again without the organiser's live report (whose edits
+    count against the limit too).
 (c) Replies during a broadcast: N recipients queued at the default 25/s, and meanwhile
     `--helps` other users each send /help, evenly over `--window` seconds; the reply time
     (update pushed -> reply received, both stamped by the fake) as p50/p95/max. Baseline:
@@ -42,6 +47,7 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import gc
 import io
 import json
 import os
@@ -68,6 +74,7 @@ ORGANISER = 9001
 HELP_USERS = 950_000          # /help senders are chat ids from here on (not recipients)
 CONCURRENCY = 32              # the bare baseline's concurrency
 POLL = 0.02                   # seconds between two looks at the outbox for "all sent"
+PAUSE_TICK = 0.01             # the fake's pause watcher sleeps this long, and sees how late
 BODY = ("Phiên khai mạc Đại hội bắt đầu lúc 8 giờ 00 tại Hội trường lớn. Đề nghị các đồng chí "
         "đại biểu có mặt trước 7 giờ 45 để ổn định chỗ ngồi.")
 Json = dict[str, Any]
@@ -92,6 +99,7 @@ def _bench_fake() -> Any:
             self.latencies: dict[int, float] = {}
             self.replied = asyncio.Event()
             self.delay = 0.0
+            self.longest_pause = (0.0, 0.0)  # seconds, and when (monotonic)
 
         async def _serve(self, handler: Any, token: str, method: str) -> None:
             if self.delay and method.lower() == "sendmessage":
@@ -139,15 +147,31 @@ def _bench_fake() -> Any:
                 "limited_after": [t - start for t in self.limited_at],
                 "edits": len(self.calls_to("editMessageText")),
                 "reports": self.by_chat[ORGANISER], "rss_mb": peak_rss_mb(),
+                "pause": self.longest_pause[0], "pause_at": self.longest_pause[1] - start,
             }
 
     return BenchFake()
+
+
+async def _watch_pauses(fake: Any) -> None:
+    """Record the fake's longest loop pause (and when) while sends arrive: how late a
+    short sleep wakes up."""
+    while True:
+        asked = time.monotonic()
+        await asyncio.sleep(PAUSE_TICK)
+        late = time.monotonic() - asked - PAUSE_TICK
+        if fake.last_send and late > fake.longest_pause[0]:
+            fake.longest_pause = (late, asked)
 
 
 async def _serve_fake() -> None:
     """Run the fake and answer JSON-line commands from stdin until "stop"."""
     fake = _bench_fake()
     await fake.start()
+    gc.collect()
+    gc.freeze()  # what is alive now is never scanned again
+    gc.disable()  # Telegram's rate clock does not stop: neither may the fake's (docstring, b)
+    watcher = asyncio.create_task(_watch_pauses(fake))
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
@@ -177,6 +201,7 @@ async def _serve_fake() -> None:
             answer(await fake.wait_replies(cmd["users"], cmd["timeout"]))
         elif op == "stats":
             answer(fake.stats(cmd["first"], cmd["count"]))
+    watcher.cancel()
     await fake.stop()
 
 
@@ -317,7 +342,8 @@ async def phase_paced(recipients: int, rate: float, report: bool) -> Json:
     return {"seconds": seconds, "sent": counts["sent"], "failed": counts["failed"],
             "wire": stats["last"] - stats["first"], **_fake(stats),
             "limited": len(limited), "limited_late": sum(t > 1.0 for t in limited),
-            "limited_at": [round(t, 3) for t in limited[:20]], "rss_mb": peak_rss_mb()}
+            "limited_at": [round(t, 3) for t in limited[:20]], "fake_pause": stats["pause"],
+            "fake_pause_at": stats["pause_at"], "rss_mb": peak_rss_mb()}
 
 
 async def phase_replies(recipients: int, helps: int, window: float, rtt: float) -> Json:
@@ -453,6 +479,8 @@ def report_paced(recipients: int, rate: float, without_report: bool) -> None:
         ("429 answers after the first second", str(result["limited_late"]), "0", ""),
         ("  first 429s, seconds after the first send",
          ", ".join(f"{t:.2f}" for t in result["limited_at"][:8]) or "-", "", ""),
+        ("  the fake's longest pause, and when (a pause bunches arrivals)",
+         f"{1000 * result['fake_pause']:.0f} ms at {result['fake_pause_at']:.0f} s", "", ""),
         ("reached / twice", f"{result['reached']:,} / {result['twice']}",
          f"{recipients:,} / 0", ""),
         ("report edits to the organiser (count against the limit)", str(result["edits"]),
