@@ -7,7 +7,8 @@ with `print_result(figures)`, one JSON line that `run_phase` reads back (adding 
 wall time). `run_child` runs any command that way (e.g. the CLI) and gives its own peak RSS.
 
 Stable API (other benchmarks import these): `run_phase`, `run_child`, `print_result`,
-`peak_rss_mb`, `percentile`, `print_table`, `running_bot`.
+`peak_rss_mb`, `percentile`, `print_table` (which notes the machine's load and speed under
+each table), `running_bot`.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Child", "RunningBot", "peak_rss_mb", "percentile", "print_result", "print_table",
-           "run_child", "run_phase", "running_bot"]
+__all__ = ["Child", "RunningBot", "machine_note", "peak_rss_mb", "percentile", "print_result",
+           "print_table", "python_speed", "run_child", "run_phase", "running_bot"]
 
 ROOT = Path(__file__).resolve().parent.parent
 _STATUS = Path("/proc/self/status")
+SPEED_STEPS = 1_000_000  # steps of the plain loop python_speed times
 
 
 @dataclass(frozen=True)
@@ -101,8 +103,29 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
+def python_speed() -> float:
+    """Return this machine's speed as nanoseconds of CPU per step of a plain Python loop
+    (best of three): shared hosts differ by a factor of two or three from day to day, and
+    figures from two days compare only beside this one."""
+    best = math.inf
+    for _ in range(3):
+        started, total = time.process_time(), 0
+        for i in range(SPEED_STEPS):
+            total += i
+        best = min(best, time.process_time() - started)
+    return best / SPEED_STEPS * 1e9
+
+
+def machine_note() -> str:
+    """Describe the machine a table was measured on: CPUs, load, speed."""
+    one, five, _ = os.getloadavg()
+    return (f"machine: {os.cpu_count()} CPUs, load average {one:.2f} / {five:.2f} (1 / 5 min),"
+            f" plain Python loop {python_speed():.0f} ns per step")
+
+
 def print_table(title: str, rows: list[tuple[str, ...]], headers: tuple[str, ...]) -> None:
-    """Print rows under headers as a rich table (first column left, others right)."""
+    """Print rows under headers as a rich table (first column left, others right), with
+    the machine it ran on (`machine_note`) under it."""
     from rich.console import Console  # imported here: measured children skip its start-up
     from rich.table import Table
 
@@ -115,6 +138,7 @@ def print_table(title: str, rows: list[tuple[str, ...]], headers: tuple[str, ...
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console = Console(width=132)  # piped or captured: do not squeeze into 80 columns
     console.print(table)
+    console.print(machine_note(), highlight=False)
 
 
 @dataclass
