@@ -136,6 +136,11 @@ def _inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
+def _upload(attachment: Attachment) -> InputFile:
+    """Return a reply's attachment as a file to upload, under its name."""
+    return InputFile(attachment.data, filename=attachment.file_name)
+
+
 def _network_reason(exc: NetworkError) -> str:
     """Say what went wrong on the way to Telegram, in the words of the error's cause (the
     HTTP library's, which hold no URL) rather than PTB's message."""
@@ -339,7 +344,7 @@ class TelegramChannel:
             markup = ReplyKeyboardMarkup([[KeyboardButton(label, request_contact=True)]],
                                          resize_keyboard=True, one_time_keyboard=True)
         if reply.attachment is not None and len(split_html(reply.text, CAPTION_LIMIT)) == 1:
-            await self._send_file(chat_id, reply.attachment, reply.text, markup)
+            await self._send_document(chat_id, _upload(reply.attachment), reply.text, markup)
             return
         text = reply.text
         if reply.picture is not None:
@@ -359,14 +364,17 @@ class TelegramChannel:
             # building a Message object of the answer, which nothing reads.
             await self.application.bot.do_api_request("sendMessage", params)
         if reply.attachment is not None:  # text too long for a caption: the file after it
-            await self._send_file(chat_id, reply.attachment, None, None)
+            await self._send_document(chat_id, _upload(reply.attachment), None)
 
-    async def _send_file(self, chat_id: int, attachment: Attachment, caption: str | None,
-                         markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None) -> Message:
-        """Send a file as a document, with its caption (HTML) and buttons."""
+    async def _send_document(
+        self, chat_id: int, document: InputFile | str, caption: str | None,
+        markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None,
+    ) -> Message:
+        """Send a document, uploaded or by the file_id of an earlier upload, with its caption
+        (HTML) and buttons: every file the bot sends goes this way (replies' attachments and
+        the congress documents), with time to upload megabytes."""
         return await self.application.bot.send_document(
-            chat_id, InputFile(attachment.data, filename=attachment.file_name),
-            caption=caption, parse_mode=ParseMode.HTML if caption else None,
+            chat_id, document, caption=caption, parse_mode=ParseMode.HTML if caption else None,
             reply_markup=markup, write_timeout=FILE_WRITE_TIMEOUT)
 
     async def deliver(self, chat_id: str, text: str) -> str:
@@ -385,9 +393,7 @@ class TelegramChannel:
         Telegram gives it (to send it by that next time). Raise DeliveryError on failure."""
         with _classified():
             document = file.file_id or InputFile(await file.read(), filename=file.file_name)
-            message = await self.application.bot.send_document(
-                int(chat_id), document, caption=file.caption, parse_mode=ParseMode.HTML,
-                filename=None if file.file_id else file.file_name)
+            message = await self._send_document(int(chat_id), document, file.caption)
         return message.document.file_id if message.document else (file.file_id or "")
 
     async def edit(self, chat_id: str, message_id: str, text: str) -> None:
