@@ -13,6 +13,7 @@ when the notice goes out.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import datetime
 
 from bot.clock import from_iso, to_iso
@@ -66,12 +67,7 @@ async def tell_readers(services: Services, document_id: int) -> int:
                                     session=session.title)
         return services.texts.t(language, "documents.notice", title=item.title)
 
-    key = f"document:{item.id}"
-    notice = NewBroadcast(
-        "document", {"type": "document", "value": item.id}, item.title, "bot",
-        lambda broadcast_id: outbox_rows(services, people, render, key=key,
-                                         broadcast_id=broadcast_id),
-        dedupe_key=key)
+    notice = _notice(services, "document", item, people, render, f"document:{item.id}")
     if not await documents.queue_notice(services.db, item.id, notice, now):
         return 0
     services.wake_delivery()
@@ -98,13 +94,20 @@ async def version_notice(services: Services, document: Document,
         return services.texts.t(language, "documents.version_notice", title=document.title,
                                 version=version)
 
-    key = f"document:{document.id}:v{version}"
-    notice = NewBroadcast(
-        "document_version", {"type": "document", "value": document.id}, document.title, "bot",
+    notice = _notice(services, "document_version", document, people, render,
+                     f"document:{document.id}:v{version}")
+    return notice, len(people)
+
+
+def _notice(services: Services, kind: str, document: Document, people: list[Recipient],
+            render: Callable[[str], str], key: str) -> NewBroadcast:
+    """Return a notice about a document as one broadcast, deduplicated by `key` (its
+    outbox rows too), rendered per language for `people`."""
+    return NewBroadcast(
+        kind, {"type": "document", "value": document.id}, document.title, "bot",
         lambda broadcast_id: outbox_rows(services, people, render, key=key,
                                          broadcast_id=broadcast_id),
         dedupe_key=key)
-    return notice, len(people)
 
 
 def register(router: Router) -> None:
