@@ -16,6 +16,7 @@ from pathlib import Path
 
 import platformdirs
 
+from bot import demo_documents
 from bot.app import App
 from bot.clock import Clock, ShiftedClock, to_iso
 from bot.config import Config, StorageConfig, load_config
@@ -24,7 +25,7 @@ from bot.formats.invite import group_invite_code
 from bot.tabular import read_table
 from handlers import agenda_import, results
 from handlers.roster import apply_plan, plan_from_table
-from storage import agenda, delegates, meta
+from storage import agenda, delegates, document_files, meta
 from storage import results as results_store
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ def reset(database: Path | None = None) -> bool:
         raise NotADemoDatabase(str(path))
     for name in (path, *(path.with_name(path.name + side) for side in SIDE_FILES)):
         name.unlink(missing_ok=True)
+    document_files.delete_all(path)
     return True
 
 
@@ -115,6 +117,7 @@ async def seed(app: App) -> None:
         for name in RESULT_FILES:  # drafts: the organiser publishes them with /results
             path = examples_dir() / name
             await results.import_file(services, path.read_bytes(), path.name, "demo")
+    await demo_documents.seed(services, examples_dir())
 
 
 async def sample_invite_code(app: App) -> str:

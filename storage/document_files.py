@@ -9,6 +9,7 @@ same rule, and checks each copy against its name.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import shutil
@@ -29,6 +30,19 @@ def content_hash(data: bytes) -> str:
 def folder_of(database: Path) -> Path:
     """Return the folder that holds the document files of the database at `database`."""
     return database.with_name(database.name + SUFFIX)
+
+
+def delete_all(database: Path) -> None:
+    """Delete the document files kept for the database at `database`, and their folder when
+    nothing else is left in it (`demo --reset`)."""
+    folder = folder_of(database)
+    if not folder.is_dir():
+        return
+    for entry in folder.iterdir():
+        if _HASH.fullmatch(entry.name) and entry.is_file():
+            entry.unlink()
+    with contextlib.suppress(OSError):  # something else is in it: left as it is
+        folder.rmdir()
 
 
 def path_of(database: Path, file_hash: str) -> Path:

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
+import pypdf
 import pytest
 
 from bot.app import App
@@ -30,7 +31,7 @@ from bot.demo_cli import chat
 from bot.i18n import Translator
 from bot.model import Reply
 from bot.text import html_to_plain
-from storage import delegates, meta, registrations, users
+from storage import delegates, document_files, meta, registrations, users
 from storage.db import Database
 
 TIMEOUT = 60.0
@@ -359,6 +360,46 @@ async def test_the_demo_day_starts_20_minutes_before_the_first_session(tmp_path:
     assert out.getvalue().endswith("\n" + stopped(database) + "\n")
 
 
+# ---------------------------------------------------------------------------- documents
+def _documents(database: Path) -> dict[str, str]:
+    """Return the text of each stored document of a demo database, by title."""
+    db = sqlite3.connect(database)
+    try:
+        rows = db.execute("SELECT title, file_hash FROM documents ORDER BY id").fetchall()
+    finally:
+        db.close()
+    texts = {}
+    for title, file_hash in rows:
+        reader = pypdf.PdfReader(document_files.path_of(database, file_hash))
+        texts[title] = "\n".join(page.extract_text() for page in reader.pages)
+    return texts
+
+
+async def test_a_registered_delegate_finds_the_sample_documents(tmp_path: Path) -> None:
+    _, out = await demo(tmp_path / "demo.sqlite3", CODE, "1", "/documents", "1")
+    listed = out.split(vi("documents.list.head"))[1]
+    assert listed.index("• Chương trình Đại hội (") < listed.index(
+        "• Quy chế làm việc của Đại hội (trích) (")
+    assert "  1. Chương trình Đại hội\n  2. Quy chế làm việc của Đại hội (trích)\n" in listed
+    # the console carries no files: the delegate is told where to get it
+    assert "Ứng dụng này không gửi được tệp." in listed
+    assert "nhận tài liệu “Chương trình Đại hội” qua Telegram" in listed
+
+
+async def test_the_sample_documents_are_the_programme_and_the_rules(tmp_path: Path) -> None:
+    database = tmp_path / "demo.sqlite3"
+    await demo(database, "/help")
+    texts = _documents(database)
+    assert list(texts) == ["Quy chế làm việc của Đại hội (trích)", "Chương trình Đại hội"]
+    programme = " ".join(texts["Chương trình Đại hội"].split())
+    assert "Thứ Ba 11/08" in programme
+    assert "07:45–08:15 Phiên khai mạc — Hội trường A" in programme
+    rules = " ".join(texts["Quy chế làm việc của Đại hội (trích)"].split())
+    assert "hai phần ba (2/3) tổng số đại biểu được triệu tập" in rules
+    await demo(database, "/help")  # a second start publishes nothing again
+    assert list(_documents(database)) == list(texts)
+
+
 # ---------------------------------------------------------------------------- --reset
 async def test_reset_deletes_the_demo_data_and_starts_fresh(tmp_path: Path) -> None:
     database = tmp_path / "demo.sqlite3"
@@ -378,6 +419,8 @@ async def test_reset_deletes_the_demo_data_and_starts_fresh(tmp_path: Path) -> N
     first_session = datetime(2026, 8, 10, 23, 40, tzinfo=UTC)  # 06:40 in Hanoi
     assert START + timedelta(days=3) + timedelta(seconds=float(offset)) == first_session
     assert people == 317
+    assert len(_documents(database)) == 2  # the sample documents again, the old files gone
+    assert len(list(document_files.folder_of(database).iterdir())) == 2
 
 
 def test_reset_from_the_command_line_on_a_missing_database_just_starts(tmp_path: Path) -> None:
