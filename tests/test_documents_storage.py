@@ -4,6 +4,7 @@ content hash with private modes, and backups that carry the files."""
 from __future__ import annotations
 
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -40,6 +41,22 @@ async def test_files_are_private_and_named_by_content(app: App) -> None:
     assert document_files.read(path, first) == b"%PDF-1.4 one"
     with pytest.raises(ValueError):
         document_files.path_of(path, "../../etc/passwd")
+
+
+def test_delete_all_deletes_the_stored_files_and_nothing_else(tmp_path: Path) -> None:
+    """`demo --reset`: the content-named files go; a file someone else put there stays, and
+    with it the folder; an empty folder goes; no folder is no error."""
+    database = tmp_path / "demo.sqlite3"
+    document_files.delete_all(database)
+    stored = document_files.store(database, b"%PDF-1.4 one")
+    folder = document_files.folder_of(database)
+    (folder / "notes.txt").write_text("mine")
+    document_files.delete_all(database)
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+    assert not document_files.path_of(database, stored).exists()
+    (folder / "notes.txt").unlink()
+    document_files.delete_all(database)
+    assert not folder.exists()
 
 
 async def test_one_title_versions_and_withdrawal(app: App) -> None:
