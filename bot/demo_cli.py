@@ -155,7 +155,11 @@ async def _open_dashboard(app: App, channel: ConsoleChannel) -> None:
     await app.web.start()
     server = app.web.main
     assert server is not None
-    settings = dataclasses.replace(app.services.config.web, port=server.port)
+    # The port is the one chosen at start: links made from now on (the login link, and the
+    # download links of documents, which the console cannot carry as files) name it.
+    local = dataclasses.replace(app.services.config.web, port=server.port)
+    settings = dataclasses.replace(local, public_url=local.base_url)
+    app.services.config = dataclasses.replace(app.services.config, web=settings)
     link = await auth.make_link(app.services.db, app.services.clock, settings,
                                 actor=f"{PLATFORM}:{CONSOLE_ORGANISER}")
     text = app.texts.t(None, "web.demo_link", link=link, minutes=auth.LINK_MINUTES)

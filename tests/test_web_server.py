@@ -182,3 +182,39 @@ async def test_the_demo_serves_its_dashboard_and_prints_a_link(tmp_path: Path) -
     finally:
         stop.set()
         assert await asyncio.wait_for(running, 10) == 0
+
+
+async def test_the_demo_with_its_dashboard_gives_a_delegate_download_links(
+    tmp_path: Path,
+) -> None:
+    """The console carries no files: with --web, picking a document gives a link to the
+    demo's own server, which serves the PDF once."""
+    stop, printed = asyncio.Event(), asyncio.Event()
+
+    class Screen(io.StringIO):
+        def write(self, text: str) -> int:
+            if "/documents/file?t=" in text:
+                printed.set()
+            return super().write(text)
+
+    out = Screen()
+    lines = io.StringIO("CMTQG77RNK\n1\n/documents\n1\n")  # DB001 of examples/roster.csv
+    running = asyncio.create_task(chat(False, tmp_path / "demo.sqlite3", stdin=lines,
+                                       stdout=out, base_clock=FixedClock(CONGRESS_MORNING),
+                                       handle_signals=False, stop=stop, web=True))
+    try:
+        await asyncio.wait_for(printed.wait(), 10)
+        found = re.search(r"(http://127\.0\.0\.1:\d+/documents/file)\?t=([\w-]+)",
+                          out.getvalue())
+        assert found is not None, out.getvalue()
+        assert "Tài liệu “Chương trình Đại hội”" in out.getvalue()
+        async with httpx.AsyncClient() as client:
+            page = await client.get(found.group(0))
+            assert page.status_code == 200 and "Chương trình Đại hội" in page.text
+            got = await client.post(found.group(1), data={"t": found.group(2)})
+            assert got.status_code == 200 and got.content.startswith(b"%PDF")
+            again = await client.post(found.group(1), data={"t": found.group(2)})
+            assert again.status_code == 410
+    finally:
+        stop.set()
+        assert await asyncio.wait_for(running, 10) == 0
