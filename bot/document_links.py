@@ -24,9 +24,17 @@ from typing import TYPE_CHECKING
 from bot.clock import to_iso
 from bot.config import Config
 from bot.document_access import may_read, reader_for, restricted, seats_taken, visible
+from bot.fanout import language_for
 from bot.filelimits import off_loop
 from bot.web.auth import digest
-from storage import delegates, document_files, document_links, documents, registrations
+from storage import (
+    delegates,
+    document_files,
+    document_links,
+    documents,
+    registrations,
+    users,
+)
 from storage.document_links import Link
 from storage.documents import Document
 
@@ -46,6 +54,7 @@ class Found:
 
     state: str
     document: Document | None = None
+    language: str | None = None  # the language of the person it names (None: unknown link)
 
 
 def available(config: Config) -> bool:
@@ -75,15 +84,24 @@ async def look(services: Services, token: str) -> Found:
         return Found(UNKNOWN)
     item = await documents.get(services.db, link.document_id)
     now = to_iso(services.clock.now())
+    lang = await _language_of(services, link)
     if link.used_at is not None:
-        return Found(USED, item)
+        return Found(USED, item, lang)
     if link.expires_at <= now:
-        return Found(EXPIRED, item)
+        return Found(EXPIRED, item, lang)
     if item is None or not visible(item, now) or restricted(item.audience):
-        return Found(GONE, item)
+        return Found(GONE, item, lang)
     if not await _still_theirs(services, link, item):
-        return Found(REFUSED, item)
-    return Found(VALID, item)
+        return Found(REFUSED, item, lang)
+    return Found(VALID, item, lang)
+
+
+async def _language_of(services: Services, link: Link) -> str:
+    """Return the language of the person a link names, as their messages are written."""
+    platform, _, user_id = link.actor.partition(":")
+    account = await users.get(services.db, platform, user_id)
+    return language_for(services, account.language if account else None,
+                        account.platform_language if account else None)
 
 
 async def _still_theirs(services: Services, link: Link, item: Document) -> bool:

@@ -121,6 +121,28 @@ async def test_link_downloads_once_for_its_owner_and_is_audited(
     assert await documents.receivers_before(app.services.db, item.id, 2) == {delegate_id}
 
 
+async def test_the_page_is_in_the_language_of_the_person_the_link_names(
+    app: App, zalo: ZaloChat
+) -> None:
+    """A delegate who chose English reads the page (and why a used link serves nothing) in
+    English; an unknown link, naming nobody, is in the event's language."""
+    await register(app, "Z1", USER)
+    await publish(app, "Chương trình Đại hội")
+    await zalo.send(USER, "/language en")
+    link = await link_for(zalo)
+    en = Translator.load("en")
+    async with web_client(app) as web:
+        page = await web.get(link)
+        assert html_to_plain(en.t("en", "web.documents.file.title")) in page.text
+        assert '<html lang="en"' in page.text
+        token = link.split("t=", 1)[1]
+        assert (await web.post("/documents/file", data={"t": token})).status_code == 200
+        used = await web.post("/documents/file", data={"t": token})
+        assert html_to_plain(en.t("en", "web.documents.file.used")) in used.text
+        unknown = await web.get("/documents/file?t=" + "x" * 43)
+        assert TEXTS.t("vi", "web.documents.file.unknown") in unknown.text
+
+
 async def test_expired_link_serves_nothing(app: App, zalo: ZaloChat, clock: FixedClock) -> None:
     await register(app, "Z1", USER)
     await publish(app, "Chương trình Đại hội")

@@ -32,8 +32,15 @@ STATUS = {document_links.UNKNOWN: 404, document_links.USED: 410, document_links.
 
 def _refusal(request: Request, found: Found) -> Response:
     """Return the page that says why a link serves nothing."""
-    return web_of(request).render(request, "document_file.html", status=STATUS[found.state],
-                                  reason=f"web.documents.file.{found.state}", item=None)
+    web = web_of(request)
+    return web.render_in(_language(web, found), request, "document_file.html",
+                         status=STATUS[found.state], reason=f"web.documents.file.{found.state}",
+                         item=None)
+
+
+def _language(web: Web, found: Found) -> str:
+    """Return the page's language: that of the person the link names, else the event's."""
+    return found.language or web.language(None)
 
 
 async def show(request: Request) -> Response:
@@ -44,11 +51,10 @@ async def show(request: Request) -> Response:
         document_links.UNKNOWN)
     if found.state != document_links.VALID or found.document is None:
         return _refusal(request, found)
-    texts = web.services.texts
-    lang = web.language(None)
-    size = size_text(functools.partial(texts.t, lang), found.document.size)
-    return web.render(request, "document_file.html", item=found.document, size=size,
-                      token=token, hours=document_links.LINK_HOURS)
+    lang = _language(web, found)
+    size = size_text(functools.partial(web.services.texts.t, lang), found.document.size)
+    return web.render_in(lang, request, "document_file.html", item=found.document, size=size,
+                         token=token, hours=document_links.LINK_HOURS)
 
 
 async def download(request: Request) -> Response:

@@ -68,8 +68,14 @@ class Web:
     def render(self, request: Request, template: str, *, status: int = 200,
                **context: Any) -> HTMLResponse:
         """Return a page: `template` with the session, its language and its CSRF token."""
+        return self.render_in(self.language(session_of(request)), request, template,
+                              status=status, **context)
+
+    def render_in(self, lang: str, request: Request, template: str, *, status: int = 200,
+                  **context: Any) -> HTMLResponse:
+        """Return a page in `lang` (for a page without a session that knows its reader's
+        language), with the session, if any, and its CSRF token."""
         session: Session | None = session_of(request)
-        lang = self.language(session)
         html = self.env.get_template(template).render(
             t=self.translate(lang), act=functools.partial(self.action_name, lang),
             lang=lang, session=session,
