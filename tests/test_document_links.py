@@ -6,7 +6,6 @@ desk" answer. Driven through the fake Zalo and the dashboard's ASGI application.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -37,17 +36,6 @@ LINK = re.compile(re.escape(PUBLIC) + r"/documents/file\?t=[A-Za-z0-9_-]+")
 def config(tmp_path: Path) -> Config:
     """Return a config with the dashboard on, reached at a public https address."""
     return make_config(tmp_path, web={"enabled": True, "public_url": PUBLIC})
-
-
-@pytest.fixture
-async def zalo(app: App) -> AsyncIterator[ZaloChat]:
-    """Return a chat driver for the app's Zalo channel, long-polling a fake Zalo."""
-    async with FakeZalo() as fake:
-        channel = await start_zalo(app, fake)
-        try:
-            yield ZaloChat(fake, channel)
-        finally:
-            await channel.stop()
 
 
 async def register(app: App, code: str, user: str, delegation: str = "Đoàn Sở Y tế",

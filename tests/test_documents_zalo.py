@@ -4,10 +4,6 @@ number answers, when the bot has no public web address, where the document can b
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from bot.app import App
 from bot.clock import to_iso
 from bot.i18n import Translator
@@ -17,22 +13,10 @@ from storage.delegates import DelegateData
 from storage.documents import FileData
 from storage.users import ChatUser
 from testkit.doc_files import pdf
-from testkit.fake_zalo import FakeZalo
-from testkit.zalo_harness import ZaloChat, start_zalo
+from testkit.zalo_harness import ZaloChat
 
 TEXTS = Translator.load("vi")
 USER = "a1b2c3d4e5f60718"
-
-
-@pytest.fixture
-async def zalo(app: App) -> AsyncIterator[ZaloChat]:
-    """Return a chat driver for the app's Zalo channel, long-polling a fake Zalo."""
-    async with FakeZalo() as fake:
-        channel = await start_zalo(app, fake)
-        try:
-            yield ZaloChat(fake, channel)
-        finally:
-            await channel.stop()
 
 
 async def test_zalo_lists_by_number_and_says_where_to_read(app: App, zalo: ZaloChat) -> None:
